@@ -1,0 +1,20 @@
+import type { RequestHandler } from 'express'
+
+export interface AdminSession {
+  id: number
+  me: string
+  /** Per-session CSRF token to embed in every state-changing form (`_csrf`) or send as X-CSRF-Token. */
+  csrfToken: string
+  /** Epoch ms when the session times out if idle. */
+  expiresAt: number
+}
+
+/** Authentication as routes see it. */
+export interface AuthGuards {
+  /** Sets res.locals.session on every request (null for visitors). */
+  loadSession: RequestHandler
+  /** Pages: redirect to the login page; API paths: 401 JSON. */
+  requireAdmin: RequestHandler
+  /** Rejects (403 FORBIDDEN, nothing changed) a state-changing request without the session's CSRF token. */
+  verifyCsrf: RequestHandler
+}

@@ -1,0 +1,64 @@
+import type { LogLevel } from '../../../shared/contract'
+
+export type LogFormat = 'json' | 'human'
+export type SearchEngineChoice = 'auto' | 'fts5' | 'like'
+
+/** The whole, typed, validated configuration. Built once by loadConfig(); nothing reads process.env elsewhere. */
+export interface Config {
+  /** Public base URL, no trailing slash (e.g. http://127.0.0.1:8080). */
+  siteUrl: string
+  siteName: string
+  /** The single author's identity URL (IndieAuth `me`); null until configured. */
+  adminMe: string | null
+  /** Author display name for the h-card. */
+  authorName: string
+  /** Secret for HMACs (CSRF tokens, one-time links). Generated and persisted on first run. */
+  sessionSecret: string
+  host: string
+  port: number
+  dataDir: string
+  /** Where the SQLite file lives (default `<dataDir>/starpunk.db`). */
+  databasePath: string
+  /** Where rotating log files live (default `<dataDir>/logs`). */
+  logDir: string
+  /** Where uploaded media live (default `<dataDir>/media`). */
+  mediaDir: string
+  logLevel: LogLevel
+  logFormat: LogFormat
+  db: {
+    poolSize: number
+    poolTimeoutMs: number
+    busyTimeoutMs: number
+    slowQueryMs: number
+    /** Test hook: path to an alternative better-sqlite3 native binding (e.g. one built without FTS5). */
+    nativeBinding: string | null
+  }
+  search: {
+    enabled: boolean
+    engine: SearchEngineChoice
+  }
+  session: {
+    /** Idle timeout, seconds; sliding on use. */
+    timeoutSeconds: number
+    /** Absolute maximum session age, seconds, whatever the activity. */
+    maxAgeSeconds: number
+  }
+  health: {
+    detailed: boolean
+    token: string | null
+    memoryThresholdMb: number
+  }
+  feed: {
+    maxItems: number
+    cacheSeconds: number
+  }
+  media: {
+    maxUploadBytes: number
+  }
+  /** Largest accepted request body for forms/JSON, bytes. */
+  maxBodyBytes: number
+  notesPerPage: number
+  devMode: boolean
+  /** NODE_ENV=production. */
+  production: boolean
+}

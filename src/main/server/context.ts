@@ -1,0 +1,19 @@
+import type { Config } from './config'
+import type { Db } from './db'
+import type { HealthService } from './health'
+import type { Logger, Logging } from './logging'
+
+/**
+ * Everything a route module needs, wired once in createServer(). No module reaches for a global:
+ * tests build a whole server on a temp data dir and get their own context.
+ * Capabilities add their service here when they are wired in.
+ */
+export interface ServerContext {
+  config: Config
+  version: string
+  startedAt: number
+  logging: Logging
+  logger: Logger
+  db: Db
+  health: HealthService
+}

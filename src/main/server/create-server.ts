@@ -1,0 +1,93 @@
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { mkdirSync } from 'node:fs'
+import express, { type Express } from 'express'
+import helmet from 'helmet'
+import type { Config } from './config'
+import { openDb } from './db'
+import { appError, errorHandler, notFoundHandler } from './errors'
+import { createHealthService, healthRoutes } from './health'
+import { createLogging, requestLogging, type LoggingOptions } from './logging'
+import type { ServerContext } from './context'
+import { renderErrorPage } from './web'
+import { VERSION } from './version'
+
+export interface CreateServerOptions {
+  logging?: LoggingOptions
+}
+
+export interface StarpunkServer {
+  readonly app: Express
+  readonly context: ServerContext
+  /** The URL it listens on, once listening. */
+  readonly url: string | null
+  /** Start listening on config.host:config.port (port 0 picks a free one). Rejects with PORT_IN_USE. */
+  listen(): Promise<string>
+  /** Stop accepting, finish in-flight requests (bounded), close the pool and the logs. */
+  close(): Promise<void>
+}
+
+/** Wire every capability once. The Electron main process and the headless CLI both call this. */
+export async function createServer(config: Config, options: CreateServerOptions = {}): Promise<StarpunkServer> {
+  mkdirSync(config.dataDir, { recursive: true })
+  const startedAt = Date.now()
+  const logging = createLogging(config, options.logging)
+  const logger = logging.logger
+  const db = await openDb({ path: config.databasePath, db: config.db, logger: logger.child({ component: 'db' }) })
+  const health = createHealthService({ version: VERSION, startedAt })
+
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health }
+
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', false)
+  app.use(requestLogging(logging))
+  app.use(helmet())
+
+  app.use(healthRoutes(health))
+
+  app.use(notFoundHandler)
+  app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
+
+  let httpServer: Server | null = null
+  let url: string | null = null
+
+  return {
+    app,
+    context,
+    get url() {
+      return url
+    },
+    listen() {
+      return new Promise<string>((resolve, reject) => {
+        const server = createHttpServer(app)
+        server.once('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE') reject(appError('PORT_IN_USE', { vars: { port: config.port, host: config.host }, cause: err }))
+          else reject(err)
+        })
+        server.listen(config.port, config.host, () => {
+          const address = server.address()
+          const port = typeof address === 'object' && address ? address.port : config.port
+          httpServer = server
+          url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+          logger.info('listening', { url, dataDir: config.dataDir })
+          resolve(url)
+        })
+      })
+    },
+    async close() {
+      if (httpServer) {
+        const server = httpServer
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeIdleConnections()
+          // Bounded: in-flight requests get a few seconds, then the rest are cut.
+          setTimeout(() => server.closeAllConnections(), 5_000).unref()
+        })
+        httpServer = null
+      }
+      await db.close()
+      logger.info('shutdown complete')
+      await logging.close()
+    },
+  }
+}

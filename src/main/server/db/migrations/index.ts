@@ -1,0 +1,5 @@
+import type { Migration } from '../types'
+import { migration001 } from './001_initial'
+
+/** Every migration, in order. Add new ones at the end with the next number; never edit an applied one. */
+export const MIGRATIONS: Migration[] = [migration001]

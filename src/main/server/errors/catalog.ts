@@ -1,0 +1,113 @@
+import type { ErrorInfo } from '../../../shared/errors'
+
+export interface CatalogEntry extends Omit<ErrorInfo, 'code'> {
+  /** HTTP status when this error answers a request. */
+  status: number
+}
+
+/**
+ * Every error a person can meet, keyed by its stable code. `{name}` placeholders in message/details are
+ * filled by appError(code, { vars }). 4xx entries are user errors, 5xx are system errors.
+ */
+export const ERROR_CATALOG = {
+  CONFIG_INVALID: {
+    status: 500,
+    message: 'Configuration error: {detail}',
+    suggestion: 'Check your STARPUNK_* environment variables and the config file in the data directory.',
+    details: 'Invalid configuration was detected at startup.',
+    troubleshooting: [
+      'Run `npm run check-config` to list every problem at once.',
+      'Verify the STARPUNK_* environment variables for typos in names and values.',
+      'Check `<data dir>/config.json` if you use one.',
+      'See the configuration table in README.md.',
+    ],
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'Nothing lives at this address.',
+    suggestion: 'Check the address, or start from the home page.',
+    troubleshooting: ['Check the URL for typos.', 'The note may have been deleted or unpublished.'],
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    message: 'This address does not accept {method} requests.',
+    suggestion: 'Use one of the methods listed in the Allow header.',
+    troubleshooting: ['Check the HTTP method your client sends.'],
+  },
+  BAD_REQUEST: {
+    status: 400,
+    message: 'The request could not be understood: {detail}',
+    suggestion: 'Correct the request and send it again.',
+    troubleshooting: ['Check the request body and parameters against the documentation.'],
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is larger than the {limit} this server accepts.',
+    suggestion: 'Send a smaller body, or raise the limit in the configuration.',
+    troubleshooting: ['Check the size of what you upload.', 'See STARPUNK_MAX_BODY_BYTES / STARPUNK_MEDIA_MAX_BYTES in README.md.'],
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    message: 'You need to sign in to do this.',
+    suggestion: 'Sign in and try again.',
+    troubleshooting: ['Your session may have timed out: sign in again.', 'For API clients, send a valid bearer token.'],
+  },
+  FORBIDDEN: {
+    status: 403,
+    message: 'You are not allowed to do this.',
+    suggestion: 'Sign in with an account that has permission, or reload the form and try again.',
+    troubleshooting: ['If you submitted a form, reload the page: its security token may have expired.'],
+  },
+  MICROPUB_MALFORMED: {
+    status: 400,
+    message: 'Invalid Micropub request: {detail}',
+    suggestion: 'Please check your Micropub client configuration.',
+    details: "The request doesn't conform to the Micropub specification.",
+    troubleshooting: [
+      'Ensure Content-Type is application/x-www-form-urlencoded, multipart/form-data or application/json.',
+      'Verify required fields are present.',
+      'Check for proper encoding.',
+      'See https://micropub.spec.indieweb.org/',
+    ],
+  },
+  DATABASE_LOCKED: {
+    status: 503,
+    message: 'The database is temporarily locked.',
+    suggestion: 'Please try again in a moment.',
+    details: 'This usually happens when another process writes to the database at the same time.',
+    troubleshooting: ['Wait a few seconds and retry.', 'Check for long-running operations or another program holding the database open.', 'Ensure WAL mode is enabled.'],
+  },
+  POOL_EXHAUSTED: {
+    status: 503,
+    message: 'The server is too busy to take this request right now.',
+    suggestion: 'Try again in a moment; if it persists, raise STARPUNK_DB_POOL_SIZE or STARPUNK_DB_POOL_TIMEOUT_MS.',
+    details: 'All database connections stayed busy for longer than the acquire timeout.',
+    troubleshooting: ['Retry after the number of seconds in Retry-After.', 'Look for slow queries in the log.', 'Increase the pool size or the acquire timeout.'],
+  },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: 'The database cannot be opened or read.',
+    suggestion: 'Check that the database file exists, is readable, and is not corrupt.',
+    troubleshooting: ['Check file permissions on the data directory.', 'Run `sqlite3 <data dir>/starpunk.db "PRAGMA integrity_check"`.', 'Restore from a backup if the file is corrupt.'],
+  },
+  DATA_DIR_NOT_WRITABLE: {
+    status: 503,
+    message: 'The data directory {path} is not writable.',
+    suggestion: 'Give the user running StarPunk write permission on the data directory, or choose another with STARPUNK_DATA_DIR.',
+    troubleshooting: ['Check the directory permissions (ls -ld).', 'Check the disk is not full or mounted read-only.'],
+  },
+  PORT_IN_USE: {
+    status: 500,
+    message: 'Port {port} on {host} is already in use.',
+    suggestion: 'Stop the other program using the port, or choose another with STARPUNK_PORT.',
+    troubleshooting: ['Find the program: `lsof -i :{port}` or `ss -ltnp`.', 'Is another StarPunk already running?', 'Set STARPUNK_PORT to a free port.'],
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    message: 'Something went wrong on our side.',
+    suggestion: 'Try again; if it keeps happening, look up the request ID in the log.',
+    troubleshooting: ['Search the log for the request ID shown here.', 'Check /health/ready for a failing component.'],
+  },
+} satisfies Record<string, CatalogEntry>
+
+export type ErrorCode = keyof typeof ERROR_CATALOG

@@ -1,0 +1,3 @@
+export type { HealthService, ComponentCheck } from './types'
+export { createHealthService, type HealthDeps } from './service'
+export { healthRoutes } from './routes'

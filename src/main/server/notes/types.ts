@@ -1,0 +1,75 @@
+import type { Connection } from '../db'
+
+/** Micropub-style property bag: every value is an array (mf2 JSON). Kept for q=source round-trips. */
+export type Properties = Record<string, unknown[]>
+
+export interface Note {
+  id: number
+  slug: string
+  /** Markdown source. */
+  content: string
+  /** Sanitised HTML rendered from content. */
+  html: string
+  /** First line/heading when present, else null. */
+  title: string | null
+  published: boolean
+  /** ISO-8601 UTC. */
+  createdAt: string
+  updatedAt: string
+  deletedAt: string | null
+  /** Display forms, in the order they were given. */
+  tags: string[]
+  /** Extra mf2 properties (name, summary, photo, nested objects, unknown ones) not covered above. */
+  properties: Properties
+}
+
+export interface NoteInput {
+  content: string
+  published?: boolean
+  tags?: string[]
+  /** Requested slug (admin field or mp-slug); sanitised, made unique. */
+  slug?: string
+  /** ISO date to use as created_at (Micropub `published`). */
+  createdAt?: string
+  properties?: Properties
+}
+
+export interface NotePatch {
+  content?: string
+  published?: boolean
+  tags?: string[]
+  properties?: Properties
+}
+
+export interface ListOptions {
+  limit: number
+  offset: number
+  includeDrafts?: boolean
+  includeDeleted?: boolean
+  /** Only deleted notes (admin trash). */
+  onlyDeleted?: boolean
+  /** Tag name (case-insensitive). */
+  tag?: string
+}
+
+export type NoteWriteEvent =
+  | { type: 'created' | 'updated' | 'deleted' | 'restored'; note: Note }
+  | { type: 'purged'; id: number; slug: string }
+
+/** Runs inside the write transaction of the change: throwing rolls the change back. */
+export type NoteWriteHook = (conn: Connection, event: NoteWriteEvent) => void
+
+/** The notes service: everything about notes, and nothing about HTTP. */
+export interface NotesService {
+  create(input: NoteInput): Promise<Note>
+  update(slug: string, patch: NotePatch): Promise<Note>
+  get(slug: string, options?: { includeDrafts?: boolean; includeDeleted?: boolean }): Promise<Note | null>
+  list(options: ListOptions): Promise<{ notes: Note[]; total: number }>
+  /** Soft delete; restorable. */
+  remove(slug: string): Promise<Note>
+  restore(slug: string): Promise<Note>
+  /** Distinct tags in use on visible notes, with counts. */
+  tags(options?: { includeDrafts?: boolean }): Promise<Array<{ name: string; display: string; count: number }>>
+  /** Register a hook that runs inside every note write transaction (search index sync). */
+  onWrite(hook: NoteWriteHook): () => void
+}
