@@ -34,6 +34,7 @@ export async function createServer(config: Config, options: CreateServerOptions 
   const logger = logging.logger
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logger.child({ component: 'db' }) })
   const health = createHealthService({ version: VERSION, startedAt })
+  // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
 
   const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health }
 
@@ -42,8 +43,10 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.set('trust proxy', false)
   app.use(requestLogging(logging))
   app.use(helmet())
+  // [wire:middleware] Request-wide middleware (static files, body parsers scoped to your routes, session loading).
 
   app.use(healthRoutes(health))
+  // [wire:routes] Mount your capability's router here: one line per capability.
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
