@@ -2,6 +2,7 @@ import type { Config } from './config'
 import type { Db } from './db'
 import type { HealthService } from './health'
 import type { Logger, Logging } from './logging'
+import type { NotesService } from './notes'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -16,4 +17,5 @@ export interface ServerContext {
   logger: Logger
   db: Db
   health: HealthService
+  notes: NotesService
 }

@@ -7,6 +7,7 @@ import { openDb } from './db'
 import { appError, errorHandler, notFoundHandler } from './errors'
 import { createHealthService, healthRoutes } from './health'
 import { createLogging, requestLogging, type LoggingOptions } from './logging'
+import { createNotesService } from './notes'
 import type { ServerContext } from './context'
 import { renderErrorPage } from './web'
 import { VERSION } from './version'
@@ -35,8 +36,9 @@ export async function createServer(config: Config, options: CreateServerOptions 
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logger.child({ component: 'db' }) })
   const health = createHealthService({ version: VERSION, startedAt })
   // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
+  const notes = createNotesService({ db, logger, config })
 
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes }
 
   const app = express()
   app.disable('x-powered-by')

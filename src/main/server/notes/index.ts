@@ -1,0 +1,5 @@
+export { createNotesService, MAX_CONTENT_LENGTH, normalizeDate, type NotesServiceDeps, type NotesServiceImpl, type NoteRecord } from './service'
+export { slugify, chooseSlug, RESERVED_SLUGS, MAX_SLUG_LENGTH } from './slug'
+export { renderMarkdown, sanitizeNoteHtml, extractTitle, plainText } from './markdown'
+export { normalizeTags, tagKey } from './tags'
+export type * from './types'

@@ -1,0 +1,415 @@
+import type { Config } from '../config'
+import type { Connection, Db, Reader } from '../db'
+import { appError } from '../errors'
+import type { Logger } from '../logging'
+import { extractTitle, renderMarkdown } from './markdown'
+import { chooseSlug } from './slug'
+import { normalizeTags, tagKey, type TagInput } from './tags'
+import type { ListOptions, Note, NoteInput, NotePatch, NotesService, NoteWriteEvent, NoteWriteHook, Properties } from './types'
+
+export interface NotesServiceDeps {
+  db: Db
+  logger: Logger
+  config: Config
+}
+
+/** Largest Markdown source accepted for one note, in characters. */
+export const MAX_CONTENT_LENGTH = 1_000_000
+export const MAX_LIST_LIMIT = 1_000
+
+interface NoteRow {
+  id: number
+  slug: string
+  content: string
+  content_html: string
+  title: string | null
+  published: number
+  created_at: string
+  updated_at: string
+  deleted_at: string | null
+  properties: string
+}
+
+interface TagRow {
+  note_id: number
+  display: string
+}
+
+const NOTE_COLUMNS = 'n.id, n.slug, n.content, n.content_html, n.title, n.published, n.created_at, n.updated_at, n.deleted_at, n.properties'
+
+function badRequest(detail: string) {
+  return appError('BAD_REQUEST', { vars: { detail } })
+}
+
+function notFound() {
+  return appError('NOT_FOUND')
+}
+
+function validateContent(content: unknown): string {
+  if (typeof content !== 'string') throw badRequest('the note content must be text')
+  // eslint-disable-next-line no-control-regex
+  const cleaned = content.replace(/\r\n?/g, '\n').replace(/[\u0000\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+  if (!cleaned.trim()) throw badRequest('the note content is empty')
+  if (cleaned.length > MAX_CONTENT_LENGTH) throw badRequest(`the note content is longer than ${MAX_CONTENT_LENGTH} characters`)
+  return cleaned
+}
+
+function validateProperties(value: unknown): Properties {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('properties must be an object of arrays')
+  const result: Properties = {}
+  for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+    if (!Array.isArray(entry)) throw badRequest(`the property "${key.slice(0, 64)}" must be an array`)
+    result[key] = entry
+  }
+  let json: string
+  try {
+    json = JSON.stringify(result)
+  } catch {
+    throw badRequest('properties must be plain JSON')
+  }
+  if (json.length > MAX_CONTENT_LENGTH) throw badRequest('properties are too large')
+  return result
+}
+
+/** Parse a date given by a client into canonical ISO-8601 UTC (sortable as text). */
+export function normalizeDate(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !value.trim()) throw badRequest(`${field} must be a date`)
+  const time = Date.parse(value.trim())
+  if (Number.isNaN(time)) throw badRequest(`${field} "${value.slice(0, 40)}" is not a valid date`)
+  const iso = new Date(time).toISOString()
+  if (iso.startsWith('+') || iso.startsWith('-')) throw badRequest(`${field} is out of range`)
+  return iso
+}
+
+function validateLimit(value: number, name: string, max: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw badRequest(`${name} must be a whole number between 0 and ${max}`)
+  return value
+}
+
+function rowToNote(row: NoteRow, tags: string[]): Note {
+  let properties: Properties = {}
+  try {
+    const parsed = JSON.parse(row.properties) as unknown
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) properties = parsed as Properties
+  } catch {
+    // A hand-edited database could hold bad JSON: show the note without its extra properties.
+  }
+  return {
+    id: row.id,
+    slug: row.slug,
+    content: row.content,
+    html: row.content_html,
+    title: row.title,
+    published: row.published === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+    tags,
+    properties,
+  }
+}
+
+/** Build the WHERE clause shared by list() and its count. */
+function visibilityWhere(options: { includeDrafts?: boolean; includeDeleted?: boolean; onlyDeleted?: boolean }): string[] {
+  const where: string[] = []
+  if (options.onlyDeleted) where.push('n.deleted_at IS NOT NULL')
+  else if (!options.includeDeleted) where.push('n.deleted_at IS NULL')
+  if (!options.includeDrafts) where.push('n.published = 1')
+  return where
+}
+
+/** Writes that also need the full internal API (import keeps given times and deletion state). */
+export interface NoteRecord {
+  slug: string
+  content: string
+  published: boolean
+  createdAt: string
+  updatedAt: string
+  deletedAt: string | null
+  tags: string[]
+  properties: Properties
+}
+
+export interface NotesServiceImpl extends NotesService {
+  /**
+   * Create or overwrite the note with record.slug, keeping the given times and deletion state (import).
+   * Returns what happened; 'unchanged' when the stored note already equals the record.
+   */
+  upsertRecord(record: NoteRecord): Promise<{ action: 'created' | 'updated' | 'unchanged'; note: Note }>
+  /** Every note, drafts and deleted included, oldest first, in pages (export). */
+  all(): AsyncIterable<Note>
+}
+
+export function createNotesService({ db, logger }: NotesServiceDeps): NotesServiceImpl {
+  const hooks = new Set<NoteWriteHook>()
+  const log = logger.child({ component: 'notes' })
+  // COUNT(*) for a given filter is cached until the next committed write (db.version moves).
+  let countCache = { version: -1, counts: new Map<string, number>() }
+
+  function runHooks(conn: Connection, event: NoteWriteEvent) {
+    for (const hook of hooks) hook(conn, event)
+  }
+
+  function tagsFor(conn: Connection | Reader, ids: number[]): Map<number, string[]> | Promise<Map<number, string[]>> {
+    const sql = `SELECT nt.note_id, t.display FROM note_tags nt JOIN tags t ON t.id = nt.tag_id
+      WHERE nt.note_id IN (${ids.map(() => '?').join(',')}) ORDER BY nt.note_id, nt.rowid`
+    const group = (rows: TagRow[]) => {
+      const map = new Map<number, string[]>()
+      for (const row of rows) {
+        const list = map.get(row.note_id)
+        if (list) list.push(row.display)
+        else map.set(row.note_id, [row.display])
+      }
+      return map
+    }
+    if (ids.length === 0) return new Map()
+    if ('prepare' in conn) return group(conn.prepare(sql).all(...ids) as TagRow[])
+    return conn.all<TagRow>(sql, ids).then(group)
+  }
+
+  function loadSync(conn: Connection, slug: string): Note | null {
+    const row = conn.prepare(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.slug = ?`).get(slug) as NoteRow | undefined
+    if (!row) return null
+    const tags = (tagsFor(conn, [row.id]) as Map<number, string[]>).get(row.id) ?? []
+    return rowToNote(row, tags)
+  }
+
+  function setTags(conn: Connection, noteId: number, tags: TagInput[]) {
+    conn.prepare('DELETE FROM note_tags WHERE note_id = ?').run(noteId)
+    const upsertTag = conn.prepare(
+      'INSERT INTO tags (name, display) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET display = excluded.display RETURNING id',
+    )
+    const link = conn.prepare('INSERT OR IGNORE INTO note_tags (note_id, tag_id) VALUES (?, ?)')
+    for (const tag of tags) {
+      // The display form most recently given wins for the whole site (a tag has one display form).
+      const { id } = upsertTag.get(tag.name, tag.display) as { id: number }
+      link.run(noteId, id)
+    }
+  }
+
+  function slugTaken(conn: Connection) {
+    const stmt = conn.prepare('SELECT 1 FROM notes WHERE slug = ?')
+    return (slug: string) => stmt.get(slug) !== undefined
+  }
+
+  function requireSlug(slug: unknown): string {
+    if (typeof slug !== 'string' || !slug || slug.length > 400) throw notFound()
+    return slug
+  }
+
+  const service: NotesServiceImpl = {
+    async create(input: NoteInput): Promise<Note> {
+      if (!input || typeof input !== 'object') throw badRequest('a note needs content')
+      const content = validateContent(input.content)
+      const tags = normalizeTags(input.tags ?? [])
+      const properties = validateProperties(input.properties)
+      if (input.slug !== undefined && typeof input.slug !== 'string') throw badRequest('the slug must be text')
+      if (input.published !== undefined && typeof input.published !== 'boolean') throw badRequest('published must be true or false')
+      const now = new Date()
+      const createdAt = input.createdAt !== undefined ? normalizeDate(input.createdAt, 'the published date') : now.toISOString()
+      const html = renderMarkdown(content)
+      const title = extractTitle(content)
+      const note = await db.write((conn) => {
+        const slug = chooseSlug({ requested: input.slug, text: title ?? content, now, isTaken: slugTaken(conn) })
+        const { lastInsertRowid } = conn
+          .prepare(
+            `INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at, properties)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(slug, content, html, title, input.published === false ? 0 : 1, createdAt, now.toISOString(), JSON.stringify(properties))
+        setTags(conn, Number(lastInsertRowid), tags)
+        const created = loadSync(conn, slug)!
+        runHooks(conn, { type: 'created', note: created })
+        return created
+      })
+      log.info('note created', { slug: note.slug, published: note.published })
+      return note
+    },
+
+    async update(slugParam: string, patch: NotePatch): Promise<Note> {
+      const slug = requireSlug(slugParam)
+      if (!patch || typeof patch !== 'object') throw badRequest('nothing to update')
+      const content = patch.content !== undefined ? validateContent(patch.content) : undefined
+      const tags = patch.tags !== undefined ? normalizeTags(patch.tags) : undefined
+      const properties = patch.properties !== undefined ? validateProperties(patch.properties) : undefined
+      if (patch.published !== undefined && typeof patch.published !== 'boolean') throw badRequest('published must be true or false')
+      const html = content !== undefined ? renderMarkdown(content) : undefined
+      const note = await db.write((conn) => {
+        const existing = conn.prepare('SELECT id FROM notes WHERE slug = ? AND deleted_at IS NULL').get(slug) as { id: number } | undefined
+        if (!existing) throw notFound()
+        const sets: string[] = ['updated_at = ?']
+        const params: unknown[] = [new Date().toISOString()]
+        if (content !== undefined) {
+          sets.push('content = ?', 'content_html = ?', 'title = ?')
+          params.push(content, html, extractTitle(content))
+        }
+        if (patch.published !== undefined) {
+          sets.push('published = ?')
+          params.push(patch.published ? 1 : 0)
+        }
+        if (properties !== undefined) {
+          sets.push('properties = ?')
+          params.push(JSON.stringify(properties))
+        }
+        conn.prepare(`UPDATE notes SET ${sets.join(', ')} WHERE id = ?`).run(...params, existing.id)
+        if (tags !== undefined) setTags(conn, existing.id, tags)
+        const updated = loadSync(conn, slug)!
+        runHooks(conn, { type: 'updated', note: updated })
+        return updated
+      })
+      log.info('note updated', { slug })
+      return note
+    },
+
+    async get(slugParam, options = {}) {
+      if (typeof slugParam !== 'string' || !slugParam || slugParam.length > 400) return null
+      return db.withReader(async (reader) => {
+        const row = await reader.get<NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.slug = ?`, [slugParam])
+        if (!row) return null
+        if (row.deleted_at !== null && !options.includeDeleted) return null
+        if (row.published !== 1 && !options.includeDrafts) return null
+        const tags = (await tagsFor(reader, [row.id])).get(row.id) ?? []
+        return rowToNote(row, tags)
+      })
+    },
+
+    async list(options: ListOptions) {
+      const limit = validateLimit(options.limit, 'limit', MAX_LIST_LIMIT)
+      const offset = validateLimit(options.offset, 'offset', Number.MAX_SAFE_INTEGER)
+      const where = visibilityWhere(options)
+      const params: unknown[] = []
+      let from = 'notes n'
+      if (options.tag !== undefined) {
+        const key = tagKey(String(options.tag))
+        from = 'notes n JOIN note_tags nt ON nt.note_id = n.id JOIN tags t ON t.id = nt.tag_id'
+        where.push('t.name = ?')
+        params.push(key)
+      }
+      const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
+      const cacheKey = `${whereSql}|${params.join('|')}`
+      return db.withReader(async (reader) => {
+        const rows = await reader.all<NoteRow>(
+          `SELECT ${NOTE_COLUMNS} FROM ${from} ${whereSql} ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`,
+          [...params, limit, offset],
+        )
+        const version = db.version
+        if (countCache.version !== version) countCache = { version, counts: new Map() }
+        let total = countCache.counts.get(cacheKey)
+        if (total === undefined) {
+          const row = await reader.get<{ total: number }>(`SELECT COUNT(*) AS total FROM ${from} ${whereSql}`, params)
+          total = row?.total ?? 0
+          // Only cache when no write landed while counting: otherwise the next call recounts.
+          if (db.version === version) countCache.counts.set(cacheKey, total)
+        }
+        const tags = await tagsFor(reader, rows.map((row) => row.id))
+        return { notes: rows.map((row) => rowToNote(row, tags.get(row.id) ?? [])), total }
+      })
+    },
+
+    async remove(slugParam) {
+      const slug = requireSlug(slugParam)
+      const note = await db.write((conn) => {
+        const existing = loadSync(conn, slug)
+        if (!existing) throw notFound()
+        if (existing.deletedAt !== null) return existing // already in the trash: deleting again changes nothing
+        conn.prepare('UPDATE notes SET deleted_at = ? WHERE id = ?').run(new Date().toISOString(), existing.id)
+        const deleted = loadSync(conn, slug)!
+        runHooks(conn, { type: 'deleted', note: deleted })
+        return deleted
+      })
+      log.info('note deleted', { slug })
+      return note
+    },
+
+    async restore(slugParam) {
+      const slug = requireSlug(slugParam)
+      const note = await db.write((conn) => {
+        const existing = loadSync(conn, slug)
+        if (!existing) throw notFound()
+        if (existing.deletedAt === null) return existing
+        conn.prepare('UPDATE notes SET deleted_at = NULL WHERE id = ?').run(existing.id)
+        const restored = loadSync(conn, slug)!
+        runHooks(conn, { type: 'restored', note: restored })
+        return restored
+      })
+      log.info('note restored', { slug })
+      return note
+    },
+
+    async tags(options = {}) {
+      const where = visibilityWhere({ includeDrafts: options.includeDrafts })
+      return db.all<{ name: string; display: string; count: number }>(
+        `SELECT t.name, t.display, COUNT(*) AS count FROM tags t
+         JOIN note_tags nt ON nt.tag_id = t.id JOIN notes n ON n.id = nt.note_id
+         WHERE ${where.join(' AND ')} GROUP BY t.id ORDER BY count DESC, t.name`,
+      )
+    },
+
+    onWrite(hook) {
+      hooks.add(hook)
+      return () => {
+        hooks.delete(hook)
+      }
+    },
+
+    async upsertRecord(record) {
+      const content = validateContent(record.content)
+      const tags = normalizeTags(record.tags)
+      const properties = validateProperties(record.properties)
+      const createdAt = normalizeDate(record.createdAt, 'created')
+      const updatedAt = normalizeDate(record.updatedAt, 'updated')
+      const deletedAt = record.deletedAt === null ? null : normalizeDate(record.deletedAt, 'deleted')
+      const html = renderMarkdown(content)
+      const title = extractTitle(content)
+      return db.write((conn) => {
+        const existing = loadSync(conn, record.slug)
+        const published = record.published ? 1 : 0
+        if (existing) {
+          const same =
+            existing.content === content &&
+            existing.published === record.published &&
+            existing.createdAt === createdAt &&
+            existing.updatedAt === updatedAt &&
+            existing.deletedAt === deletedAt &&
+            JSON.stringify(existing.tags) === JSON.stringify(tags.map((tag) => tag.display)) &&
+            JSON.stringify(existing.properties) === JSON.stringify(properties)
+          if (same) return { action: 'unchanged' as const, note: existing }
+          conn
+            .prepare(
+              `UPDATE notes SET content = ?, content_html = ?, title = ?, published = ?, created_at = ?, updated_at = ?,
+               deleted_at = ?, properties = ? WHERE id = ?`,
+            )
+            .run(content, html, title, published, createdAt, updatedAt, deletedAt, JSON.stringify(properties), existing.id)
+          setTags(conn, existing.id, tags)
+          const updated = loadSync(conn, record.slug)!
+          runHooks(conn, { type: 'updated', note: updated })
+          return { action: 'updated' as const, note: updated }
+        }
+        conn
+          .prepare(
+            `INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at, deleted_at, properties)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(record.slug, content, html, title, published, createdAt, updatedAt, deletedAt, JSON.stringify(properties))
+        const id = (conn.prepare('SELECT id FROM notes WHERE slug = ?').get(record.slug) as { id: number }).id
+        setTags(conn, id, tags)
+        const created = loadSync(conn, record.slug)!
+        runHooks(conn, { type: 'created', note: created })
+        return { action: 'created' as const, note: created }
+      })
+    },
+
+    async *all() {
+      let afterId = 0
+      for (;;) {
+        const rows = await db.all<NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.id > ? ORDER BY n.id LIMIT 500`, [afterId])
+        if (rows.length === 0) return
+        const tags = await db.withReader(async (reader) => tagsFor(reader, rows.map((row) => row.id)))
+        for (const row of rows) yield rowToNote(row, tags.get(row.id) ?? [])
+        afterId = rows[rows.length - 1]!.id
+      }
+    },
+  }
+  return service
+}
