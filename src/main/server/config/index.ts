@@ -1,2 +1,13 @@
 export type { Config, LogFormat, SearchEngineChoice } from './types'
-export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './load'
+export {
+  loadConfig,
+  validateConfigValues,
+  saveConfigFile,
+  SECRET_MASK,
+  CONFIG_FILE_NAME,
+  SECRET_FILE_NAME,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  type SaveConfigResult,
+} from './load'
+export { SETTINGS, SETTING_NAMES, type SettingName, type SettingSpec } from './settings'

@@ -24,7 +24,16 @@ export interface Config {
   /** Where uploaded media live (default `<dataDir>/media`). */
   mediaDir: string
   logLevel: LogLevel
+  /** Console format, resolved from STARPUNK_LOG_FORMAT (auto → json when NODE_ENV=production). */
   logFormat: LogFormat
+  /** Rotating JSON-lines log files in logDir. */
+  logFiles: {
+    enabled: boolean
+    /** Rotate when the current file reaches this size, bytes. */
+    maxBytes: number
+    /** Rotated generations kept. */
+    count: number
+  }
   db: {
     poolSize: number
     poolTimeoutMs: number

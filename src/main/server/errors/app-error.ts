@@ -7,6 +7,10 @@ export interface AppErrorOptions {
   /** Replace the catalog message (still a person-readable sentence; never SQL, paths or stacks). */
   message?: string
   details?: string
+  /** Replace the catalog suggestion (e.g. a per-setting hint for a configuration problem). */
+  suggestion?: string
+  /** Steps to put before the catalog's troubleshooting steps. */
+  troubleshooting?: string[]
   /** Override the catalog status (e.g. a 406 on feeds built on BAD_REQUEST). */
   status?: number
   /** Extra response headers (Retry-After, Allow, WWW-Authenticate...). */
@@ -39,9 +43,9 @@ export abstract class AppError extends Error {
     this.info = {
       code,
       message,
-      suggestion: fill(entry.suggestion, options.vars),
+      suggestion: options.suggestion ?? fill(entry.suggestion, options.vars),
       ...(details ? { details: fill(details, options.vars) } : {}),
-      troubleshooting: entry.troubleshooting.map((step) => fill(step, options.vars)),
+      troubleshooting: [...(options.troubleshooting ?? []), ...entry.troubleshooting.map((step) => fill(step, options.vars))],
     }
   }
 }

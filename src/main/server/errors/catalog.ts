@@ -22,6 +22,19 @@ export const ERROR_CATALOG = {
       'See the configuration table in README.md.',
     ],
   },
+  CONFIG_UNKNOWN_SETTING: {
+    status: 500,
+    message: 'Unknown setting {name}.',
+    suggestion: 'Check the spelling against the configuration table in README.md.',
+    details: 'A setting name that StarPunk does not know is usually a typo, and the value it was meant to set is silently not applied.',
+    troubleshooting: ['Compare the name with the configuration table in README.md.', 'Remove settings that no longer exist.'],
+  },
+  CONFIG_FILE_INVALID: {
+    status: 500,
+    message: 'The config file cannot be used: {detail}',
+    suggestion: 'Fix the file so it holds one JSON object of "STARPUNK_NAME": "value" pairs, or delete it.',
+    troubleshooting: ['Check the file with `node -e "JSON.parse(require(\'fs\').readFileSync(\'data/config.json\', \'utf8\'))"`.', 'See docs/configuration.md for the file format.'],
+  },
   NOT_FOUND: {
     status: 404,
     message: 'Nothing lives at this address.',
@@ -39,6 +52,12 @@ export const ERROR_CATALOG = {
     message: 'The request could not be understood: {detail}',
     suggestion: 'Correct the request and send it again.',
     troubleshooting: ['Check the request body and parameters against the documentation.'],
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'This address does not accept a body of type {type}.',
+    suggestion: 'Send the body with one of the content types this endpoint documents.',
+    troubleshooting: ['Check the Content-Type header your client sends.', 'Forms use application/x-www-form-urlencoded or multipart/form-data; APIs use application/json.'],
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,
@@ -90,9 +109,17 @@ export const ERROR_CATALOG = {
     suggestion: 'Check that the database file exists, is readable, and is not corrupt.',
     troubleshooting: ['Check file permissions on the data directory.', 'Run `sqlite3 <data dir>/starpunk.db "PRAGMA integrity_check"`.', 'Restore from a backup if the file is corrupt.'],
   },
+  DATABASE_CORRUPT: {
+    status: 503,
+    message: 'The database file is damaged.',
+    suggestion: 'Stop StarPunk and restore the database from a backup.',
+    details: 'SQLite reported that the file is not a database or that its structure is malformed.',
+    troubleshooting: ['Run `sqlite3 <data dir>/starpunk.db "PRAGMA integrity_check"`.', 'Try `.recover` in the sqlite3 shell to salvage notes.', 'Restore the latest backup of the data directory.'],
+  },
   DATA_DIR_NOT_WRITABLE: {
     status: 503,
-    message: 'The data directory {path} is not writable.',
+    // No path in the message: it can answer an HTTP request. The path goes in `details` (logs, CLI).
+    message: 'The data directory is not writable.',
     suggestion: 'Give the user running StarPunk write permission on the data directory, or choose another with STARPUNK_DATA_DIR.',
     troubleshooting: ['Check the directory permissions (ls -ld).', 'Check the disk is not full or mounted read-only.'],
   },
@@ -101,6 +128,19 @@ export const ERROR_CATALOG = {
     message: 'Port {port} on {host} is already in use.',
     suggestion: 'Stop the other program using the port, or choose another with STARPUNK_PORT.',
     troubleshooting: ['Find the program: `lsof -i :{port}` or `ss -ltnp`.', 'Is another StarPunk already running?', 'Set STARPUNK_PORT to a free port.'],
+  },
+  SERVER_NOT_RUNNING: {
+    status: 503,
+    message: 'The blog server is not running, so {what} is not available.',
+    suggestion: 'Start the server from the console (Start), then try again.',
+    troubleshooting: ['Look at the Overview panel for why it stopped (for example, a port already in use).', 'Fix any configuration problem listed in the Config panel, then press Start.'],
+  },
+  CONSOLE_ACTION_UNAVAILABLE: {
+    status: 409,
+    message: 'This server cannot {action} itself from the console.',
+    suggestion: 'Restart it from the terminal or service manager that started it.',
+    details: 'Start, stop and restart need the server supervisor (the desktop app or the supervised headless mode).',
+    troubleshooting: ['Run the desktop app (`npm start`) or restart `npm run serve` in its terminal.'],
   },
   INTERNAL_ERROR: {
     status: 500,
