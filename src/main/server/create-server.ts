@@ -9,7 +9,7 @@ import { createHealthService, healthRoutes } from './health'
 import { createLogging, requestLogging, type LoggingOptions } from './logging'
 import { createNotesService } from './notes'
 import type { ServerContext } from './context'
-import { renderErrorPage } from './web'
+import { publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 
 export interface CreateServerOptions {
@@ -46,9 +46,11 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.use(requestLogging(logging))
   app.use(helmet())
   // [wire:middleware] Request-wide middleware (static files, body parsers scoped to your routes, session loading).
+  app.use(staticRoutes())
 
   app.use(healthRoutes(health))
   // [wire:routes] Mount your capability's router here: one line per capability.
+  app.use(publicRoutes({ config, db, notes }))
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))

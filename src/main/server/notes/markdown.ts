@@ -40,20 +40,31 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
   transformTags: {
     // Links in notes point elsewhere: don't leak the referrer's window (target is not allowed anyway).
-    a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'nofollow noopener' } }),
+    // Every image needs alt text for screen readers; an empty alt marks it decorative when none was given.
+    img: (tagName, attribs) => ({ tagName, attribs: { ...attribs, alt: attribs.alt ?? '' } }),
     input: (tagName, attribs) => ({ tagName, attribs: { ...attribs, disabled: '' } }),
   },
 }
 
-/** Markdown → sanitised HTML. Safe to insert into a page whatever the source holds. */
-export function renderMarkdown(source: string): string {
-  const raw = markdown.parse(source, { async: false })
-  return sanitizeHtml(raw, SANITIZE_OPTIONS)
+/**
+ * Second pass over already-clean HTML: links that kept an href (a safe one) get rel="nofollow noopener";
+ * links whose URL the first pass removed (javascript:...) keep their text and lose rel (rel needs an href).
+ */
+const LINK_REL_OPTIONS: sanitizeHtml.IOptions = {
+  ...SANITIZE_OPTIONS,
+  transformTags: {
+    a: (tagName, attribs) => ({ tagName, attribs: attribs.href ? { ...attribs, rel: 'nofollow noopener' } : {} }),
+  },
 }
 
 /** Sanitise HTML from elsewhere (e.g. a Micropub `content.html`) with the same allow-list. */
 export function sanitizeNoteHtml(html: string): string {
-  return sanitizeHtml(html, SANITIZE_OPTIONS)
+  return sanitizeHtml(sanitizeHtml(html, SANITIZE_OPTIONS), LINK_REL_OPTIONS)
+}
+
+/** Markdown → sanitised HTML. Safe to insert into a page whatever the source holds. */
+export function renderMarkdown(source: string): string {
+  return sanitizeNoteHtml(markdown.parse(source, { async: false }))
 }
 
 export const MAX_TITLE_LENGTH = 200

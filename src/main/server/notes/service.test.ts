@@ -121,16 +121,17 @@ describe('NotesService tags and listing', () => {
     await fx.notes.create({ content: 'one', tags: ['JavaScript', 'javascript', '#Web'] })
     await fx.notes.create({ content: 'two', tags: ['JAVASCRIPT'] })
     await fx.notes.create({ content: 'three', tags: ['web'], published: false })
-    // One display form per tag: the most recently given one ('web' from note three) shows everywhere.
+    // One display form per tag site-wide: the first one given.
     const one = await fx.notes.get('one')
-    expect(one?.tags).toEqual(['JAVASCRIPT', 'web'])
+    expect(one?.tags).toEqual(['JavaScript', 'Web'])
+    expect((await fx.notes.get('two'))?.tags).toEqual(['JavaScript'])
     const byTag = await fx.notes.list({ limit: 10, offset: 0, tag: 'javaSCRIPT' })
     expect(byTag.notes.map((n) => n.slug).sort()).toEqual(['one', 'two'])
     expect(byTag.total).toBe(2)
     const tags = await fx.notes.tags()
     expect(tags).toEqual([
-      { name: 'javascript', display: 'JAVASCRIPT', count: 2 },
-      { name: 'web', display: 'web', count: 1 },
+      { name: 'javascript', display: 'JavaScript', count: 2 },
+      { name: 'web', display: 'Web', count: 1 },
     ])
     expect((await fx.notes.tags({ includeDrafts: true })).find((t) => t.name === 'web')?.count).toBe(2)
   })

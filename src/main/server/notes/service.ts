@@ -2,7 +2,7 @@ import type { Config } from '../config'
 import type { Connection, Db, Reader } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
-import { extractTitle, renderMarkdown } from './markdown'
+import { extractTitle, plainText, renderMarkdown } from './markdown'
 import { chooseSlug } from './slug'
 import { normalizeTags, tagKey, type TagInput } from './tags'
 import type { ListOptions, Note, NoteInput, NotePatch, NotesService, NoteWriteEvent, NoteWriteHook, Properties } from './types'
@@ -178,11 +178,13 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
   function setTags(conn: Connection, noteId: number, tags: TagInput[]) {
     conn.prepare('DELETE FROM note_tags WHERE note_id = ?').run(noteId)
     const upsertTag = conn.prepare(
-      'INSERT INTO tags (name, display) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET display = excluded.display RETURNING id',
+      // DO UPDATE (a no-op) rather than DO NOTHING so RETURNING yields the id of an existing tag too.
+      'INSERT INTO tags (name, display) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET name = name RETURNING id',
     )
     const link = conn.prepare('INSERT OR IGNORE INTO note_tags (note_id, tag_id) VALUES (?, ?)')
     for (const tag of tags) {
-      // The display form most recently given wins for the whole site (a tag has one display form).
+      // A tag has one display form site-wide: the first one it was given (a client sending `indieweb`
+      // later does not undo the author's `IndieWeb`).
       const { id } = upsertTag.get(tag.name, tag.display) as { id: number }
       link.run(noteId, id)
     }
@@ -211,7 +213,8 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
       const html = renderMarkdown(content)
       const title = extractTitle(content)
       const note = await db.write((conn) => {
-        const slug = chooseSlug({ requested: input.slug, text: title ?? content, now, isTaken: slugTaken(conn) })
+        // Slug words come from the sanitised text (so markup and stripped scripts never end up in URLs).
+        const slug = chooseSlug({ requested: input.slug, text: title ?? plainText(html), now, isTaken: slugTaken(conn) })
         const { lastInsertRowid } = conn
           .prepare(
             `INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at, properties)

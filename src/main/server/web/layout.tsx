@@ -1,5 +1,5 @@
-// SKELETON layout: the web helper owns and polishes it (h-card, nav, feed and endpoint links).
 import type { ReactNode } from 'react'
+import type { AdminSession } from '../auth/types'
 import type { Config } from '../config'
 
 export interface LayoutProps {
@@ -8,23 +8,90 @@ export interface LayoutProps {
   children: ReactNode
   /** Extra <head> elements (e.g. rel links). */
   head?: ReactNode
+  /** The admin session when signed in (changes the admin link); null/absent for visitors. */
+  session?: AdminSession | null
+  /** Absolute canonical URL of this page, when it has one. */
+  canonical?: string
+  /** Short description for <meta name="description">. */
+  description?: string
 }
 
-export function Layout({ config, title, children, head }: LayoutProps) {
+/** Absolute URL on this site for a path starting with '/'. */
+export function siteHref(config: Config, path: string): string {
+  return `${config.siteUrl}${path}`
+}
+
+/** The links Micropub/IndieAuth clients and feed readers discover from any page of the site. */
+export function DiscoveryLinks({ config }: { config: Config }) {
+  const href = (path: string) => siteHref(config, path)
+  return (
+    <>
+      <link rel="alternate" type="application/rss+xml" title={`${config.siteName} (RSS)`} href={href('/feed.rss')} />
+      <link rel="alternate" type="application/atom+xml" title={`${config.siteName} (Atom)`} href={href('/feed.atom')} />
+      <link rel="alternate" type="application/feed+json" title={`${config.siteName} (JSON Feed)`} href={href('/feed.json')} />
+      <link rel="micropub" href={href('/micropub')} />
+      <link rel="indieauth-metadata" href={href('/.well-known/oauth-authorization-server')} />
+      <link rel="authorization_endpoint" href={href('/indieauth/auth')} />
+      <link rel="token_endpoint" href={href('/indieauth/token')} />
+      {config.adminMe && <link rel="me" href={config.adminMe} />}
+    </>
+  )
+}
+
+/** The author's h-card: name, URL (their IndieAuth identity, rel=me), used site-wide and inside entries. */
+export function AuthorCard({ config, className = 'h-card' }: { config: Config; className?: string }) {
+  const url = config.adminMe ?? `${config.siteUrl}/`
+  return (
+    <span className={className}>
+      <a className="p-name u-url" href={url} rel={config.adminMe ? 'me' : 'author'}>
+        {config.authorName}
+      </a>
+    </span>
+  )
+}
+
+/** The one page frame for public pages, the admin area and error pages. No inline styles or scripts (CSP). */
+export function Layout({ config, title, children, head, session, canonical, description }: LayoutProps) {
   return (
     <html lang="en">
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{title === config.siteName ? title : `${title} · ${config.siteName}`}</title>
+        {description && <meta name="description" content={description} />}
+        <meta name="color-scheme" content="light dark" />
         <link rel="stylesheet" href="/static/style.css" />
+        {canonical && <link rel="canonical" href={canonical} />}
+        <DiscoveryLinks config={config} />
         {head}
       </head>
       <body>
-        <header>
-          <a href="/">{config.siteName}</a>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="site-header">
+          <a className="site-name" href="/">
+            {config.siteName}
+          </a>
+          <nav aria-label="Site">
+            <form className="search-form" role="search" method="get" action="/search">
+              <label htmlFor="site-search-q" className="visually-hidden">
+                Search notes
+              </label>
+              <input id="site-search-q" type="search" name="q" placeholder="Search notes" minLength={2} maxLength={100} required />
+              <button type="submit">Search</button>
+            </form>
+            <a href="/feed">Feed</a>
+            <a href="/admin">{session ? 'Dashboard' : 'Admin'}</a>
+          </nav>
         </header>
         <main id="main">{children}</main>
+        <footer className="site-footer">
+          <p>
+            Notes by <AuthorCard config={config} /> · <a href="/feed.rss">RSS</a> · <a href="/feed.atom">Atom</a> ·{' '}
+            <a href="/feed.json">JSON Feed</a>
+          </p>
+        </footer>
       </body>
     </html>
   )

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto'
+import type { Request, Response } from 'express'
+import type { Db } from '../db'
+
+export interface CachedBody {
+  body: Buffer
+  etag: string
+}
+
+export interface PageCacheOptions {
+  db: Db
+  /** Most entries kept for one database version (query-string variants are bounded by this). */
+  maxEntries?: number
+}
+
+/**
+ * Rendered visitor responses, keyed by URL and valid for one db.version: any committed write moves the
+ * version and so invalidates every page, feed and ETag at once. Last-Modified is the time of the last write
+ * this process saw (or its start).
+ */
+export class PageCache {
+  private version = -1
+  private entries = new Map<string, CachedBody>()
+  private readonly maxEntries: number
+  private lastModifiedMs: number
+  private readonly db: Db
+
+  constructor(options: PageCacheOptions) {
+    this.db = options.db
+    this.maxEntries = options.maxEntries ?? 500
+    // HTTP dates have one-second resolution; round down so If-Modified-Since compares correctly.
+    this.lastModifiedMs = Math.floor(Date.now() / 1000) * 1000
+    options.db.onChange(() => {
+      this.lastModifiedMs = Math.floor(Date.now() / 1000) * 1000
+    })
+  }
+
+  get lastModified(): Date {
+    return new Date(this.lastModifiedMs)
+  }
+
+  /** The cached body for key at the current version, or a freshly built one (then cached). */
+  async get(key: string, build: () => Promise<string>): Promise<CachedBody> {
+    const version = this.db.version
+    if (version !== this.version) {
+      this.version = version
+      this.entries.clear()
+    }
+    const hit = this.entries.get(key)
+    if (hit) return hit
+    const body = Buffer.from(await build(), 'utf8')
+    const entry = { body, etag: etagOf(body) }
+    // Only keep it if no write landed while building; otherwise the next request rebuilds.
+    if (this.db.version === version) {
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+      this.entries.set(key, entry)
+    }
+    return entry
+  }
+}
+
+export function etagOf(body: Buffer): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`
+}
+
+/**
+ * RFC 9110 §13.1: If-None-Match (weak comparison, lists and `*`) decides when present; otherwise
+ * If-Modified-Since against Last-Modified. Unlike Express's req.fresh, a request `Cache-Control: no-cache`
+ * does not force a full body: that directive is for caches, and an origin may answer 304 (fetch() adds it
+ * to every conditional request).
+ */
+export function isNotModified(req: Request, etag: string, lastModified?: Date): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false
+  const ifNoneMatch = req.headers['if-none-match']
+  if (ifNoneMatch !== undefined) {
+    const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
+    const wanted = opaque(etag)
+    return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === wanted)
+  }
+  const ifModifiedSince = req.headers['if-modified-since']
+  if (ifModifiedSince !== undefined && lastModified) {
+    const since = Date.parse(ifModifiedSince)
+    return !Number.isNaN(since) && lastModified.getTime() <= since
+  }
+  return false
+}
+
+export interface SendOptions {
+  contentType: string
+  /** Cache-Control max-age for visitors, seconds (0: revalidate every time). */
+  maxAgeSeconds?: number
+}
+
+/**
+ * Answer with a page or feed: visitors get the cached body with ETag/Last-Modified and 304 when fresh;
+ * the admin (any session) gets a freshly built body marked private/no-store, never a cached visitor copy.
+ */
+export async function sendCacheable(
+  req: Request,
+  res: Response,
+  cache: PageCache,
+  key: string,
+  build: () => Promise<string>,
+  options: SendOptions,
+): Promise<void> {
+  res.setHeader('Content-Type', options.contentType)
+  res.setHeader('Vary', 'Cookie, Accept')
+  if (res.locals.session) {
+    res.setHeader('Cache-Control', 'private, no-store')
+    const body = Buffer.from(await build(), 'utf8')
+    res.setHeader('ETag', etagOf(body)) // set ourselves so Express does not answer 304 from a visitor ETag
+    res.end(req.method === 'HEAD' ? undefined : body)
+    return
+  }
+  const entry = await cache.get(key, build)
+  res.setHeader('ETag', entry.etag)
+  res.setHeader('Last-Modified', cache.lastModified.toUTCString())
+  res.setHeader('Cache-Control', `public, max-age=${options.maxAgeSeconds ?? 0}, must-revalidate`)
+  if (isNotModified(req, entry.etag, cache.lastModified)) {
+    res.status(304).end()
+    return
+  }
+  res.setHeader('Content-Length', entry.body.length)
+  res.end(req.method === 'HEAD' ? undefined : entry.body)
+}

@@ -1,0 +1,198 @@
+import { mf2 } from 'microformats-parser'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, type TestServer } from '../../../../test/helpers/server'
+import { validateHtml } from './html-check'
+
+const SITE = 'https://notes.example.org'
+let ts: TestServer
+
+async function page(path: string, init: RequestInit = {}) {
+  const res = await fetch(ts.url + path, { ...init, headers: { accept: 'text/html', ...(init.headers ?? {}) } })
+  return { res, body: await res.text() }
+}
+
+type Mf = { type: string[]; properties: Record<string, unknown[]>; children?: Mf[] }
+
+beforeAll(async () => {
+  ts = await startTestServer({
+    STARPUNK_SITE_URL: SITE,
+    STARPUNK_SITE_NAME: 'Ada’s Notes',
+    STARPUNK_AUTHOR_NAME: 'Ada Lovelace',
+    STARPUNK_ADMIN_ME: 'https://ada.example.com/',
+    STARPUNK_NOTES_PER_PAGE: '3',
+  })
+  const notes = ts.server.context.notes
+  await notes.create({ content: '# First *note*\n\nHello <b>world</b>.', tags: ['IndieWeb', 'Meta'], createdAt: '2024-01-01T10:00:00Z' })
+  for (let i = 2; i <= 5; i++) await notes.create({ content: `Plain note number ${i}`, tags: ['indieweb'], createdAt: `2024-01-0${i}T10:00:00Z` })
+  await notes.create({ content: 'A secret draft', published: false, createdAt: '2024-02-01T00:00:00Z' })
+  await notes.create({ content: 'Gone note', createdAt: '2024-02-02T00:00:00Z' })
+  await notes.remove('gone-note')
+  await notes.create({ content: 'Script <script>alert(1)</script> and <img src=x onerror=alert(2)> [x](javascript:alert(3))', createdAt: '2023-01-01T00:00:00Z' })
+})
+afterAll(async () => {
+  await ts.close()
+})
+
+describe('home page', () => {
+  it('is an h-feed of h-entries with name, url and author, newest first, paginated', async () => {
+    const { res, body } = await page('/')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    const parsed = mf2(body, { baseUrl: SITE + '/' })
+    const feed = parsed.items.find((item) => item.type?.includes('h-feed')) as Mf | undefined
+    expect(feed).toBeDefined()
+    expect(feed!.properties.name).toEqual(['Ada’s Notes'])
+    expect(feed!.properties.url).toEqual([SITE + '/'])
+    const author = feed!.properties.author?.[0] as Mf
+    expect(author.type).toEqual(['h-card'])
+    expect(author.properties.name).toEqual(['Ada Lovelace'])
+    expect(author.properties.url).toEqual(['https://ada.example.com'])
+    const entries = (feed!.children ?? []).filter((c) => c.type.includes('h-entry'))
+    expect(entries.map((e) => e.properties.url?.[0])).toEqual([5, 4, 3].map((n) => `${SITE}/notes/plain-note-number-${n}`))
+    expect(entries[0]!.properties.published).toEqual(['2024-01-05T10:00:00.000Z'])
+    expect(entries[0]!.properties.category).toEqual(['IndieWeb']) // the tag's first display form
+    expect(body).not.toContain('secret draft')
+    expect(body).not.toContain('Gone note')
+    expect(parsed.rels.next).toEqual([`${SITE}/?page=2`])
+    expect(parsed.rels.me).toEqual(['https://ada.example.com'])
+  })
+
+  it('page 2 continues, an out-of-range page is 404, a malformed one 400', async () => {
+    const two = await page('/?page=2')
+    const entries = mf2(two.body, { baseUrl: SITE + '/' }).items[0]!.children!.filter((c) => c.type?.includes('h-entry'))
+    expect(entries.map((e) => e.properties.url?.[0])).toEqual([`${SITE}/notes/plain-note-number-2`, `${SITE}/notes/first-note`, `${SITE}/notes/script-and-x`])
+    expect((await page('/?page=3')).res.status).toBe(404)
+    const bad = await page('/?page=abc')
+    expect(bad.res.status).toBe(400)
+    expect(bad.body).toContain(bad.res.headers.get('x-request-id')!)
+  })
+
+  it('carries discovery links for feeds, Micropub and IndieAuth in <head>', async () => {
+    const { body } = await page('/')
+    const { rels, 'rel-urls': relUrls } = mf2(body, { baseUrl: SITE + '/' })
+    expect(rels.micropub).toEqual([`${SITE}/micropub`])
+    expect(rels['indieauth-metadata']).toEqual([`${SITE}/.well-known/oauth-authorization-server`])
+    expect(rels.authorization_endpoint).toEqual([`${SITE}/indieauth/auth`])
+    expect(rels.token_endpoint).toEqual([`${SITE}/indieauth/token`])
+    const types = Object.values(relUrls).filter((r) => r.rels.includes('alternate')).map((r) => r.type)
+    expect(types.sort()).toEqual(['application/atom+xml', 'application/feed+json', 'application/rss+xml'])
+  })
+})
+
+describe('note permalink', () => {
+  it('is an h-entry with content, dates, url, uid, categories and an author h-card', async () => {
+    const { res, body } = await page('/notes/first-note')
+    expect(res.status).toBe(200)
+    const entry = mf2(body, { baseUrl: SITE + '/' }).items.find((i) => i.type?.includes('h-entry')) as Mf
+    expect(entry.properties.name).toEqual(['First note'])
+    const content = entry.properties.content?.[0] as { html: string; value: string }
+    expect(content.value).toContain('Hello world.')
+    expect(content.html).toContain('<b>world</b>')
+    expect(entry.properties.published).toEqual(['2024-01-01T10:00:00.000Z'])
+    expect(entry.properties.updated?.[0]).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect(entry.properties.url).toEqual([`${SITE}/notes/first-note`])
+    expect(entry.properties.uid).toEqual([`${SITE}/notes/first-note`])
+    expect(entry.properties.category).toEqual(['IndieWeb', 'Meta'])
+    const author = entry.properties.author?.[0] as Mf
+    expect(author.type).toEqual(['h-card'])
+    expect(author.properties.name).toEqual(['Ada Lovelace'])
+  })
+
+  it('serves sanitised content only', async () => {
+    const { body } = await page('/notes/script-and-x')
+    expect(body).not.toMatch(/<script/i)
+    expect(body).not.toMatch(/onerror/i)
+    expect(body).not.toMatch(/javascript:/i)
+  })
+
+  it('answers 404 with the friendly page for drafts, deleted and unknown notes', async () => {
+    for (const slug of ['a-secret-draft', 'gone-note', 'never-existed', '%E2%98%83']) {
+      const { res, body } = await page(`/notes/${slug}`)
+      expect(res.status).toBe(404)
+      expect(body).toContain('Nothing lives at this address.')
+      expect(body).toContain(res.headers.get('x-request-id')!)
+      expect(body).toContain('class="h-card"')
+    }
+  })
+
+  it('finds notes with Unicode slugs', async () => {
+    const note = await ts.server.context.notes.create({ content: 'Grüße aus Köln' })
+    expect(note.slug).toBe('grüße-aus-köln')
+    const { res } = await page(`/notes/${encodeURIComponent(note.slug)}`)
+    expect(res.status).toBe(200)
+    await ts.server.context.notes.remove(note.slug)
+  })
+})
+
+describe('tag pages', () => {
+  it('list published notes with the tag, case-insensitively, as an h-feed', async () => {
+    const { res, body } = await page('/tags/INDIEWEB')
+    expect(res.status).toBe(200)
+    const feed = mf2(body, { baseUrl: SITE + '/' }).items.find((i) => i.type?.includes('h-feed')) as Mf
+    expect(feed.properties.name?.[0]).toMatch(/^Notes tagged #/)
+    expect(feed.properties.url).toEqual([`${SITE}/tags/indieweb`])
+    expect(feed.children!.length).toBe(3)
+    expect((await page('/tags/no-such-tag')).res.status).toBe(404)
+  })
+})
+
+describe('HTML validity (html-validate recommended rules)', () => {
+  it.each([
+    ['home', '/'],
+    ['home page 2', '/?page=2'],
+    ['note', '/notes/first-note'],
+    ['note with hostile content', '/notes/script-and-x'],
+    ['tag', '/tags/indieweb'],
+    ['404', '/notes/never-existed'],
+    ['400', '/?page=zero'],
+  ])('%s page is valid', async (_name, path) => {
+    const { body } = await page(path)
+    expect(await validateHtml(body)).toEqual([])
+  })
+})
+
+describe('static stylesheet', () => {
+  it('is served with a CSS type, light and dark schemes, and revalidates with 304', async () => {
+    const res = await fetch(`${ts.url}/static/style.css`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/css/)
+    const css = await res.text()
+    expect(css).toContain('prefers-color-scheme: dark')
+    const again = await fetch(`${ts.url}/static/style.css`, { headers: { 'if-none-match': res.headers.get('etag')! } })
+    expect(again.status).toBe(304)
+    expect((await fetch(`${ts.url}/static/nope.css`)).status).toBe(404)
+  })
+})
+
+describe('conditional GET', () => {
+  it('answers 304 for an unchanged page and 200 with a new ETag after any write', async () => {
+    const first = await page('/notes/first-note')
+    const etag = first.res.headers.get('etag')!
+    const lastModified = first.res.headers.get('last-modified')!
+    expect(etag).toMatch(/^"/)
+    expect(lastModified).toMatch(/GMT$/)
+    const cached = await fetch(`${ts.url}/notes/first-note`, { headers: { 'if-none-match': etag } })
+    expect(cached.status).toBe(304)
+    const home = await page('/')
+    const homeEtag = home.res.headers.get('etag')!
+    const page2 = await page('/?page=2')
+    const page2Etag = page2.res.headers.get('etag')!
+    await ts.server.context.notes.update('first-note', { content: '# First note\n\nEdited.' })
+    const after = await fetch(`${ts.url}/notes/first-note`, { headers: { 'if-none-match': etag } })
+    expect(after.status).toBe(200)
+    expect(after.headers.get('etag')).not.toBe(etag)
+    expect(await after.text()).toContain('Edited.')
+    // The list page showing the note is rebuilt and changes...
+    const page2After = await fetch(`${ts.url}/?page=2`, { headers: { 'if-none-match': page2Etag } })
+    expect(page2After.status).toBe(200)
+    expect(await page2After.text()).toContain('Edited.')
+    // ...while page 1, rebuilt too, has the same bytes: its content-hash ETag still matches.
+    const homeAfter = await fetch(`${ts.url}/`, { headers: { 'if-none-match': homeEtag } })
+    expect(homeAfter.status).toBe(304)
+    // A changed Last-Modified: an If-Modified-Since from before the write no longer matches.
+    const longAgo = new Date(Date.parse(lastModified) - 3_600_000).toUTCString()
+    expect((await fetch(`${ts.url}/notes/first-note`, { headers: { 'if-modified-since': longAgo } })).status).toBe(200)
+    const now = new Date(Date.now() + 1000).toUTCString()
+    expect((await fetch(`${ts.url}/notes/first-note`, { headers: { 'if-modified-since': now } })).status).toBe(304)
+  })
+})

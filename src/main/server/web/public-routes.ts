@@ -1,0 +1,96 @@
+import { Router, type Request, type Response } from 'express'
+import type { Config } from '../config'
+import type { Db } from '../db'
+import { appError } from '../errors'
+import { plainText, tagKey, type NotesService } from '../notes'
+import { PageCache, sendCacheable } from './page-cache'
+import { renderListPage, renderNotePage } from './pages'
+
+export interface PublicRoutesDeps {
+  config: Config
+  db: Db
+  notes: NotesService
+  /** Shared with the feeds so one write invalidates both (optional: one is made when absent). */
+  cache?: PageCache
+}
+
+const HTML = 'text/html; charset=utf-8'
+const MAX_PAGE = 100_000
+
+/** `?page=N`: absent → 1; anything but a whole number in range is a clear 400. */
+export function parsePage(req: Request): number {
+  const raw = req.query.page
+  if (raw === undefined) return 1
+  if (typeof raw !== 'string' || !/^[1-9]\d{0,5}$/.test(raw) || Number(raw) > MAX_PAGE) {
+    throw appError('BAD_REQUEST', { vars: { detail: `page must be a whole number from 1 to ${MAX_PAGE}` } })
+  }
+  return Number(raw)
+}
+
+function sessionOf(res: Response) {
+  return res.locals.session ?? null
+}
+
+/** A short plain-text description of a note (for titles of untitled notes and meta descriptions). */
+export function describeNote(html: string, max = 80): string {
+  const text = plainText(html)
+  const chars = Array.from(text)
+  return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : text || 'Note'
+}
+
+/** Public pages: `/`, `/notes/<slug>`, `/tags/<tag>`. Routes stay thin: the notes service does the work. */
+export function publicRoutes({ config, db, notes, cache = new PageCache({ db }) }: PublicRoutesDeps): Router {
+  const router = Router()
+  const perPage = config.notesPerPage
+
+  async function listPage(res: Response, page: number, tag: string | null, admin: boolean) {
+    const { notes: items, total } = await notes.list({
+      limit: perPage,
+      offset: (page - 1) * perPage,
+      includeDrafts: admin,
+      ...(tag !== null ? { tag } : {}),
+    })
+    const totalPages = Math.max(1, Math.ceil(total / perPage))
+    if (page > totalPages) throw appError('NOT_FOUND')
+    if (tag !== null && total === 0) throw appError('NOT_FOUND')
+    const display = tag !== null ? (items.flatMap((n) => n.tags).find((t) => tagKey(t) === tagKey(tag)) ?? tag) : null
+    return renderListPage({
+      config,
+      session: sessionOf(res),
+      notes: items,
+      page,
+      totalPages,
+      basePath: tag !== null ? `/tags/${encodeURIComponent(tagKey(tag))}` : '/',
+      heading: display !== null ? `Notes tagged #${display}` : config.siteName,
+      title: display !== null ? `#${display}` : config.siteName,
+      emptyMessage: 'No notes yet.',
+    })
+  }
+
+  router.get('/', async (req, res) => {
+    const page = parsePage(req)
+    const admin = sessionOf(res) !== null
+    await sendCacheable(req, res, cache, `home:${page}`, () => listPage(res, page, null, admin), { contentType: HTML })
+  })
+
+  router.get('/tags/:tag', async (req, res) => {
+    const tag = req.params.tag
+    if (!tag || tag.length > 200) throw appError('NOT_FOUND')
+    const page = parsePage(req)
+    const admin = sessionOf(res) !== null
+    await sendCacheable(req, res, cache, `tag:${tagKey(tag)}:${page}`, () => listPage(res, page, tag, admin), { contentType: HTML })
+  })
+
+  router.get('/notes/:slug', async (req, res) => {
+    const slug = req.params.slug
+    const session = sessionOf(res)
+    // Visitors: published, not deleted. The admin may look at drafts and the trash (marked as such).
+    const note = await notes.get(slug, { includeDrafts: session !== null, includeDeleted: session !== null })
+    if (!note) throw appError('NOT_FOUND')
+    await sendCacheable(req, res, cache, `note:${slug}`, async () => renderNotePage(config, session, note, describeNote(note.html)), {
+      contentType: HTML,
+    })
+  })
+
+  return router
+}

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto'
+import { Router } from 'express'
+import { isNotModified } from './page-cache'
+import { STYLE_CSS } from './static/style'
+
+interface StaticAsset {
+  body: Buffer
+  type: string
+  etag: string
+}
+
+function asset(body: string, type: string): StaticAsset {
+  const buffer = Buffer.from(body, 'utf8')
+  return { body: buffer, type, etag: `"${createHash('sha256').update(buffer).digest('base64url').slice(0, 22)}"` }
+}
+
+const ASSETS = new Map<string, StaticAsset>([['/style.css', asset(STYLE_CSS, 'text/css; charset=utf-8')]])
+
+/** /static/...: the site's own assets, with ETag revalidation (they change only with a new release). */
+export function staticRoutes(): Router {
+  const router = Router()
+  router.get('/static/{*path}', (req, res, next) => {
+    const found = ASSETS.get(req.path.slice('/static'.length))
+    if (!found) return next()
+    res.setHeader('Content-Type', found.type)
+    res.setHeader('ETag', found.etag)
+    res.setHeader('Cache-Control', 'public, max-age=3600, must-revalidate')
+    if (isNotModified(req, found.etag)) return void res.status(304).end()
+    res.send(found.body)
+  })
+  return router
+}
