@@ -91,15 +91,21 @@ export function extractTitle(source: string): string | null {
 
 /** Remove inline Markdown markers and HTML tags, leaving the readable text. */
 export function stripInlineMarkdown(text: string): string {
-  return text
+  // Backslash-escaped characters are literal: park them in private-use code points while markers go.
+  const escaped: string[] = []
+  const parked = text.replace(/\\([\\`*_{}[\]()#+\-.!>~|])/g, (_whole, char: string) => {
+    escaped.push(char)
+    return String.fromCodePoint(0xf0000 + escaped.length - 1)
+  })
+  return parked
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/<[^>]*>/g, '')
     .replace(/(\*\*|__|~~|`)/g, '')
     .replace(/(^|\W)[*_](\S(?:.*?\S)?)[*_](?=\W|$)/g, '$1$2')
-    .replace(/\\([\\`*_{}[\]()#+\-.!>~|])/g, '$1')
     .replace(/\s+/g, ' ')
     .trim()
+    .replace(/[\u{f0000}-\u{fffff}]/gu, (char) => escaped[char.codePointAt(0)! - 0xf0000] ?? '')
 }
 
 /** Plain text of a note (for summaries and feed titles): rendered HTML with tags removed. */
