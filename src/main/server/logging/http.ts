@@ -1,26 +1,81 @@
-// PLACEHOLDER implementation (skeleton): the logging helper completes X-Request-ID validation,
-// traceparent, redaction and the access-line fields.
+/**
+ * Request-scoped logging: a request ID for every request (a sane inbound X-Request-ID, else a new UUID),
+ * echoed in the response; a valid W3C traceparent's trace id; one access line per request.
+ */
 import { randomUUID } from 'node:crypto'
 import type { RequestHandler } from 'express'
 import type { Logging } from './logging'
 
+/** Bounded length, characters safe in a header, a log line and a URL. */
+const REQUEST_ID = /^[A-Za-z0-9._~:+=/-]{1,128}$/
+
+export function acceptRequestId(inbound: string | undefined): string | null {
+  return inbound !== undefined && REQUEST_ID.test(inbound) ? inbound : null
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
+
+/** The trace id of a valid W3C traceparent (version 00, or a later one read as 00), else null. */
+export function parseTraceparent(header: string | undefined): string | null {
+  if (!header || header.length > 512) return null
+  const match = TRACEPARENT.exec(header.trim())
+  if (!match) return null
+  const [, version, traceId, parentId, , rest] = match as unknown as [string, string, string, string, string, string | undefined]
+  if (version === 'ff') return null
+  // Version 00 has exactly four parts; later versions may append more after a dash.
+  if (version === '00' && rest !== undefined) return null
+  if (/^0+$/.test(traceId) || /^0+$/.test(parentId)) return null
+  return traceId
+}
+
 export function requestLogging(logging: Logging): RequestHandler {
+  const access = logging.logger
   return (req, res, next) => {
-    const inbound = req.get('x-request-id')
-    const requestId = inbound && /^[A-Za-z0-9._-]{1,64}$/.test(inbound) ? inbound : randomUUID()
+    const requestId = acceptRequestId(req.get('x-request-id')) ?? randomUUID()
+    const traceId = parseTraceparent(req.get('traceparent')) ?? undefined
     res.locals.requestId = requestId
     res.setHeader('X-Request-ID', requestId)
     const start = performance.now()
-    logging.runWithRequest({ requestId }, () => {
-      res.on('finish', () => {
-        logging.logger.info('request', {
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          durationMs: Math.round((performance.now() - start) * 100) / 100,
-        })
+
+    // Count body bytes as they are written (streamed responses have no Content-Length).
+    let bytes = 0
+    const write = res.write
+    const end = res.end
+    const count = (chunk: unknown, encoding: unknown): void => {
+      if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+      else if (chunk instanceof Uint8Array) bytes += chunk.byteLength
+    }
+    // The overloads of write/end are many; we only look at the first two arguments and pass all through.
+    res.write = function (this: typeof res, chunk: unknown, encoding?: unknown, cb?: unknown) {
+      count(chunk, encoding)
+      return (write as (...args: unknown[]) => boolean).call(this, chunk, encoding, cb)
+    } as typeof res.write
+    res.end = function (this: typeof res, chunk?: unknown, encoding?: unknown, cb?: unknown) {
+      if (typeof chunk !== 'function') count(chunk, encoding)
+      return (end as (...args: unknown[]) => typeof res).call(this, chunk, encoding, cb)
+    } as typeof res.end
+
+    let logged = false
+    const done = (aborted: boolean): void => {
+      if (logged) return
+      logged = true
+      const fields = {
+        method: req.method,
+        // The path only: query strings carry one-time tokens and search terms.
+        path: req.originalUrl.split('?', 1)[0],
+        status: res.statusCode,
+        durationMs: Math.round((performance.now() - start) * 100) / 100,
+        bytes,
+        ...(aborted ? { aborted: true } : {}),
+      }
+      logging.runWithRequest({ requestId, ...(traceId ? { traceId } : {}) }, () => {
+        if (res.statusCode >= 500) access.warn('request', fields)
+        else access.info('request', fields)
       })
-      next()
-    })
+    }
+    res.once('finish', () => done(false))
+    res.once('close', () => done(!res.writableFinished))
+
+    logging.runWithRequest({ requestId, ...(traceId ? { traceId } : {}) }, () => next())
   }
 }

@@ -1,16 +1,35 @@
-// PLACEHOLDER implementation (skeleton): the logging helper replaces the internals (pino, rotation,
-// redaction, human format) and keeps this module's exported API.
+/**
+ * The logger: levels DEBUG..CRITICAL, redaction, request IDs from AsyncLocalStorage, and three sinks:
+ * the console (JSON lines or human lines), rotating JSON-lines files in config.logDir, and an in-memory ring
+ * buffer the admin console streams from. Our own rather than pino: see docs/architecture.md (Logging) and
+ * `npm run bench -- --only=logging` for the per-line cost against pino.
+ */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { mkdirSync } from 'node:fs'
+import { createStream, type RotatingFileStream } from 'rotating-file-stream'
 import type { LogEntry, LogLevel } from '../../../shared/contract'
-import type { Config } from '../config/types'
+import type { Config, LogFormat } from '../config/types'
+import { createRedactor, formatHuman, formatJson } from './format'
 import type { LogBuffer, LogFields, Logger, RequestContext } from './types'
 
-const LEVELS: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 }
+export const LEVELS: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 }
+/** A threshold above every level: nothing is written (benchmarks compare against it). */
+export const LEVEL_OFF = 100
+
+export const LOG_FILE_NAME = 'starpunk.log'
 
 export interface LoggingOptions {
-  /** Write lines here instead of stdout + files (tests). */
+  /** Write lines here instead of stdout + files (tests). Receives the final, redacted line. */
   write?: (line: string) => void
+  /** Format of the lines given to `write` (default json, so tests can parse them). */
+  writeFormat?: LogFormat
+  /** Write the console sink to this stream instead of process.stdout. */
+  stdout?: { write(chunk: string): unknown }
+  /** Turn the console sink off (benchmarks). Files and the buffer still work. */
+  console?: boolean
   bufferCapacity?: number
+  /** Literal values masked wherever they appear (defaults to the session secret and health token). */
+  secrets?: string[]
 }
 
 export interface Logging {
@@ -19,70 +38,172 @@ export interface Logging {
   context: AsyncLocalStorage<RequestContext>
   /** Run fn with a request context so every line inside carries its request ID. */
   runWithRequest<T>(ctx: RequestContext, fn: () => T): T
+  /** Change the level at run time (console, benchmarks). */
+  setLevel(level: LogLevel | 'OFF'): void
+  readonly level: LogLevel | 'OFF'
+  /** Where the current log file is, or null when files are off. */
+  readonly filePath: string | null
+  /** Flush and close the files. Later lines still reach the console and the buffer. */
   close(): Promise<void>
 }
 
-class RingBuffer implements LogBuffer {
-  private entries: LogEntry[] = []
-  private listeners = new Set<(entry: LogEntry) => void>()
+/** A fixed-size circular buffer: O(1) push, counts what fell off, never lets a listener break logging. */
+export class RingBuffer implements LogBuffer {
+  private readonly slots: (LogEntry | undefined)[]
+  private next = 0
+  private size = 0
+  private readonly listeners = new Set<(entry: LogEntry) => void>()
   dropped = 0
-  constructor(readonly capacity: number) {}
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('ring buffer capacity must be a positive integer')
+    this.slots = new Array<LogEntry | undefined>(capacity)
+  }
+
   push(entry: LogEntry): void {
-    this.entries.push(entry)
-    if (this.entries.length > this.capacity) {
-      this.entries.shift()
-      this.dropped++
+    if (this.size === this.capacity) this.dropped++
+    else this.size++
+    this.slots[this.next] = entry
+    this.next = (this.next + 1) % this.capacity
+    for (const listener of this.listeners) {
+      try {
+        listener(entry)
+      } catch {
+        // A broken subscriber must not break the request that logged; it just misses this entry.
+      }
     }
-    for (const listener of this.listeners) listener(entry)
   }
+
+  /** Up to `limit` most recent entries with seq > afterSeq, oldest first. */
   recent(limit = this.capacity, afterSeq = -1): LogEntry[] {
-    const after = this.entries.filter((e) => e.seq > afterSeq)
-    return after.slice(Math.max(0, after.length - limit))
+    const out: LogEntry[] = []
+    const start = (this.next - this.size + this.capacity) % this.capacity
+    for (let i = this.size - 1; i >= 0 && out.length < limit; i--) {
+      const entry = this.slots[(start + i) % this.capacity] as LogEntry
+      if (entry.seq <= afterSeq) break
+      out.push(entry)
+    }
+    return out.reverse()
   }
+
   subscribe(listener: (entry: LogEntry) => void): () => void {
     this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size
   }
 }
 
-export function createLogging(config: Pick<Config, 'logLevel' | 'logFormat' | 'logDir'>, options: LoggingOptions = {}): Logging {
+type LoggingConfig = Pick<Config, 'logLevel' | 'logFormat' | 'logDir'> & Partial<Pick<Config, 'logFiles' | 'sessionSecret' | 'health'>>
+
+function openFile(config: LoggingConfig, warn: (msg: string) => void): RotatingFileStream | null {
+  const files = config.logFiles ?? { enabled: true, maxBytes: 10 * 1024 * 1024, count: 10 }
+  if (!files.enabled) return null
+  try {
+    mkdirSync(config.logDir, { recursive: true })
+    const stream = createStream(LOG_FILE_NAME, { path: config.logDir, size: `${files.maxBytes}B`, rotate: files.count })
+    let reported = false
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (reported) return
+      reported = true
+      warn(`log file unavailable (${err.code ?? err.message}); logging to the console only`)
+    })
+    return stream
+  } catch (err) {
+    warn(`log directory unavailable (${(err as NodeJS.ErrnoException).code ?? 'error'}); logging to the console only`)
+    return null
+  }
+}
+
+export function createLogging(config: LoggingConfig, options: LoggingOptions = {}): Logging {
   const context = new AsyncLocalStorage<RequestContext>()
   const buffer = new RingBuffer(options.bufferCapacity ?? 10_000)
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'))
+  const secrets = options.secrets ?? [config.sessionSecret, config.health?.token].filter((s): s is string => typeof s === 'string')
+  const redactor = createRedactor(secrets)
+  let level: LogLevel | 'OFF' = config.logLevel
+  let threshold = LEVELS[config.logLevel]
   let seq = 0
-  const threshold = LEVELS[config.logLevel]
 
-  function make(bindings: LogFields): Logger {
-    const log = (level: LogLevel, msg: string, fields?: LogFields): void => {
-      if (LEVELS[level] < threshold) return
-      const ctx = context.getStore()
-      const entry: LogEntry = {
-        seq: ++seq,
-        time: new Date().toISOString(),
-        level,
-        msg,
-        ...(ctx ? { requestId: ctx.requestId } : {}),
-        fields: { ...bindings, ...fields },
-      }
-      buffer.push(entry)
-      write(JSON.stringify(entry))
+  // Sinks. With `write`, the test owns the output: no stdout, no files.
+  let file: RotatingFileStream | null = null
+  let consoleWrite: ((entry: LogEntry) => void) | null = null
+  if (options.write) {
+    const write = options.write
+    const format = (options.writeFormat ?? 'json') === 'json' ? formatJson : formatHuman
+    consoleWrite = (entry) => write(format(entry))
+  } else {
+    if (options.console !== false) {
+      const out = options.stdout ?? process.stdout
+      const format = config.logFormat === 'json' ? formatJson : formatHuman
+      consoleWrite = (entry) => out.write(format(entry) + '\n')
+    }
+    file = openFile(config, (msg) => process.stderr.write(`starpunk: ${msg}\n`))
+  }
+  const filePath = file ? `${config.logDir}/${LOG_FILE_NAME}` : null
+
+  function emit(lvl: LogLevel, msg: string, bindings: LogFields | null, fields: LogFields | undefined): void {
+    const ctx = context.getStore()
+    let merged: LogFields | undefined
+    if (bindings || fields || ctx?.traceId) {
+      merged = { ...bindings, ...fields }
+      if (ctx?.traceId) merged.traceId = ctx.traceId
+      merged = redactor.value(merged) as LogFields
+    }
+    const entry: LogEntry = {
+      seq: ++seq,
+      time: new Date().toISOString(),
+      level: lvl,
+      msg: redactor.text(String(msg)),
+      ...(ctx ? { requestId: ctx.requestId } : {}),
+      ...(merged ? { fields: merged } : {}),
+    }
+    buffer.push(entry)
+    if (consoleWrite) consoleWrite(entry)
+    if (file) file.write(formatJson(entry) + '\n')
+  }
+
+  function make(bindings: LogFields | null): Logger {
+    const log = (lvl: LogLevel) => (msg: string, fields?: LogFields) => {
+      if (LEVELS[lvl] < threshold) return
+      emit(lvl, msg, bindings, fields)
     }
     return {
-      debug: (m, f) => log('DEBUG', m, f),
-      info: (m, f) => log('INFO', m, f),
-      warn: (m, f) => log('WARNING', m, f),
-      error: (m, f) => log('ERROR', m, f),
-      critical: (m, f) => log('CRITICAL', m, f),
+      debug: log('DEBUG'),
+      info: log('INFO'),
+      warn: log('WARNING'),
+      error: log('ERROR'),
+      critical: log('CRITICAL'),
       child: (more) => make({ ...bindings, ...more }),
-      isLevelEnabled: (level) => LEVELS[level] >= threshold,
+      isLevelEnabled: (lvl) => LEVELS[lvl] >= threshold,
     }
   }
 
   return {
-    logger: make({}),
+    logger: make(null),
     buffer,
     context,
     runWithRequest: (ctx, fn) => context.run(ctx, fn),
-    close: async () => {},
+    setLevel(next) {
+      level = next
+      threshold = next === 'OFF' ? LEVEL_OFF : LEVELS[next]
+    },
+    get level() {
+      return level
+    },
+    filePath,
+    async close() {
+      const closing = file
+      file = null
+      if (!closing) return
+      await new Promise<void>((resolve) => {
+        closing.end(() => resolve())
+        // Never hang a shutdown on a stuck disk.
+        setTimeout(resolve, 2_000).unref()
+      })
+    },
   }
 }

@@ -1,0 +1,126 @@
+/**
+ * Pure helpers of the logger: redaction of secrets in structured fields and messages, and the two line
+ * formats. Kept free of I/O so they are cheap to test and to benchmark.
+ */
+import type { LogEntry } from '../../../shared/contract'
+
+export const REDACTED = '[REDACTED]'
+
+/**
+ * Field names whose values never reach a log, compared case-insensitively with `-`/`_` removed, at any
+ * depth. Substrings catch variants (access_token, refreshToken, x-health-token, set-cookie, clientSecret).
+ */
+const SECRET_NAME = /token|secret|passw|authorization|cookie|verifier|apikey|credential|signature|session(id)?$/
+
+const nameCache = new Map<string, boolean>()
+
+export function isSecretName(key: string): boolean {
+  let hit = nameCache.get(key)
+  if (hit === undefined) {
+    hit = SECRET_NAME.test(key.toLowerCase().replace(/[-_]/g, ''))
+    if (nameCache.size < 10_000) nameCache.set(key, hit)
+  }
+  return hit
+}
+
+/** `Bearer abc...` or `Basic abc...` anywhere in a string (a header pasted into a message). */
+const CREDENTIAL_IN_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi
+
+export interface Redactor {
+  /** A copy of `value` with secret-named fields and known secret values replaced. */
+  value(value: unknown): unknown
+  text(text: string): string
+}
+
+const MAX_DEPTH = 6
+const MAX_STRING = 8_192
+const MAX_ARRAY = 100
+
+/** `secrets` are literal values (the session secret, the health token) that are masked wherever they appear. */
+export function createRedactor(secrets: readonly string[] = []): Redactor {
+  const known = secrets.filter((s) => s.length >= 8)
+  const text = (input: string): string => {
+    let out = input.length > MAX_STRING ? `${input.slice(0, MAX_STRING)}...[truncated ${input.length - MAX_STRING} chars]` : input
+    // Cheap pre-check: most strings hold neither word, and the regex is then skipped.
+    if (out.includes('earer') || out.includes('asic')) out = out.replace(CREDENTIAL_IN_TEXT, `$1 ${REDACTED}`)
+    for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+    return out
+  }
+  const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return text(value)
+    if (value === null || typeof value !== 'object') {
+      if (typeof value === 'bigint') return value.toString()
+      if (typeof value === 'function' || typeof value === 'symbol') return String(value)
+      return value
+    }
+    if (depth >= MAX_DEPTH) return '[Truncated]'
+    if (value instanceof Error) {
+      const cause = (value as Error & { cause?: unknown }).cause
+      return {
+        type: value.name,
+        message: text(value.message),
+        ...(value.stack ? { stack: text(value.stack) } : {}),
+        ...((value as NodeJS.ErrnoException).code ? { code: (value as NodeJS.ErrnoException).code } : {}),
+        ...(cause !== undefined ? { cause: walk(cause, depth + 1) } : {}),
+      }
+    }
+    if (value instanceof Date) return value.toISOString()
+    if (Array.isArray(value)) {
+      const out = value.slice(0, MAX_ARRAY).map((item) => walk(item, depth + 1))
+      if (value.length > MAX_ARRAY) out.push(`[${value.length - MAX_ARRAY} more]`)
+      return out
+    }
+    if (value instanceof Map) return walk(Object.fromEntries(value), depth)
+    if (Buffer.isBuffer(value)) return `[Buffer ${value.length} bytes]`
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value)) {
+      out[key] = isSecretName(key) ? REDACTED : walk((value as Record<string, unknown>)[key], depth + 1)
+    }
+    return out
+  }
+  return { value: (v) => walk(v, 0), text }
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are what must not reach a log line raw
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+
+/** Make a string safe for one human log line: CR, LF, ESC and friends become visible escapes. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    if (c === '\n') return '\\n'
+    if (c === '\r') return '\\r'
+    if (c === '\t') return '\\t'
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  })
+}
+
+/** The production format: one JSON object per line (JSON escapes every control character). */
+export function formatJson(entry: LogEntry): string {
+  return JSON.stringify(entry)
+}
+
+const BARE = /^[A-Za-z0-9_.:/@+-]+$/
+
+function humanValue(value: unknown): string {
+  if (typeof value === 'string') return BARE.test(value) ? value : escapeControl(JSON.stringify(value))
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value)
+  return escapeControl(JSON.stringify(value) ?? String(value))
+}
+
+/** The development format: `time LEVEL [request] message key=value ...`, one physical line, always. */
+export function formatHuman(entry: LogEntry): string {
+  let line = `${entry.time} ${entry.level.padEnd(8)}${entry.requestId ? ` [${escapeControl(entry.requestId)}]` : ''} ${escapeControl(entry.msg)}`
+  if (entry.fields) {
+    for (const key of Object.keys(entry.fields)) {
+      const value = entry.fields[key]
+      if (value === undefined) continue
+      const text = humanValue(value)
+      // Stacks are multi-line by nature: keep them, indented, after the line (escaped, so still unforgeable).
+      if (key === 'stack' && typeof value === 'string') continue
+      line += ` ${escapeControl(key)}=${text}`
+    }
+    const stack = entry.fields.stack
+    if (typeof stack === 'string') line += `\n    ${stack.split('\n').map(escapeControl).join('\n    ')}`
+  }
+  return line
+}
