@@ -53,6 +53,12 @@ export const ERROR_CATALOG = {
     suggestion: 'Correct the request and send it again.',
     troubleshooting: ['Check the request body and parameters against the documentation.'],
   },
+  NOT_ACCEPTABLE: {
+    status: 406,
+    message: 'None of the formats your client accepts is available here.',
+    suggestion: 'Ask for one of: {available}.',
+    troubleshooting: ['Check the Accept header your client sends.', 'Or fetch a format directly: {links}.'],
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'This address does not accept a body of type {type}.',
