@@ -148,6 +148,12 @@ export const ERROR_CATALOG = {
     details: 'Start, stop and restart need the server supervisor (the desktop app or the supervised headless mode).',
     troubleshooting: ['Run the desktop app (`npm start`) or restart `npm run serve` in its terminal.'],
   },
+  SEARCH_DISABLED: {
+    status: 404,
+    message: 'Search is turned off on this site.',
+    suggestion: 'Browse the notes from the home page or by tag instead.',
+    troubleshooting: ['The site owner can turn search on with STARPUNK_SEARCH_ENABLED=true.'],
+  },
   INTERNAL_ERROR: {
     status: 500,
     message: 'Something went wrong on our side.',

@@ -1,5 +1,6 @@
 import type { Migration } from '../types'
 import { migration001 } from './001_initial'
+import { migration030 } from './030_search_documents'
 
 /** Every migration, in order. Add new ones at the end with the next number; never edit an applied one. */
-export const MIGRATIONS: Migration[] = [migration001]
+export const MIGRATIONS: Migration[] = [migration001, migration030]
