@@ -3,9 +3,14 @@ import type { ErrorInfo } from '../../../shared/errors'
 import type { Logger } from '../logging'
 import { AppError, appError } from './app-error'
 
-/** API clients get JSON; browsers get HTML. */
+/** Paths whose clients are programs: they always get JSON errors, whatever they Accept. */
+const API_PREFIXES = ['/api/', '/micropub', '/admin/console/api', '/indieauth/token', '/indieauth/revoke', '/.well-known/', '/health/']
+
+/** API clients (Accept JSON, or an API path) get JSON; browsers get HTML. */
 export function wantsJson(req: Request): boolean {
-  if (req.path.startsWith('/api/') || req.path.startsWith('/micropub') || req.path.startsWith('/admin/console/api')) return true
+  // originalUrl, not path: inside a mounted router req.path is relative to the mount point.
+  const path = req.originalUrl.split('?', 1)[0] ?? ''
+  if (API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))) return true
   const accept = req.headers.accept ?? ''
   if (!accept) return true
   return req.accepts(['html', 'json']) === 'json'
@@ -20,45 +25,70 @@ export interface ErrorHandlerDeps {
 /** Map anything thrown into an AppError without leaking its text (SQL, paths, stacks stay in the log). */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err
-  // body-parser / raw-body errors carry a `type` and a 4xx `status`.
-  const e = err as { type?: string; status?: number; statusCode?: number; limit?: number }
+  // body-parser / raw-body / http-errors carry a `type` and a 4xx `status`.
+  const e = err as { type?: string; status?: number; statusCode?: number; limit?: number; expose?: boolean }
   const status = e?.status ?? e?.statusCode
-  if (e?.type === 'entity.too.large') return appError('PAYLOAD_TOO_LARGE', { vars: { limit: `${e.limit ?? '?'} bytes` }, cause: err })
+  if (e?.type === 'entity.too.large' || status === 413) return appError('PAYLOAD_TOO_LARGE', { vars: { limit: formatBytes(e.limit) }, cause: err })
   if (e?.type === 'entity.parse.failed') return appError('BAD_REQUEST', { vars: { detail: 'the body is not valid JSON.' }, cause: err })
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || status === 415) {
+    return appError('UNSUPPORTED_MEDIA_TYPE', { vars: { type: 'this encoding' }, cause: err })
+  }
+  if (e?.type === 'request.aborted') return appError('BAD_REQUEST', { vars: { detail: 'the client stopped sending the body.' }, cause: err })
+  if (err instanceof URIError) return appError('BAD_REQUEST', { vars: { detail: 'the address contains an invalid percent-encoding.' }, cause: err })
+  if (status === 404) return appError('NOT_FOUND', { cause: err })
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return appError('BAD_REQUEST', { status, vars: { detail: 'the request is malformed.' }, cause: err })
   }
   return appError('INTERNAL_ERROR', { cause: err })
 }
 
+function formatBytes(limit: number | undefined): string {
+  if (typeof limit !== 'number' || !Number.isFinite(limit)) return 'size'
+  if (limit >= 1024 * 1024 && limit % (1024 * 1024) === 0) return `${limit / (1024 * 1024)} MiB`
+  if (limit >= 1024 && limit % 1024 === 0) return `${limit / 1024} KiB`
+  return `${limit} bytes`
+}
+
+/** What a response carries: exactly these fields, never details (they may hold paths) or causes. */
+export function errorBody(info: ErrorInfo, requestId: string): { error: { code: string; message: string; suggestion: string; troubleshooting: string[]; request_id: string } } {
+  return { error: { code: info.code, message: info.message, suggestion: info.suggestion, troubleshooting: info.troubleshooting, request_id: requestId } }
+}
+
+/** Seconds a client should wait before retrying a 503 when the thrower did not say. */
+const DEFAULT_RETRY_AFTER_SECONDS = '5'
+
 export function errorHandler(deps: ErrorHandlerDeps): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = toAppError(err)
     const requestId = String(res.locals.requestId ?? '')
+    // The full story goes to the log (same request ID): cause message and stack, details, status.
     const logFields = {
       code: error.code,
       status: error.status,
       method: req.method,
-      path: req.path,
-      ...(error.cause instanceof Error ? { cause: error.cause.message, stack: error.cause.stack } : {}),
+      path: req.originalUrl.split('?', 1)[0],
+      ...(error.info.details ? { details: error.info.details } : {}),
+      ...(error.cause !== undefined ? { cause: error.cause } : {}),
     }
     if (error.kind === 'system') deps.logger.error(error.message, logFields)
     else deps.logger.info(`request rejected: ${error.code}`, logFields)
     if (res.headersSent) {
+      // Too late for an error page: cut the connection so the client sees a truncated response, not a lie.
       res.destroy()
       return
     }
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value)
+    if (error.status === 503 && !res.getHeader('retry-after')) res.setHeader('Retry-After', DEFAULT_RETRY_AFTER_SECONDS)
     res.status(error.status)
     if (wantsJson(req)) {
-      res.json({ error: { ...error.info, request_id: requestId } })
+      res.json(errorBody(error.info, requestId))
     } else {
       let html: string
       try {
         html = deps.renderErrorPage(error.info, error.status, requestId)
       } catch (renderError) {
         // The error page itself failed: answer with plain escaped text rather than Express's stack page.
-        deps.logger.error('error page failed to render', { cause: String(renderError) })
+        deps.logger.error('error page failed to render', { cause: renderError })
         html = `<!doctype html><title>Error</title><p>${escapeText(error.info.message)}</p><p>Request ID: ${escapeText(requestId)}</p>`
       }
       res.type('html').send(html)
@@ -72,4 +102,26 @@ function escapeText(text: string): string {
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {
   next(appError('NOT_FOUND'))
+}
+
+/**
+ * For a known path hit with a method it does not serve: 405 with an Allow header. Mount it last on a route:
+ * `router.route('/notes').get(list).post(create).all(methodNotAllowed(['GET', 'POST']))`.
+ * HEAD is allowed wherever GET is (Express answers it), and OPTIONS gets a 204 with the same Allow header.
+ */
+export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
+  const methods = new Set(allowed.map((m) => m.toUpperCase()))
+  if (methods.has('GET')) methods.add('HEAD')
+  methods.add('OPTIONS')
+  const allow = [...methods].join(', ')
+  return (req, res, next) => {
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Allow', allow)
+      res.status(204).end()
+      return
+    }
+    // `method` is shown in the message: keep it to a token so odd input cannot shape the text.
+    const method = /^[A-Z]{1,16}$/.test(req.method) ? req.method : 'this'
+    next(appError('METHOD_NOT_ALLOWED', { vars: { method }, headers: { Allow: allow } }))
+  }
 }

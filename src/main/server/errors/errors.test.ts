@@ -1,0 +1,173 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import express from 'express'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LogEntry } from '../../../shared/contract'
+import { loadConfig } from '../config'
+import { createLogging, requestLogging } from '../logging'
+import { renderErrorPage } from '../web'
+import { ERROR_CATALOG, SystemError, UserError, appError, errorHandler, methodNotAllowed, notFoundHandler, type ErrorCode } from '.'
+
+// A small real app: the real request logging, the real error handler and the real HTML error page,
+// on real HTTP, with routes that throw what services throw.
+let server: Server
+let base: string
+let dir: string
+const lines: string[] = []
+const logs = () => lines.map((l) => JSON.parse(l) as LogEntry)
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'starpunk-errors-'))
+  const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir } })
+  const logging = createLogging(config, { write: (l) => lines.push(l) })
+  const app = express()
+  app.use(requestLogging(logging))
+  app.get('/throw/:code', (req) => {
+    throw appError(req.params.code as ErrorCode, { vars: { detail: 'detail text', method: 'GET', limit: '1 MiB', path: '/srv/secret/path', port: 8080, host: '127.0.0.1', type: 'text/plain', name: 'X', what: 'the console', action: 'restart' } })
+  })
+  app.get('/raw', () => {
+    throw new Error("SQLITE_ERROR: near \"SELEC\": syntax error in SELEC * FROM notes WHERE path='/home/user/data/starpunk.db'")
+  })
+  app.get('/raw-async', async () => {
+    await Promise.resolve()
+    throw Object.assign(new Error('ENOENT: no such file or directory, open /var/lib/starpunk/media/x.jpg'), { code: 'ENOENT' })
+  })
+  app.post('/api/echo', express.json({ limit: 64 }), (req, res) => {
+    res.json({ got: req.body as unknown })
+  })
+  app.get('/notes/:slug', (req, res) => {
+    res.send(req.params.slug)
+  })
+  app.route('/things').get((_req, res) => res.send('things')).post((_req, res) => res.send('made')).all(methodNotAllowed(['GET', 'POST']))
+  app.use(notFoundHandler)
+  app.use(errorHandler({ logger: logging.logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
+  server = app.listen(0, '127.0.0.1')
+  await new Promise((r) => server.once('listening', r))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  await new Promise((r) => server.close(r))
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const json = { accept: 'application/json' }
+const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
+
+describe('the catalog', () => {
+  const codes = Object.keys(ERROR_CATALOG) as ErrorCode[]
+
+  it('user errors are 4xx, system errors 5xx, as distinct types', () => {
+    for (const code of codes) {
+      const error = appError(code)
+      expect(error.status >= 500 ? error instanceof SystemError : error instanceof UserError, code).toBe(true)
+      expect(error.kind, code).toBe(error.status >= 500 ? 'system' : 'user')
+    }
+  })
+
+  it.each(codes)('%s renders as JSON with exactly code, message, suggestion, troubleshooting and request_id', async (code) => {
+    const res = await fetch(`${base}/throw/${code}`, { headers: json })
+    expect(res.status).toBe(ERROR_CATALOG[code].status)
+    const body = (await res.json()) as { error: Record<string, unknown> }
+    expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'request_id', 'suggestion', 'troubleshooting'])
+    expect(body.error.code).toBe(code)
+    expect(body.error.request_id).toBe(res.headers.get('x-request-id'))
+    expect(String(body.error.message)).not.toMatch(/\{\w+\}/)
+    expect((body.error.troubleshooting as string[]).length).toBeGreaterThan(0)
+    expect(JSON.stringify(body)).not.toContain('/srv/secret/path')
+  })
+
+  it.each(codes)('%s renders as an HTML page with its message, steps and request ID', async (code) => {
+    const res = await fetch(`${base}/throw/${code}`, { headers: html })
+    expect(res.status).toBe(ERROR_CATALOG[code].status)
+    expect(res.headers.get('content-type')).toContain('text/html')
+    const page = await res.text()
+    const requestId = res.headers.get('x-request-id') ?? 'missing'
+    expect(page).toContain(requestId)
+    expect(page).toContain(code)
+    expect(page).toContain('<ol>')
+    expect(page).not.toContain('/srv/secret/path')
+  })
+})
+
+describe('nothing internal leaks', () => {
+  it.each(['/raw', '/raw-async'])('a raw error from %s answers a generic 500; the detail is logged with the same request ID', async (path) => {
+    for (const headers of [json, html]) {
+      const res = await fetch(base + path, { headers })
+      expect(res.status).toBe(500)
+      const body = await res.text()
+      for (const leak of ['SELEC', 'sqlite', 'SQLITE', '/home/', '/var/lib', 'ENOENT', 'starpunk.db', '    at ', '.ts:']) expect(body, leak).not.toContain(leak)
+      const requestId = res.headers.get('x-request-id')
+      const logged = logs().find((e) => e.requestId === requestId && e.level === 'ERROR')
+      expect(logged?.fields?.code).toBe('INTERNAL_ERROR')
+      expect(JSON.stringify(logged?.fields?.cause)).toMatch(/SELEC|ENOENT/)
+      expect(JSON.stringify(logged?.fields?.cause)).toContain('errors.test.ts')
+    }
+  })
+
+  it('a malformed JSON body is a 400 JSON error carrying the request ID', async () => {
+    const res = await fetch(`${base}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: '{"a": ' })
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { error: { code: string; request_id: string; message: string } }
+    expect(body.error.code).toBe('BAD_REQUEST')
+    expect(body.error.request_id).toBe(res.headers.get('x-request-id'))
+    expect(body.error.message).toContain('not valid JSON')
+    expect(JSON.stringify(body)).not.toContain('Unexpected')
+  })
+
+  it('a body over the limit is a 413 naming the limit', async () => {
+    const res = await fetch(`${base}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 'x'.repeat(200) }) })
+    expect(res.status).toBe(413)
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('PAYLOAD_TOO_LARGE')
+    expect(body.error.message).toContain('64 bytes')
+  })
+
+  it('an invalid percent-encoding in a path parameter is a 400, not a 500', async () => {
+    const res = await fetch(`${base}/notes/%E0%A4%A`, { headers: html })
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('percent-encoding')
+  })
+})
+
+describe('negotiation', () => {
+  it('browsers get HTML, JSON clients and API paths get JSON', async () => {
+    const page = await fetch(`${base}/missing`, { headers: html })
+    expect(page.headers.get('content-type')).toContain('text/html')
+    const api = await fetch(`${base}/missing`, { headers: json })
+    expect(api.headers.get('content-type')).toContain('application/json')
+    for (const path of ['/api/missing', '/micropub/nothing', '/admin/console/api/x', '/indieauth/token/x', '/health/nope']) {
+      const res = await fetch(base + path, { headers: html })
+      expect(res.status, path).toBe(404)
+      expect(res.headers.get('content-type'), path).toContain('application/json')
+    }
+    const noAccept = await fetch(`${base}/missing`, { headers: { accept: '' } })
+    expect(noAccept.headers.get('content-type')).toContain('application/json')
+  })
+})
+
+describe('405 and 503 helpers', () => {
+  it('a known path with a wrong method is a 405 with Allow', async () => {
+    const res = await fetch(`${base}/things`, { method: 'DELETE', headers: json })
+    expect(res.status).toBe(405)
+    expect(res.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS')
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('METHOD_NOT_ALLOWED')
+    expect(body.error.message).toContain('DELETE')
+    const options = await fetch(`${base}/things`, { method: 'OPTIONS' })
+    expect(options.status).toBe(204)
+    expect(options.headers.get('allow')).toContain('POST')
+    expect((await fetch(`${base}/things`, { method: 'POST' })).status).toBe(200)
+  })
+
+  it('a 503 always carries Retry-After', async () => {
+    for (const code of ['POOL_EXHAUSTED', 'DATABASE_LOCKED', 'DATABASE_UNAVAILABLE']) {
+      const res = await fetch(`${base}/throw/${code}`, { headers: json })
+      expect(res.status).toBe(503)
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+    }
+  })
+})
