@@ -7,6 +7,7 @@ import { openDb } from './db'
 import { appError, errorHandler, notFoundHandler } from './errors'
 import { createHealthService, healthRoutes } from './health'
 import { createLogging, requestLogging, type LoggingOptions } from './logging'
+import { feedRoutes } from './feeds'
 import { createNotesService } from './notes'
 import type { ServerContext } from './context'
 import { publicRoutes, renderErrorPage, staticRoutes } from './web'
@@ -51,6 +52,7 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.use(healthRoutes(health))
   // [wire:routes] Mount your capability's router here: one line per capability.
   app.use(publicRoutes({ config, db, notes }))
+  app.use(feedRoutes({ config, db, notes }))
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))

@@ -1,0 +1,130 @@
+import { create } from 'xmlbuilder2'
+import type { Config } from '../config'
+import { plainText, type Note } from '../notes'
+
+/** Everything a feed shows, gathered once (newest first). */
+export interface FeedData {
+  config: Config
+  notes: Note[]
+  /** Newest change among the notes shown (or now when there are none). */
+  updated: string
+}
+
+export const FEED_TYPES = {
+  rss: { path: '/feed.rss', mediaType: 'application/rss+xml', label: 'RSS 2.0' },
+  atom: { path: '/feed.atom', mediaType: 'application/atom+xml', label: 'Atom 1.0' },
+  json: { path: '/feed.json', mediaType: 'application/feed+json', label: 'JSON Feed 1.1' },
+} as const
+export type FeedFormat = keyof typeof FEED_TYPES
+
+const abs = (config: Config, path: string) => `${config.siteUrl}${path}`
+const noteLink = (config: Config, note: Note) => abs(config, `/notes/${encodeURIComponent(note.slug)}`)
+
+/** Feed readers resolve relative URLs poorly: make site-relative href/src in note HTML absolute. */
+export function absoluteHtml(config: Config, html: string): string {
+  return html.replace(/\b(href|src)="\/(?!\/)/g, `$1="${config.siteUrl}/`)
+}
+
+/** A title for every item: the note's own, else the start of its text. */
+export function itemTitle(note: Note, max = 80): string {
+  if (note.title) return note.title
+  const chars = Array.from(plainText(note.html))
+  return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : chars.join('') || note.slug
+}
+
+export function buildRss({ config, notes, updated }: FeedData): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8' })
+  const channel = doc
+    .ele('rss', { version: '2.0', 'xmlns:atom': 'http://www.w3.org/2005/Atom' })
+    .ele('channel')
+  channel.ele('title').txt(config.siteName)
+  channel.ele('link').txt(abs(config, '/'))
+  channel.ele('description').txt(`Notes by ${config.authorName}`)
+  channel.ele('language').txt('en')
+  channel.ele('lastBuildDate').txt(new Date(updated).toUTCString())
+  channel.ele('generator').txt('StarPunk Desktop')
+  channel.ele('atom:link', { href: abs(config, FEED_TYPES.rss.path), rel: 'self', type: FEED_TYPES.rss.mediaType })
+  for (const note of notes) {
+    const item = channel.ele('item')
+    item.ele('title').txt(itemTitle(note))
+    item.ele('link').txt(noteLink(config, note))
+    item.ele('guid', { isPermaLink: 'true' }).txt(noteLink(config, note))
+    item.ele('pubDate').txt(new Date(note.createdAt).toUTCString())
+    item.ele('description').txt(absoluteHtml(config, note.html))
+    for (const tag of note.tags) item.ele('category').txt(tag)
+  }
+  return doc.end({ prettyPrint: false })
+}
+
+export function buildAtom({ config, notes, updated }: FeedData): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8' })
+  const feed = doc.ele('feed', { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': 'en' })
+  feed.ele('id').txt(abs(config, '/'))
+  feed.ele('title').txt(config.siteName)
+  feed.ele('subtitle').txt(`Notes by ${config.authorName}`)
+  feed.ele('updated').txt(updated)
+  feed.ele('link', { rel: 'self', type: FEED_TYPES.atom.mediaType, href: abs(config, FEED_TYPES.atom.path) })
+  feed.ele('link', { rel: 'alternate', type: 'text/html', href: abs(config, '/') })
+  const author = feed.ele('author')
+  author.ele('name').txt(config.authorName)
+  author.ele('uri').txt(config.adminMe ?? abs(config, '/'))
+  feed.ele('generator').txt('StarPunk Desktop')
+  for (const note of notes) {
+    const entry = feed.ele('entry')
+    entry.ele('id').txt(noteLink(config, note))
+    entry.ele('title').txt(itemTitle(note))
+    entry.ele('link', { rel: 'alternate', type: 'text/html', href: noteLink(config, note) })
+    entry.ele('published').txt(note.createdAt)
+    entry.ele('updated').txt(note.updatedAt)
+    entry.ele('content', { type: 'html' }).txt(absoluteHtml(config, note.html))
+    for (const tag of note.tags) entry.ele('category', { term: tag })
+  }
+  return doc.end({ prettyPrint: false })
+}
+
+export function buildJsonFeed({ config, notes }: FeedData): string {
+  const authorUrl = config.adminMe ?? abs(config, '/')
+  const feed = {
+    version: 'https://jsonfeed.org/version/1.1',
+    title: config.siteName,
+    home_page_url: abs(config, '/'),
+    feed_url: abs(config, FEED_TYPES.json.path),
+    description: `Notes by ${config.authorName}`,
+    language: 'en',
+    authors: [{ name: config.authorName, url: authorUrl }],
+    items: notes.map((note) => ({
+      id: noteLink(config, note),
+      url: noteLink(config, note),
+      // Microblog convention (JSON Feed spec): untitled notes carry no title.
+      ...(note.title ? { title: note.title } : {}),
+      content_html: absoluteHtml(config, note.html),
+      content_text: note.content,
+      date_published: note.createdAt,
+      date_modified: note.updatedAt,
+      ...(note.tags.length ? { tags: note.tags } : {}),
+    })),
+  }
+  return JSON.stringify(feed)
+}
+
+/** OPML 2.0 listing this site's feeds, for readers that import subscription lists. */
+export function buildOpml({ config, updated }: FeedData): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8' })
+  const opml = doc.ele('opml', { version: '2.0' })
+  const head = opml.ele('head')
+  head.ele('title').txt(`${config.siteName} feeds`)
+  head.ele('dateModified').txt(new Date(updated).toUTCString())
+  head.ele('ownerName').txt(config.authorName)
+  const body = opml.ele('body')
+  for (const format of ['rss', 'atom'] as const) {
+    body.ele('outline', {
+      type: 'rss',
+      text: `${config.siteName} (${FEED_TYPES[format].label})`,
+      title: `${config.siteName} (${FEED_TYPES[format].label})`,
+      xmlUrl: abs(config, FEED_TYPES[format].path),
+      htmlUrl: abs(config, '/'),
+      version: format === 'rss' ? 'RSS2' : 'ATOM',
+    })
+  }
+  return doc.end({ prettyPrint: false })
+}
