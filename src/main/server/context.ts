@@ -3,6 +3,7 @@ import type { Db } from './db'
 import type { HealthService } from './health'
 import type { Logger, Logging } from './logging'
 import type { NotesService } from './notes'
+import type { SearchService } from './search'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -18,4 +19,5 @@ export interface ServerContext {
   db: Db
   health: HealthService
   notes: NotesService
+  search: SearchService
 }

@@ -9,6 +9,7 @@ import { createHealthService, healthRoutes } from './health'
 import { createLogging, requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
 import { createNotesService } from './notes'
+import { createSearchService, searchRoutes } from './search'
 import type { ServerContext } from './context'
 import { publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
@@ -38,8 +39,9 @@ export async function createServer(config: Config, options: CreateServerOptions 
   const health = createHealthService({ version: VERSION, startedAt })
   // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
   const notes = createNotesService({ db, logger, config })
+  const search = createSearchService({ db, notes, config, logger, health })
 
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search }
 
   const app = express()
   app.disable('x-powered-by')
@@ -53,6 +55,7 @@ export async function createServer(config: Config, options: CreateServerOptions 
   // [wire:routes] Mount your capability's router here: one line per capability.
   app.use(publicRoutes({ config, db, notes }))
   app.use(feedRoutes({ config, db, notes }))
+  app.use(searchRoutes({ config, search }))
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))

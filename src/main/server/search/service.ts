@@ -1,0 +1,335 @@
+// Search: picks FTS5 or the LIKE fallback once at startup, keeps the index in step with every note write
+// (inside the same transaction), repairs it at startup, and answers queries with escaped snippets.
+import type BetterSqlite3 from 'better-sqlite3'
+import type { Config } from '../config'
+import type { Connection, Db, Reader } from '../db'
+import { appError, AppError } from '../errors'
+import type { HealthService } from '../health'
+import type { Logger } from '../logging'
+import type { Note, NotesService } from '../notes/types'
+import { plainText } from '../notes/markdown'
+import { foldedText, ftsMatchExpression, likePatterns, parseQuery, type ParsedQuery } from './query'
+import { buildSnippet, markersToHtml, SNIPPET_WORDS, stripMarkers } from './snippet'
+import type { SearchEngineName, SearchHit, SearchQuery, SearchService, SearchStatus } from './types'
+
+export const MAX_SEARCH_LIMIT = 100
+/** Title matches count ten times a body match in bm25. */
+export const TITLE_WEIGHT = 10
+const FTS5_HELP = 'https://www.sqlite.org/fts5.html#compiling_and_using_fts5'
+
+export interface SearchServiceDeps {
+  db: Db
+  notes: NotesService
+  config: Config
+  logger: Logger
+  health: HealthService
+}
+
+export interface SearchServiceImpl extends SearchService {
+  /** Rebuild the whole index from the notes now (FTS5 'rebuild'; LIKE: every document). Returns ms taken. */
+  rebuild(): Promise<number>
+  /** Detach from the notes service and health (for shutdown/tests). */
+  dispose(): void
+}
+
+/** Does this connection's SQLite have FTS5? Tries a throwaway table in the temp schema (writes nothing). */
+export function probeFts5(conn: Connection): boolean {
+  try {
+    conn.exec('CREATE VIRTUAL TABLE temp.starpunk_fts5_probe USING fts5(body)')
+    conn.exec('DROP TABLE temp.starpunk_fts5_probe')
+    return true
+  } catch {
+    return false
+  }
+}
+
+interface SourceNote {
+  id: number
+  title: string | null
+  html: string
+  updatedAt: string
+}
+
+interface SearchDocument {
+  title: string
+  body: string
+  folded: string
+}
+
+/** Block-level tags become spaces so words in adjacent paragraphs or list items do not run together. */
+const BLOCK_TAG = /<\/?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|hr|figure|figcaption|section|article|dd|dt)\b[^>]*>/gi
+
+/** What search indexes for a note: title and visible text (no markup), NFC, marker characters removed. */
+export function searchDocument(note: { title: string | null; html: string }): SearchDocument {
+  const title = stripMarkers((note.title ?? '').normalize('NFC'))
+  const body = stripMarkers(plainText(note.html.replace(BLOCK_TAG, ' ')).normalize('NFC'))
+  // A bar between title and body: a phrase never matches across the two, as in FTS5's separate columns.
+  return { title, body, folded: `${foldedText(title)}|${foldedText(body)}` }
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl {
+  const { db, config, notes } = deps
+  const log = deps.logger.child({ component: 'search' })
+  const conn = db.writer
+  const sqliteVersion = String(conn.prepare('SELECT sqlite_version()').pluck().get())
+  const fts5Available = probeFts5(conn)
+  const configured = config.search.engine
+
+  let engine: SearchEngineName | null
+  let reason: string
+  if (!config.search.enabled) {
+    engine = null
+    reason = 'Search is turned off (STARPUNK_SEARCH_ENABLED=false).'
+  } else if (configured === 'like') {
+    engine = 'like'
+    reason = 'STARPUNK_SEARCH_ENGINE=like chooses the LIKE engine.'
+  } else if (fts5Available) {
+    engine = 'fts5'
+    reason = configured === 'fts5' ? 'STARPUNK_SEARCH_ENGINE=fts5 and this SQLite has FTS5.' : 'This SQLite has FTS5.'
+  } else if (configured === 'fts5') {
+    throw appError('CONFIG_INVALID', {
+      vars: {
+        detail: `STARPUNK_SEARCH_ENGINE=fts5, but this SQLite (${sqliteVersion}) was built without the FTS5 module. Set STARPUNK_SEARCH_ENGINE=auto (or like) to use the LIKE fallback, or run with an SQLite compiled with SQLITE_ENABLE_FTS5 (the better-sqlite3 that ships with StarPunk has it; see ${FTS5_HELP}).`,
+      },
+    })
+  } else {
+    engine = 'like'
+    reason = `This SQLite (${sqliteVersion}) has no FTS5 module.`
+  }
+
+  const stmt = cachedStatements()
+  const ftsIndexed = engine === 'fts5'
+
+  /** Inside a write transaction: make the note's document (and FTS5 entry) match the note. */
+  function indexNote(c: Connection, note: SourceNote): void {
+    const doc = searchDocument(note)
+    const old = stmt(c, 'SELECT title, body FROM search_documents WHERE note_id = ?').get(note.id) as { title: string; body: string } | undefined
+    if (old && old.title === doc.title && old.body === doc.body) {
+      stmt(c, 'UPDATE search_documents SET source_updated_at = ? WHERE note_id = ?').run(note.updatedAt, note.id)
+      return
+    }
+    // External content: FTS5 must be told the old text to remove it.
+    if (ftsIndexed && old) stmt(c, "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES('delete', ?, ?, ?)").run(note.id, old.title, old.body)
+    stmt(c, 'INSERT OR REPLACE INTO search_documents (note_id, title, body, folded, source_updated_at) VALUES (?, ?, ?, ?, ?)').run(
+      note.id,
+      doc.title,
+      doc.body,
+      doc.folded,
+      note.updatedAt,
+    )
+    if (ftsIndexed) stmt(c, 'INSERT INTO search_fts(rowid, title, body) VALUES (?, ?, ?)').run(note.id, doc.title, doc.body)
+  }
+
+  function unindexNote(c: Connection, id: number): void {
+    const old = stmt(c, 'SELECT title, body FROM search_documents WHERE note_id = ?').get(id) as { title: string; body: string } | undefined
+    if (!old) return
+    if (ftsIndexed) stmt(c, "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES('delete', ?, ?, ?)").run(id, old.title, old.body)
+    stmt(c, 'DELETE FROM search_documents WHERE note_id = ?').run(id)
+  }
+
+  /** Startup: bring documents up to date with the notes, then check (or build) the FTS5 index. */
+  function syncAtStartup(c: Connection): string {
+    const ftsExisted = ftsIndexed && c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'").get() !== undefined
+    if (ftsIndexed && !ftsExisted) {
+      c.exec("CREATE VIRTUAL TABLE search_fts USING fts5(title, body, content='search_documents', content_rowid='note_id', tokenize='unicode61 remove_diacritics 2')")
+    }
+    const stale = c
+      .prepare(
+        `SELECT n.id, n.title, n.content_html AS html, n.updated_at AS updatedAt FROM notes n
+         LEFT JOIN search_documents d ON d.note_id = n.id
+         WHERE d.note_id IS NULL OR d.source_updated_at IS NOT n.updated_at`,
+      )
+      .all() as SourceNote[]
+    const orphans = c.prepare('SELECT d.note_id FROM search_documents d LEFT JOIN notes n ON n.id = d.note_id WHERE n.id IS NULL').pluck().all() as number[]
+    for (const id of orphans) unindexNote(c, id)
+    for (const note of stale) indexNote(c, note)
+    const repaired = stale.length + orphans.length
+    const docs = repaired ? ` (${repaired} note${repaired === 1 ? '' : 's'} reindexed)` : ''
+    if (!ftsIndexed) return `in sync${docs}`
+    if (!ftsExisted) {
+      c.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild')")
+      return `built: the FTS5 index did not exist${docs}`
+    }
+    try {
+      // rank = 1: also compare the index with the content table (catches writes made while FTS5 was off).
+      c.exec("INSERT INTO search_fts(search_fts, rank) VALUES('integrity-check', 1)")
+      return `in sync${docs}`
+    } catch (err) {
+      log.warn('search index inconsistent: rebuilding it', { cause: describeError(err) })
+      c.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild')")
+      return `rebuilt: the FTS5 index did not match the notes${docs}`
+    }
+  }
+
+  let indexState = 'not indexed: search is turned off'
+  let unhook: () => void = () => {}
+  if (engine) {
+    const started = performance.now()
+    indexState = conn.transaction(() => syncAtStartup(conn)).immediate()
+    log.info('search index checked', { engine, indexState, ms: Math.round(performance.now() - started) })
+    unhook = notes.onWrite((c, event) => {
+      if (event.type === 'purged') unindexNote(c, event.id)
+      else indexNote(c, noteSource(event.note))
+    })
+  }
+
+  if (engine === 'fts5') {
+    log.info('search engine: FTS5', { sqliteVersion, reason })
+  } else if (engine === 'like') {
+    log.warn(
+      `FTS5 is not in use: ${reason} Search falls back to LIKE: results are not ranked by relevance (newest first instead) and every search scans all notes, so it slows down as the blog grows. To get ranked, indexed search, run StarPunk with an SQLite built with SQLITE_ENABLE_FTS5 (the better-sqlite3 that ships with StarPunk has it; unset STARPUNK_SQLITE_NATIVE_BINDING if you point it elsewhere) and STARPUNK_SEARCH_ENGINE=auto. See ${FTS5_HELP}`,
+      { engine, sqliteVersion, fts5Available, configured },
+    )
+  } else {
+    log.info('search is turned off by configuration')
+  }
+
+  const status = (): SearchStatus => ({ engine: engine ?? 'disabled', configured, fts5Available, sqliteVersion, reason, indexState })
+
+  const unregisterHealth = deps.health.register(
+    'search',
+    async () => {
+      const time = new Date().toISOString()
+      const s = status()
+      const counts = engine
+        ? await db.withReader(async (r) => ({
+            notes: (await r.get<{ n: number }>('SELECT count(*) AS n FROM notes'))?.n ?? 0,
+            docs: (await r.get<{ n: number }>('SELECT count(*) AS n FROM search_documents'))?.n ?? 0,
+          }))
+        : null
+      return {
+        'search:engine': [
+          {
+            componentType: 'component',
+            observedValue: s.engine,
+            status: engine === 'like' ? 'warn' : 'pass',
+            time,
+            output: `${s.reason}${engine === 'like' ? ' Results are unranked and slower on large blogs.' : ''}`,
+          },
+        ],
+        'search:index': [
+          {
+            componentType: 'component',
+            observedValue: counts ? counts.docs : 0,
+            observedUnit: 'documents',
+            status: counts && counts.docs !== counts.notes ? 'warn' : 'pass',
+            time,
+            output: counts ? `${counts.docs} of ${counts.notes} notes indexed; at startup: ${s.indexState}` : s.indexState,
+          },
+        ],
+      }
+    },
+    { required: false },
+  )
+
+  async function runSearch(reader: Reader, parsed: ParsedQuery, query: SearchQuery): Promise<{ hits: SearchHit[]; total: number }> {
+    const visible = query.includeDrafts ? '' : ' AND n.deleted_at IS NULL AND n.published = 1'
+    if (engine === 'fts5') {
+      const match = ftsMatchExpression(parsed)
+      const totalRow = await reader.get<{ n: number }>(`SELECT count(*) AS n FROM search_fts JOIN notes n ON n.id = search_fts.rowid WHERE search_fts MATCH ?${visible}`, [match])
+      const total = totalRow?.n ?? 0
+      if (total === 0 || query.offset >= total) return { hits: [], total }
+      const rows = await reader.all<HitRow & { snippet: string }>(
+        `SELECT n.slug, n.title, n.created_at AS createdAt, n.published, n.deleted_at AS deletedAt,
+           bm25(search_fts, ${TITLE_WEIGHT}.0, 1.0) AS rank,
+           snippet(search_fts, 1, char(57344), char(57345), '…', ${SNIPPET_WORDS}) AS snippet
+         FROM search_fts JOIN notes n ON n.id = search_fts.rowid
+         WHERE search_fts MATCH ?${visible}
+         ORDER BY rank, n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`,
+        [match, query.limit, query.offset],
+      )
+      return { hits: rows.map((row) => toHit(row, markersToHtml(row.snippet), row.rank)), total }
+    }
+    const patterns = likePatterns(parsed)
+    const where = patterns.map(() => "d.folded LIKE ? ESCAPE '\\'").join(' AND ')
+    const totalRow = await reader.get<{ n: number }>(`SELECT count(*) AS n FROM search_documents d JOIN notes n ON n.id = d.note_id WHERE ${where}${visible}`, patterns)
+    const total = totalRow?.n ?? 0
+    if (total === 0 || query.offset >= total) return { hits: [], total }
+    const rows = await reader.all<HitRow & { body: string }>(
+      `SELECT n.slug, n.title, n.created_at AS createdAt, n.published, n.deleted_at AS deletedAt, d.body
+       FROM search_documents d JOIN notes n ON n.id = d.note_id
+       WHERE ${where}${visible}
+       ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`,
+      [...patterns, query.limit, query.offset],
+    )
+    return { hits: rows.map((row) => toHit(row, buildSnippet(row.body, parsed), 0)), total }
+  }
+
+  return {
+    get engine() {
+      return engine
+    },
+    status,
+    async search(query) {
+      if (!engine) throw appError('SEARCH_DISABLED')
+      const parsed = parseQuery(query.q)
+      if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_SEARCH_LIMIT) {
+        throw appError('BAD_REQUEST', { vars: { detail: `limit must be a whole number from 1 to ${MAX_SEARCH_LIMIT}.` } })
+      }
+      if (!Number.isInteger(query.offset) || query.offset < 0) throw appError('BAD_REQUEST', { vars: { detail: 'offset must be a whole number, 0 or more.' } })
+      try {
+        return await db.withReader((reader) => runSearch(reader, parsed, query))
+      } catch (err) {
+        if (err instanceof AppError) throw err
+        // Every term is quoted, so FTS5 should accept any parsed query; if it still refuses one, that is the
+        // query's fault (a 400 that says so), not a server failure.
+        if (/fts5: syntax error|malformed MATCH|unknown special query|fts5: /i.test(describeError(err))) {
+          log.info('search query rejected by FTS5', { cause: describeError(err) })
+          throw appError('BAD_REQUEST', {
+            vars: { detail: 'the search could not be understood. Search for plain words, "an exact phrase" in double quotes, or a word prefix ending in *.' },
+            cause: err,
+          })
+        }
+        throw err
+      }
+    },
+    async rebuild() {
+      const started = performance.now()
+      await db.write((c) => {
+        if (ftsIndexed) c.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild')")
+        else {
+          c.exec('DELETE FROM search_documents')
+          syncAtStartup(c)
+        }
+      })
+      return performance.now() - started
+    },
+    dispose() {
+      unhook()
+      unregisterHealth()
+    },
+  }
+}
+
+interface HitRow {
+  slug: string
+  title: string | null
+  createdAt: string
+  published: number
+  deletedAt: string | null
+  rank: number
+}
+
+function toHit(row: HitRow, snippet: string, rank: number): SearchHit {
+  return { slug: row.slug, title: row.title, snippet, createdAt: row.createdAt, published: row.published === 1, rank, deletedAt: row.deletedAt }
+}
+
+function noteSource(note: Note): SourceNote {
+  return { id: note.id, title: note.title, html: note.html, updatedAt: note.updatedAt }
+}
+
+/** Prepared statements for the hook's hot path, per connection (prepare costs more than the write). */
+function cachedStatements() {
+  const caches = new WeakMap<Connection, Map<string, BetterSqlite3.Statement<unknown[], unknown>>>()
+  return (c: Connection, sql: string) => {
+    let cache = caches.get(c)
+    if (!cache) caches.set(c, (cache = new Map()))
+    let statement = cache.get(sql)
+    if (!statement) cache.set(sql, (statement = c.prepare<unknown[], unknown>(sql)))
+    return statement
+  }
+}
