@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Builds .vendor/sqlite-nofts5 (a better-sqlite3 whose SQLite lacks FTS5) once, for the search fallback tests.
+    globalSetup: ['scripts/build-sqlite-nofts5.mjs'],
   },
 })
