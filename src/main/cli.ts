@@ -1,21 +1,206 @@
-// PLACEHOLDER (skeleton): the config helper completes serve/check-config output and graceful shutdown.
-import { loadConfig, createServer } from './server'
+/**
+ * The headless entry: `npm run serve` starts the blog server without Electron; `npm run check-config`
+ * validates the configuration without starting anything. Problems are printed for people (message,
+ * what to do, numbered troubleshooting steps), never as stack traces.
+ */
+import type { ErrorInfo } from '../shared/errors'
+import { createServer, loadConfig, type StarpunkServer } from './server'
+import { SETTING_NAMES, type LoadedConfig } from './server/config'
+import { AppError, errorInfo } from './server/errors'
+import { VERSION } from './server/version'
 
-async function main(): Promise<void> {
-  const command = process.argv[2] ?? 'serve'
-  const loaded = loadConfig()
-  if (command === 'check-config') {
-    console.log(loaded.problems.length === 0 ? 'Configuration OK' : JSON.stringify(loaded.problems, null, 2))
-    process.exit(loaded.problems.length === 0 ? 0 : 1)
+const USAGE = `StarPunk ${VERSION}
+
+Usage:
+  starpunk serve          Start the blog server (default). Ctrl-C stops it gracefully.
+  starpunk check-config   Validate the configuration and print it, without starting.
+  starpunk help           Show this help.
+
+Every setting is a STARPUNK_* environment variable, or a key in <data dir>/config.json.
+See README.md (Configuration) and docs/configuration.md.
+`
+
+type Out = (text: string) => void
+const stdout: Out = (text) => process.stdout.write(text + '\n')
+const stderr: Out = (text) => process.stderr.write(text + '\n')
+
+/** One problem, as a person reads it in a terminal. */
+function formatProblem(problem: ErrorInfo, index: number, total: number): string {
+  const lines = [`${total > 1 ? `${index + 1}. ` : ''}[${problem.code}] ${problem.message}`]
+  const indent = total > 1 ? '   ' : ''
+  lines.push(`${indent}What to do: ${problem.suggestion}`)
+  if (problem.details) lines.push(`${indent}Details: ${problem.details}`)
+  if (problem.troubleshooting.length > 0) {
+    lines.push(`${indent}Troubleshooting:`)
+    problem.troubleshooting.forEach((step, i) => lines.push(`${indent}  ${i + 1}) ${step}`))
   }
-  const server = await createServer(loaded.config)
-  await server.listen()
-  const stop = async () => {
-    await server.close()
-    process.exit(0)
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  return lines.join('\n')
 }
 
-void main()
+function formatProblems(heading: string, problems: ErrorInfo[]): string {
+  return [heading, '', ...problems.map((p, i) => formatProblem(p, i, problems.length) + '\n')].join('\n')
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
+}
+
+function printWarnings(loaded: LoadedConfig, out: Out): void {
+  if (loaded.warnings.length === 0) return
+  out(formatProblems(`Configuration: ${plural(loaded.warnings.length, 'warning')} (not fatal):`, loaded.warnings))
+}
+
+function checkConfig(): number {
+  const loaded = loadConfig({ persist: false })
+  printWarnings(loaded, stderr)
+  if (loaded.problems.length > 0) {
+    stderr(formatProblems(`Configuration invalid: ${plural(loaded.problems.length, 'problem')}.`, loaded.problems))
+    return 1
+  }
+  stdout('Configuration OK. Effective values (secrets masked):\n')
+  const width = Math.max(...SETTING_NAMES.map((n) => n.length))
+  for (const field of loaded.fields) {
+    const shown = field.value === '' ? '(not set)' : field.value
+    stdout(`  ${field.name.padEnd(width)}  ${shown}  [${field.source}]`)
+  }
+  stdout(`\nConfig file: ${loaded.filePath}`)
+  return 0
+}
+
+/** Print an error met while starting (port in use, database unreadable...) without a stack trace. */
+function printStartupError(err: unknown): void {
+  const info =
+    err instanceof AppError
+      ? err.info
+      : errorInfo('INTERNAL_ERROR', {
+          message: 'StarPunk could not start because of an unexpected error.',
+          suggestion: 'Look at the log file for the full error, and report it if it persists.',
+          // The operator's own terminal: the first line of the cause helps, the stack would not.
+          details: err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err),
+        })
+  stderr(formatProblems('StarPunk cannot start:', [info]))
+}
+
+async function serve(): Promise<number> {
+  const loaded = loadConfig()
+  printWarnings(loaded, stderr)
+  if (loaded.problems.length > 0) {
+    stderr(formatProblems(`StarPunk cannot start: ${plural(loaded.problems.length, 'configuration problem')}.`, loaded.problems))
+    return 1
+  }
+  const { config } = loaded
+
+  let server: StarpunkServer
+  try {
+    server = await createServer(config)
+  } catch (err) {
+    printStartupError(err)
+    return 1
+  }
+  const logger = server.context.logger
+  const logFile = server.context.logging.filePath
+
+  let url: string
+  try {
+    url = await server.listen()
+  } catch (err) {
+    // An expected failure (port in use) is logged by its code; only a surprise gets its stack logged.
+    if (err instanceof AppError) logger.error('cannot listen', { host: config.host, port: config.port, code: err.code })
+    else logger.error('cannot listen', { host: config.host, port: config.port, cause: err })
+    await server.close().catch(() => undefined)
+    printStartupError(err)
+    return 1
+  }
+
+  logger.info('StarPunk is running', { version: VERSION, url, siteUrl: config.siteUrl, dataDir: config.dataDir, logFile, configFile: loaded.filePath })
+  if (config.logFormat === 'human') {
+    // A short banner for people; with JSON logs the line above says the same to machines.
+    stdout(
+      [
+        '',
+        `StarPunk ${VERSION} is running at ${url}`,
+        `  site URL:  ${config.siteUrl}`,
+        `  data:      ${config.dataDir}`,
+        `  logs:      ${logFile ?? `(files off; console only)`}`,
+        `  config:    ${loaded.filePath} (optional)`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    )
+  }
+
+  // [cli:after-listen] The auth engineer prints the one-time admin login link here, e.g.
+  // `stdout(`Admin sign-in link (one use): ${await server.context.auth.issueLoginLink()}`)`.
+
+  return await new Promise<number>((resolveExit) => {
+    let stopping = false
+    const stop = (reason: string, code: number) => {
+      if (stopping) {
+        // A second Ctrl-C: the person wants out now.
+        stderr('\nForced exit: in-flight requests were cut.')
+        process.exit(130)
+      }
+      stopping = true
+      logger.info('shutting down', { reason })
+      if (config.logFormat === 'human') stderr(`\nStopping (${reason}): finishing in-flight requests... (Ctrl-C again to force)`)
+      // close() is bounded for connections; this bounds everything else (a stuck disk, a stuck query).
+      const guard = setTimeout(() => {
+        stderr('Shutdown took too long; exiting anyway.')
+        process.exit(1)
+      }, 15_000)
+      guard.unref()
+      server.close().then(
+        () => {
+          clearTimeout(guard)
+          resolveExit(code)
+        },
+        (err: unknown) => {
+          clearTimeout(guard)
+          stderr(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`)
+          resolveExit(1)
+        },
+      )
+    }
+    process.on('SIGINT', () => stop('SIGINT', 0))
+    process.on('SIGTERM', () => stop('SIGTERM', 0))
+    process.on('uncaughtException', (err) => {
+      logger.critical('uncaught exception', { cause: err })
+      stop('uncaught exception', 1)
+    })
+    process.on('unhandledRejection', (err) => {
+      logger.critical('unhandled promise rejection', { cause: err })
+      stop('unhandled promise rejection', 1)
+    })
+  })
+}
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0] ?? 'serve'
+  switch (command) {
+    case 'serve':
+      return serve()
+    case 'check-config':
+      return checkConfig()
+    case 'help':
+    case '--help':
+    case '-h':
+      stdout(USAGE)
+      return 0
+    case 'version':
+    case '--version':
+      stdout(VERSION)
+      return 0
+    default:
+      stderr(`Unknown command "${command}".\n\n${USAGE}`)
+      return 2
+  }
+}
+
+void main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // Last resort: still no stack trace on the terminal.
+    stderr(formatProblems('StarPunk stopped because of an unexpected error:', [errorInfo('INTERNAL_ERROR', { message: err instanceof Error ? err.message.split('\n')[0] ?? 'unknown error' : String(err) })]))
+    process.exit(1)
+  },
+)

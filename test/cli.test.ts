@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+// The headless CLI as a person runs it: a real process (the same tsx command as `npm run serve`),
+// on a fresh directory, with real signals.
+const repo = resolve(__dirname, '..')
+const tsx = join(repo, 'node_modules', '.bin', 'tsx')
+const cli = join(repo, 'src', 'main', 'cli.ts')
+
+let cwd: string
+beforeEach(() => {
+  cwd = mkdtempSync(join(tmpdir(), 'starpunk-cli-'))
+})
+afterEach(() => rmSync(cwd, { recursive: true, force: true }))
+
+/** The parent's environment without any STARPUNK_* setting, so only what a test passes applies. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STARPUNK_') && k !== 'NODE_ENV') env[k] = v
+  return { ...env, ...extra }
+}
+
+interface Run {
+  child: ChildProcess
+  stdout: () => string
+  stderr: () => string
+  exit: Promise<number | null>
+}
+
+function run(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(tsx, ['--tsconfig', join(repo, 'tsconfig.node.json'), cli, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+  return { child, stdout: () => out, stderr: () => err, exit }
+}
+
+async function waitFor(predicate: () => string | null | undefined, what: string, r: Run): Promise<string> {
+  for (;;) {
+    const hit = predicate()
+    if (hit) return hit
+    if (r.child.exitCode !== null) throw new Error(`process exited before ${what}: ${r.stdout()} ${r.stderr()}`)
+    await new Promise((res) => setTimeout(res, 50))
+  }
+}
+
+const runningUrl = (r: Run) => () => /is running at (http:\/\/\S+)/.exec(r.stdout())?.[1]
+
+describe('npm run serve', () => {
+  it('starts on a fresh directory with no settings: creates ./data with a 0600 secret, logs where things are, stops on SIGINT with 0', async () => {
+    const r = run(['serve'], { STARPUNK_PORT: '0' })
+    const url = await waitFor(runningUrl(r), 'listening', r)
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const res = await fetch(`${url}/health`)
+    expect(res.status).toBe(200)
+    const dataDir = join(cwd, 'data')
+    expect(r.stdout()).toContain(`data:      ${dataDir}`)
+    expect(r.stdout()).toContain(join(dataDir, 'logs', 'starpunk.log'))
+    expect(statSync(join(dataDir, 'session-secret')).mode & 0o777).toBe(0o600)
+    r.child.kill('SIGINT')
+    expect(await r.exit).toBe(0)
+    expect(r.stdout()).toContain('shutdown complete')
+    expect(existsSync(join(dataDir, 'logs', 'starpunk.log'))).toBe(true)
+  })
+
+  it('SIGTERM is graceful too', async () => {
+    const r = run(['serve'], { STARPUNK_PORT: '0', STARPUNK_DATA_DIR: join(cwd, 'elsewhere'), STARPUNK_LOG_FORMAT: 'json' })
+    await waitFor(() => (r.stdout().includes('"StarPunk is running"') ? 'yes' : null), 'listening', r)
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+    const lines = r.stdout().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; fields?: Record<string, unknown> })
+    expect(lines.find((l) => l.msg === 'shutting down')?.fields?.reason).toBe('SIGTERM')
+    expect(lines.at(-1)?.msg).toBe('shutdown complete')
+    expect(existsSync(join(cwd, 'elsewhere', 'starpunk.db'))).toBe(true)
+  })
+
+  it('with invalid settings prints every problem and exits 1 without starting', async () => {
+    const r = run(['serve'], { STARPUNK_PORT: 'http', STARPUNK_LOG_LEVEL: 'chatty', STARPUNK_SESSION_SECRET: 'tiny-secret' })
+    expect(await r.exit).toBe(1)
+    const err = r.stderr()
+    expect(err).toContain('3 configuration problems')
+    expect(err).toContain('STARPUNK_PORT is "http"')
+    expect(err).toContain('STARPUNK_LOG_LEVEL is "chatty"')
+    expect(err).toContain('STARPUNK_SESSION_SECRET is (hidden, 11 characters)')
+    expect(err).not.toContain('tiny-secret')
+    expect(err).toMatch(/What to do: /)
+    expect(err).toMatch(/ {2}1\) /)
+    expect(existsSync(join(cwd, 'data', 'starpunk.db'))).toBe(false)
+  })
+
+  it('a port in use is a clear message naming host and port, exit 1, no stack trace', async () => {
+    const blocker: Server = createServer()
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const r = run(['serve'], { STARPUNK_PORT: String(port) })
+      expect(await r.exit).toBe(1)
+      const err = r.stderr()
+      expect(err).toContain('[PORT_IN_USE]')
+      expect(err).toContain(`Port ${port} on 127.0.0.1 is already in use`)
+      expect(err).toContain('STARPUNK_PORT')
+      expect(err).not.toMatch(/^\s+at /m)
+      expect(r.stdout()).not.toMatch(/^\s+at /m)
+      expect(r.stdout()).not.toContain('\\n    at ')
+    } finally {
+      await new Promise((r) => blocker.close(r))
+    }
+  })
+})
+
+describe('npm run check-config', () => {
+  it('prints the effective values with secrets masked, exits 0, and creates nothing', async () => {
+    const secret = 'a-configured-secret-that-is-long-enough-1234'
+    const r = run(['check-config'], { STARPUNK_SESSION_SECRET: secret, STARPUNK_SITE_NAME: 'My notes' })
+    expect(await r.exit).toBe(0)
+    const out = r.stdout()
+    expect(out).toContain('Configuration OK')
+    expect(out).toMatch(/STARPUNK_SITE_NAME +My notes +\[env\]/)
+    expect(out).toMatch(/STARPUNK_SESSION_SECRET +\*{8} +\[env\]/)
+    expect(out).not.toContain(secret)
+    expect(existsSync(join(cwd, 'data'))).toBe(false)
+  })
+
+  it('prints every problem and exits 1', async () => {
+    const r = run(['check-config'], { STARPUNK_DB_POOL_SIZE: '-1', STARPUNK_SITE_URL: 'not a url' })
+    expect(await r.exit).toBe(1)
+    expect(r.stderr()).toContain('2 problems')
+    expect(r.stderr()).toContain('STARPUNK_DB_POOL_SIZE')
+    expect(r.stderr()).toContain('STARPUNK_SITE_URL')
+  })
+
+  it('an unknown command prints usage and exits 2', async () => {
+    const r = run(['frobnicate'])
+    expect(await r.exit).toBe(2)
+    expect(r.stderr()).toContain('Usage:')
+  })
+})
