@@ -365,19 +365,22 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
       const deletedAt = record.deletedAt === null ? null : normalizeDate(record.deletedAt, 'deleted')
       const html = renderMarkdown(content)
       const title = extractTitle(content)
+      const matches = (existing: Note) =>
+        existing.content === content &&
+        existing.published === record.published &&
+        existing.createdAt === createdAt &&
+        existing.updatedAt === updatedAt &&
+        existing.deletedAt === deletedAt &&
+        JSON.stringify(existing.tags.map(tagKey)) === JSON.stringify(tags.map((tag) => tag.name)) &&
+        JSON.stringify(existing.properties) === JSON.stringify(properties)
+      // An unchanged note is answered from a read: no write, so db.version (and every ETag) stays put.
+      const current = await service.get(record.slug, { includeDrafts: true, includeDeleted: true })
+      if (current && matches(current)) return { action: 'unchanged' as const, note: current }
       return db.write((conn) => {
         const existing = loadSync(conn, record.slug)
         const published = record.published ? 1 : 0
         if (existing) {
-          const same =
-            existing.content === content &&
-            existing.published === record.published &&
-            existing.createdAt === createdAt &&
-            existing.updatedAt === updatedAt &&
-            existing.deletedAt === deletedAt &&
-            JSON.stringify(existing.tags) === JSON.stringify(tags.map((tag) => tag.display)) &&
-            JSON.stringify(existing.properties) === JSON.stringify(properties)
-          if (same) return { action: 'unchanged' as const, note: existing }
+          if (matches(existing)) return { action: 'unchanged' as const, note: existing }
           conn
             .prepare(
               `UPDATE notes SET content = ?, content_html = ?, title = ?, published = ?, created_at = ?, updated_at = ?,

@@ -1,0 +1,51 @@
+// `npm run export-notes -- <folder>` / `npm run import-notes -- <folder>`: notes as Markdown files with
+// front matter, using the same configuration (STARPUNK_DATA_DIR...) as `npm run serve`.
+import { createLogging } from './server/logging'
+import { loadConfig } from './server/config'
+import { openDb } from './server/db'
+import { createNotesService, exportNotes, importNotes } from './server/notes'
+
+const USAGE = 'Usage: npm run export-notes -- <folder>   |   npm run import-notes -- <folder>'
+
+async function main(): Promise<number> {
+  const [command, folder] = process.argv.slice(2)
+  if ((command !== 'export' && command !== 'import') || !folder) {
+    console.error(USAGE)
+    return 2
+  }
+  const { config, problems } = loadConfig()
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`Configuration problem: ${problem.message}`)
+    return 1
+  }
+  // Logs go to the data dir's log files only; this command's own output is the summary below.
+  const logging = createLogging(config, { write: () => {} })
+  const db = await openDb({ path: config.databasePath, db: config.db, logger: logging.logger.child({ component: 'db' }) })
+  const notes = createNotesService({ db, logger: logging.logger, config })
+  try {
+    if (command === 'export') {
+      const result = await exportNotes(notes, folder, logging.logger)
+      console.log(`Exported ${result.count} note(s) to ${result.dir}`)
+      return 0
+    }
+    const result = await importNotes(notes, folder, logging.logger)
+    console.log(`Imported from ${folder}: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged.`)
+    for (const problem of result.problems) console.error(`Skipped ${problem.file}: ${problem.message}`)
+    if (result.created + result.updated > 0) console.log('If the server is running, restart it so its page cache picks up the imported notes.')
+    return result.problems.length > 0 ? 1 : 0
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err))
+    return 1
+  } finally {
+    await db.close()
+    await logging.close()
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err))
+    process.exit(1)
+  },
+)
