@@ -291,11 +291,18 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
       }
       const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
       const cacheKey = `${whereSql}|${params.join('|')}`
+      const withTotal = options.withTotal !== false
       return db.withReader(async (reader) => {
-        const rows = await reader.all<NoteRow>(
+        // One extra row tells whether another page exists without counting.
+        const fetched = await reader.all<NoteRow>(
           `SELECT ${NOTE_COLUMNS} FROM ${from} ${whereSql} ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`,
-          [...params, limit, offset],
+          [...params, limit + 1, offset],
         )
+        const hasMore = fetched.length > limit
+        const rows = hasMore ? fetched.slice(0, limit) : fetched
+        const tags = await tagsFor(reader, rows.map((row) => row.id))
+        const notes = rows.map((row) => rowToNote(row, tags.get(row.id) ?? []))
+        if (!withTotal) return { notes, total: offset + fetched.length, hasMore }
         const version = db.version
         if (countCache.version !== version) countCache = { version, counts: new Map() }
         let total = countCache.counts.get(cacheKey)
@@ -305,8 +312,7 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
           // Only cache when no write landed while counting: otherwise the next call recounts.
           if (db.version === version) countCache.counts.set(cacheKey, total)
         }
-        const tags = await tagsFor(reader, rows.map((row) => row.id))
-        return { notes: rows.map((row) => rowToNote(row, tags.get(row.id) ?? [])), total }
+        return { notes, total, hasMore }
       })
     },
 

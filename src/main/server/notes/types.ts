@@ -50,6 +50,18 @@ export interface ListOptions {
   onlyDeleted?: boolean
   /** Tag name (case-insensitive). */
   tag?: string
+  /**
+   * Count the matching notes (default true). false skips COUNT(*), whose cost grows with the number of
+   * notes: `total` is then a lower bound and `hasMore` says whether another page exists.
+   */
+  withTotal?: boolean
+}
+
+export interface NoteList {
+  notes: Note[]
+  total: number
+  /** Whether notes exist beyond this page (always set). */
+  hasMore?: boolean
 }
 
 export type NoteWriteEvent =
@@ -64,7 +76,7 @@ export interface NotesService {
   create(input: NoteInput): Promise<Note>
   update(slug: string, patch: NotePatch): Promise<Note>
   get(slug: string, options?: { includeDrafts?: boolean; includeDeleted?: boolean }): Promise<Note | null>
-  list(options: ListOptions): Promise<{ notes: Note[]; total: number }>
+  list(options: ListOptions): Promise<NoteList>
   /** Soft delete; restorable. */
   remove(slug: string): Promise<Note>
   restore(slug: string): Promise<Note>

@@ -81,7 +81,8 @@ export interface ListPageData {
   session: AdminSession | null
   notes: Note[]
   page: number
-  totalPages: number
+  /** Whether an older page exists (the home page never counts all notes: that cost grows with them). */
+  hasNext: boolean
   /** Path of page 1 (`/` or `/tags/x`). */
   basePath: string
   /** Heading and h-feed name. */
@@ -97,7 +98,7 @@ function pageHref(basePath: string, page: number): string {
 
 /** The home page and tag pages: an h-feed of h-entries with an author and a URL. */
 export function renderListPage(data: ListPageData): string {
-  const { config, notes, page, totalPages, basePath } = data
+  const { config, notes, page, hasNext, basePath } = data
   const canonical = siteHref(config, pageHref(basePath, page))
   return renderPage(
     <Layout
@@ -109,7 +110,7 @@ export function renderListPage(data: ListPageData): string {
       head={
         <>
           {page > 1 && <link rel="prev" href={siteHref(config, pageHref(basePath, page - 1))} />}
-          {page < totalPages && <link rel="next" href={siteHref(config, pageHref(basePath, page + 1))} />}
+          {hasNext && <link rel="next" href={siteHref(config, pageHref(basePath, page + 1))} />}
         </>
       }
     >
@@ -126,7 +127,7 @@ export function renderListPage(data: ListPageData): string {
         ) : (
           notes.map((note) => <EntrySummary key={note.id} config={config} note={note} />)
         )}
-        {totalPages > 1 && (
+        {(page > 1 || hasNext) && (
           <nav className="pagination" aria-label="Pages">
             {page > 1 ? (
               <a href={pageHref(basePath, page - 1)} rel="prev">
@@ -135,10 +136,8 @@ export function renderListPage(data: ListPageData): string {
             ) : (
               <span />
             )}
-            <span>
-              Page {page} of {totalPages}
-            </span>
-            {page < totalPages ? (
+            <span>Page {page}</span>
+            {hasNext ? (
               <a href={pageHref(basePath, page + 1)} rel="next">
                 Older notes →
               </a>

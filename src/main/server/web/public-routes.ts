@@ -44,22 +44,22 @@ export function publicRoutes({ config, db, notes, cache = new PageCache({ db }) 
   const perPage = config.notesPerPage
 
   async function listPage(res: Response, page: number, tag: string | null, admin: boolean) {
-    const { notes: items, total } = await notes.list({
+    const { notes: items, hasMore } = await notes.list({
       limit: perPage,
       offset: (page - 1) * perPage,
       includeDrafts: admin,
+      withTotal: false,
       ...(tag !== null ? { tag } : {}),
     })
-    const totalPages = Math.max(1, Math.ceil(total / perPage))
-    if (page > totalPages) throw appError('NOT_FOUND')
-    if (tag !== null && total === 0) throw appError('NOT_FOUND')
+    // Past the last page, or a tag nothing visible carries: nothing lives here.
+    if (items.length === 0 && (page > 1 || tag !== null)) throw appError('NOT_FOUND')
     const display = tag !== null ? (items.flatMap((n) => n.tags).find((t) => tagKey(t) === tagKey(tag)) ?? tag) : null
     return renderListPage({
       config,
       session: sessionOf(res),
       notes: items,
       page,
-      totalPages,
+      hasNext: hasMore === true,
       basePath: tag !== null ? `/tags/${encodeURIComponent(tagKey(tag))}` : '/',
       heading: display !== null ? `Notes tagged #${display}` : config.siteName,
       title: display !== null ? `#${display}` : config.siteName,
@@ -84,12 +84,14 @@ export function publicRoutes({ config, db, notes, cache = new PageCache({ db }) 
   router.get('/notes/:slug', async (req, res) => {
     const slug = req.params.slug
     const session = sessionOf(res)
-    // Visitors: published, not deleted. The admin may look at drafts and the trash (marked as such).
-    const note = await notes.get(slug, { includeDrafts: session !== null, includeDeleted: session !== null })
-    if (!note) throw appError('NOT_FOUND')
-    await sendCacheable(req, res, cache, `note:${slug}`, async () => renderNotePage(config, session, note, describeNote(note.html)), {
-      contentType: HTML,
-    })
+    // Runs only on a cache miss (or for the admin): visitors see published, not deleted notes; the admin
+    // may look at drafts and the trash (marked as such).
+    const build = async () => {
+      const note = await notes.get(slug, { includeDrafts: session !== null, includeDeleted: session !== null })
+      if (!note) throw appError('NOT_FOUND')
+      return renderNotePage(config, session, note, describeNote(note.html))
+    }
+    await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML })
   })
 
   return router
