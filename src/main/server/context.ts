@@ -4,6 +4,7 @@ import type { HealthService } from './health'
 import type { Logger, Logging } from './logging'
 import type { NotesService } from './notes'
 import type { SearchService } from './search'
+import type { ConsoleService } from './console'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -20,4 +21,6 @@ export interface ServerContext {
   health: HealthService
   notes: NotesService
   search: SearchService
+  /** The admin console's calls and pushed events (issue 6). */
+  console: ConsoleService
 }

@@ -11,11 +11,14 @@ import { feedRoutes } from './feeds'
 import { createNotesService } from './notes'
 import { createSearchService, searchRoutes } from './search'
 import type { ServerContext } from './context'
+import { consoleRoutes, createConsoleService, createFixedHost, type ConsoleService } from './console'
 import { publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 
 export interface CreateServerOptions {
   logging?: LoggingOptions
+  /** The console service of a supervisor that outlives this server (desktop app); default: one of its own. */
+  console?: ConsoleService
 }
 
 export interface StarpunkServer {
@@ -41,7 +44,8 @@ export async function createServer(config: Config, options: CreateServerOptions 
   const notes = createNotesService({ db, logger, config })
   const search = createSearchService({ db, notes, config, logger, health })
 
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search }
+  const consoleService = options.console ?? createConsoleService(createFixedHost({ config, context: () => context, url: () => url }))
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService }
 
   const app = express()
   app.disable('x-powered-by')
@@ -56,6 +60,8 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.use(publicRoutes({ config, db, notes }))
   app.use(feedRoutes({ config, db, notes }))
   app.use(searchRoutes({ config, search }))
+  const consoleTransport = consoleRoutes({ console: consoleService, config, guards: null })
+  app.use(consoleTransport.router)
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
@@ -87,6 +93,9 @@ export async function createServer(config: Config, options: CreateServerOptions 
       })
     },
     async close() {
+      // Event streams never finish on their own: end them so closing does not wait out the grace period.
+      consoleTransport.closeStreams()
+      if (!options.console) consoleService.close()
       if (httpServer) {
         const server = httpServer
         await new Promise<void>((resolve) => {

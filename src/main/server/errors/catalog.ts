@@ -141,6 +141,12 @@ export const ERROR_CATALOG = {
     suggestion: 'Start the server from the console (Start), then try again.',
     troubleshooting: ['Look at the Overview panel for why it stopped (for example, a port already in use).', 'Fix any configuration problem listed in the Config panel, then press Start.'],
   },
+  CONSOLE_NOT_BUILT: {
+    status: 503,
+    message: 'The admin console has not been built yet.',
+    suggestion: 'Run `npm run build:console` (or `npm run serve`, which builds it when missing), then reload.',
+    troubleshooting: ['Run `npm run build:console` and look for errors.', 'Check that out/renderer/index.html exists.'],
+  },
   CONSOLE_ACTION_UNAVAILABLE: {
     status: 409,
     message: 'This server cannot {action} itself from the console.',

@@ -1,0 +1,168 @@
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import express, { Router, type RequestHandler, type Response } from 'express'
+import type { CallName, Result, ServerStatus } from '../../../shared/contract'
+import type { AuthGuards } from '../auth/types'
+import type { Config } from '../config'
+import { ERROR_CATALOG, appError } from '../errors'
+import type { ConsoleService, PushedEvent } from './types'
+
+/** Where the console lives; everything else derives from it. */
+export const CONSOLE_PATH = '/admin/console'
+
+/**
+ * The console's own Content-Security-Policy: scripts and styles only from our origin (no inline script,
+ * no eval), data only from our own API, never framed.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+/** Calls that stop the server answering this very request: they run after the response is sent. */
+const AFTER_RESPONSE: ReadonlySet<CallName> = new Set(['server:restart', 'server:stop'])
+
+/** The built renderer (electron-vite's out/renderer), from the source tree, the bundle or the cwd. */
+export function findRendererDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidates = [resolve(here, '../../../../out/renderer'), resolve(here, '../renderer'), resolve(process.cwd(), 'out/renderer')]
+  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? (candidates[0] as string)
+}
+
+export interface ConsoleRoutesDeps {
+  console: ConsoleService
+  config: Pick<Config, 'maxBodyBytes'>
+  /** The admin guards; without them (auth not wired) every console request is refused. */
+  guards: AuthGuards | null
+  rendererDir?: string
+  /** Heartbeat comment interval on the event stream, ms (keeps proxies and idle timers from cutting it). */
+  heartbeatMs?: number
+}
+
+export interface ConsoleTransport {
+  router: Router
+  /** End every open event stream (the server is closing; clients reconnect with Last-Event-ID). */
+  closeStreams(): void
+}
+
+function statusOf(result: Result<unknown>): number {
+  if (result.ok) return 200
+  const entry = (ERROR_CATALOG as Record<string, { status: number } | undefined>)[result.error.code]
+  return entry?.status ?? 500
+}
+
+function writeEvent(res: Response, event: PushedEvent): void {
+  res.write(`id: ${event.id}\nevent: ${event.name}\ndata: ${JSON.stringify(event.payload)}\n\n`)
+}
+
+/** HTTP + Server-Sent Events transport of the console contract, and the built renderer, behind the admin session. */
+export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
+  const router = Router()
+  const rendererDir = deps.rendererDir ?? findRendererDir()
+  const heartbeatMs = deps.heartbeatMs ?? 15_000
+  const streams = new Set<Response>()
+
+  const refuseWithoutAuth: RequestHandler = (_req, _res, next) => next(appError('UNAUTHORIZED'))
+  const requireAdmin = deps.guards?.requireAdmin ?? refuseWithoutAuth
+  const verifyCsrf = deps.guards?.verifyCsrf ?? refuseWithoutAuth
+  const strictCsp: RequestHandler = (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', CONSOLE_CSP)
+    next()
+  }
+
+  router.get(CONSOLE_PATH, (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`))
+
+  const api = Router()
+  api.use(requireAdmin)
+  api.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store')
+    next()
+  })
+
+  api.get('/session', (_req, res) => {
+    const session = res.locals.session as { csrfToken?: string; me?: string } | null | undefined
+    res.json({ csrfToken: session?.csrfToken ?? '', me: session?.me ?? null })
+  })
+
+  api.post('/call/:name', verifyCsrf, express.json({ limit: deps.config.maxBodyBytes, strict: false }), async (req, res) => {
+    const name = req.params.name
+    const requestId = String(res.locals.requestId ?? '')
+    const request: unknown = req.body
+    if (AFTER_RESPONSE.has(name as CallName)) {
+      // Stopping the server waits for in-flight requests, this one included: answer first, act after.
+      const status = await deps.console.call('server:status', undefined)
+      if (!status.ok) {
+        res.status(statusOf(status)).json({ ok: false, error: { ...status.error, request_id: requestId } })
+        return
+      }
+      const current = status.data as ServerStatus
+      const accepted: ServerStatus = { ...current, state: name === 'server:stop' ? 'stopped' : 'starting' }
+      res.on('finish', () => {
+        void deps.console.call(name, request)
+      })
+      res.status(202).json({ ok: true, data: accepted })
+      return
+    }
+    const result = await deps.console.call(name, request)
+    if (result.ok) res.json(result)
+    else res.status(statusOf(result)).json({ ok: false, error: { ...result.error, request_id: requestId } })
+  })
+
+  api.get('/events', (req, res) => {
+    const lastHeader = req.get('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : '')
+    const lastId = /^\d{1,15}$/.test(lastHeader) ? Number(lastHeader) : null
+    res.status(200)
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8')
+    res.setHeader('Cache-Control', 'no-store')
+    res.setHeader('X-Accel-Buffering', 'no')
+    res.flushHeaders()
+    res.write('retry: 2000\n\n')
+    if (lastId !== null) {
+      const { events, complete } = deps.console.eventsSince(lastId)
+      // The client missed more than we kept: tell it to fetch a fresh snapshot.
+      if (!complete) res.write(`event: resync\ndata: {}\n\n`)
+      for (const event of events) writeEvent(res, event)
+    }
+    streams.add(res)
+    const unsubscribe = deps.console.subscribe((event) => writeEvent(res, event))
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs)
+    heartbeat.unref()
+    const cleanup = () => {
+      clearInterval(heartbeat)
+      unsubscribe()
+      streams.delete(res)
+    }
+    res.on('close', cleanup)
+  })
+
+  api.use((_req, _res, next) => next(appError('NOT_FOUND')))
+  router.use(`${CONSOLE_PATH}/api`, api)
+
+  const serveStatic = express.static(rendererDir, { index: 'index.html', fallthrough: true, redirect: false, maxAge: 0 })
+  router.use(`${CONSOLE_PATH}/`, requireAdmin, strictCsp, (req, res, next) => {
+    if (!existsSync(join(rendererDir, 'index.html'))) {
+      next(appError('CONSOLE_NOT_BUILT'))
+      return
+    }
+    // Hashed asset names change with every build; the page itself must always be revalidated.
+    res.setHeader('Cache-Control', req.path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache')
+    serveStatic(req, res, next)
+  })
+
+  return {
+    router,
+    closeStreams() {
+      for (const res of streams) res.end()
+      streams.clear()
+    },
+  }
+}
