@@ -7,8 +7,8 @@ import { appError, AppError } from '../errors'
 import type { HealthService } from '../health'
 import type { Logger } from '../logging'
 import type { Note, NotesService } from '../notes/types'
-import { plainText } from '../notes/markdown'
 import { foldedText, ftsMatchExpression, likePatterns, parseQuery, type ParsedQuery } from './query'
+import { htmlToText } from './text'
 import { buildSnippet, markersToHtml, SNIPPET_WORDS, stripMarkers } from './snippet'
 import type { SearchEngineName, SearchHit, SearchQuery, SearchService, SearchStatus } from './types'
 
@@ -56,13 +56,10 @@ interface SearchDocument {
   folded: string
 }
 
-/** Block-level tags become spaces so words in adjacent paragraphs or list items do not run together. */
-const BLOCK_TAG = /<\/?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|hr|figure|figcaption|section|article|dd|dt)\b[^>]*>/gi
-
 /** What search indexes for a note: title and visible text (no markup), NFC, marker characters removed. */
 export function searchDocument(note: { title: string | null; html: string }): SearchDocument {
   const title = stripMarkers((note.title ?? '').normalize('NFC'))
-  const body = stripMarkers(plainText(note.html.replace(BLOCK_TAG, ' ')).normalize('NFC'))
+  const body = stripMarkers(htmlToText(note.html).normalize('NFC'))
   // A bar between title and body: a phrase never matches across the two, as in FTS5's separate columns.
   return { title, body, folded: `${foldedText(title)}|${foldedText(body)}` }
 }

@@ -1,0 +1,171 @@
+// Search: FTS5 vs the LIKE fallback, p50 query time at 1,000 / 10,000 / 100,000 notes, and the FTS5
+// index rebuild at 100,000 notes against the time to insert those notes. Both engines run on the same
+// (standard) SQLite build and the same database file, side by side, so the ratio is all engine.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig, type Config } from '../src/main/server/config'
+import { openDb, type Db } from '../src/main/server/db'
+import { createHealthService } from '../src/main/server/health'
+import { createLogging } from '../src/main/server/logging'
+import { createNotesService } from '../src/main/server/notes'
+import { createSearchService, type SearchServiceImpl } from '../src/main/server/search'
+import { percentile, type BenchContext } from './lib'
+
+/** Deterministic PRNG (mulberry32): the same corpus every run. */
+function rng(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'qui', 'dor', 'fen', 'gal', 'hux', 'jor', 'bri', 'cel', 'wyn', 'tra']
+
+/** A vocabulary of 3,000 made-up words with a Zipf-like frequency: a few common, a long tail of rare. */
+function vocabulary(random: () => number): string[] {
+  const words = new Set<string>()
+  while (words.size < 3000) {
+    const n = 2 + Math.floor(random() * 3)
+    let w = ''
+    for (let i = 0; i < n; i++) w += SYLLABLES[Math.floor(random() * SYLLABLES.length)]
+    words.add(w)
+  }
+  return [...words]
+}
+
+function pickZipf(words: string[], random: () => number): string {
+  // Inverse-CDF-ish: squaring skews towards the head of the list.
+  return words[Math.floor(words.length * random() ** 3)]!
+}
+
+interface Fixture {
+  dir: string
+  db: Db
+  fts: SearchServiceImpl
+  like: SearchServiceImpl
+  insertMs: number
+  initialIndexMs: number
+  words: string[]
+  close(): Promise<void>
+}
+
+async function buildFixture(size: number): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'starpunk-bench-search-'))
+  const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0', STARPUNK_LOG_LEVEL: 'ERROR' } })
+  const logging = createLogging(config, { write: () => {} })
+  const logger = logging.logger
+  const db = await openDb({ path: config.databasePath, db: config.db, logger })
+  const random = rng(size)
+  const words = vocabulary(random)
+  const insertStarted = performance.now()
+  await db.write((conn) => {
+    const insert = conn.prepare(
+      'INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
+    )
+    for (let i = 0; i < size; i++) {
+      const length = 40 + Math.floor(random() * 80)
+      const text = Array.from({ length }, () => pickZipf(words, random)).join(' ') + '.'
+      const title = i % 10 === 0 ? `${pickZipf(words, random)} ${pickZipf(words, random)}` : null
+      const at = new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString()
+      insert.run(`note-${i}`, title ? `# ${title}\n\n${text}` : text, `${title ? `<h1>${title}</h1>\n` : ''}<p>${text}</p>`, title, at, at)
+    }
+  })
+  const insertMs = performance.now() - insertStarted
+  const health = createHealthService({ version: 'bench', startedAt: Date.now() })
+  const notes = createNotesService({ db, logger, config })
+  const indexStarted = performance.now()
+  const fts = createSearchService({ db, notes, config, logger, health })
+  const initialIndexMs = performance.now() - indexStarted
+  const likeConfig: Config = { ...config, search: { ...config.search, engine: 'like' } }
+  const like = createSearchService({ db, notes, config: likeConfig, logger, health })
+  if (fts.engine !== 'fts5' || like.engine !== 'like') throw new Error(`expected fts5 and like engines, got ${fts.engine} and ${like.engine}`)
+  return {
+    dir,
+    db,
+    fts,
+    like,
+    insertMs,
+    initialIndexMs,
+    words,
+    async close() {
+      fts.dispose()
+      like.dispose()
+      await db.close()
+      await logging.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Queries a person would type: a common word, a rare word, two words, a phrase, a prefix. */
+function queries(words: string[]): string[] {
+  return [words[5]!, words[1500]!, `${words[3]!} ${words[40]!}`, `"${words[0]!} ${words[1]!}"`, `${words[20]!.slice(0, 4)}*`]
+}
+
+async function p50(service: SearchServiceImpl, qs: string[], rounds: number): Promise<number> {
+  const times: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    for (const q of qs) {
+      const start = performance.now()
+      await service.search({ q, limit: 20, offset: 0 })
+      times.push(performance.now() - start)
+    }
+  }
+  return percentile(times, 50)
+}
+
+export default async function searchBench(ctx: BenchContext): Promise<void> {
+  const sizes = ctx.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]
+  for (const size of sizes) {
+    const fx = await buildFixture(size)
+    try {
+      const qs = queries(fx.words)
+      // Same result sets first: a fast wrong answer is no answer.
+      for (const q of qs) {
+        const [a, b] = [await fx.fts.search({ q, limit: 1, offset: 0 }), await fx.like.search({ q, limit: 1, offset: 0 })]
+        if (a.total !== b.total) throw new Error(`engines disagree on "${q}": fts5 ${a.total}, like ${b.total}`)
+      }
+      // Warm both (page cache, statement preparation), then interleave so drift hits both alike.
+      await p50(fx.fts, qs, 1)
+      await p50(fx.like, qs, 1)
+      const rounds = size >= 100_000 ? 3 : ctx.quick ? 5 : 10
+      let ftsP50 = 0
+      let likeP50 = 0
+      const ftsRuns: number[] = []
+      const likeRuns: number[] = []
+      for (let i = 0; i < 3; i++) {
+        ftsRuns.push(await p50(fx.fts, qs, rounds))
+        likeRuns.push(await p50(fx.like, qs, rounds))
+      }
+      ftsP50 = percentile(ftsRuns, 50)
+      likeP50 = percentile(likeRuns, 50)
+      ctx.report({
+        group: 'Search',
+        name: `query p50 at ${size.toLocaleString('en')} notes: FTS5 vs LIKE`,
+        ours: ftsP50,
+        baseline: likeP50,
+        unit: 'ms',
+        higherIsBetter: false,
+        note: `${qs.length} queries (word, rare word, 2 words, phrase, prefix) × ${rounds * 3}, limit 20 + total count`,
+      })
+      if (size === sizes[sizes.length - 1]) {
+        const rebuildMs = await fx.fts.rebuild()
+        ctx.report({
+          group: 'Search',
+          name: `FTS5 index rebuild at ${size.toLocaleString('en')} notes vs inserting the notes`,
+          ours: rebuildMs,
+          baseline: fx.insertMs,
+          unit: 'ms',
+          higherIsBetter: false,
+          note: `first startup on an unindexed database (text extraction + FTS5 build) took ${Math.round(fx.initialIndexMs)} ms`,
+        })
+      }
+    } finally {
+      await fx.close()
+    }
+  }
+}
