@@ -1,2 +1,4 @@
-// SKELETON: the Electron shell (thin) lives here; it imports the server core unchanged.
-export {}
+// The Electron entry: a thin shell over the server core (see desktop/app.ts).
+import { runDesktopApp } from './desktop/app'
+
+void runDesktopApp()
