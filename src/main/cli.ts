@@ -137,6 +137,7 @@ async function serve(): Promise<number> {
     const stop = (reason: string, code: number) => {
       if (stopping) {
         // A second Ctrl-C: the person wants out now.
+        server.context.logging.flush()
         stderr('\nForced exit: in-flight requests were cut.')
         process.exit(130)
       }
@@ -145,6 +146,7 @@ async function serve(): Promise<number> {
       if (config.logFormat === 'human') stderr(`\nStopping (${reason}): finishing in-flight requests... (Ctrl-C again to force)`)
       // close() is bounded for connections; this bounds everything else (a stuck disk, a stuck query).
       const guard = setTimeout(() => {
+        server.context.logging.flush()
         stderr('Shutdown took too long; exiting anyway.')
         process.exit(1)
       }, 15_000)

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { LogEntry } from '../../../shared/contract'
+import type { LogEntry, LogLevel } from '../../../shared/contract'
 import { createLogging, RingBuffer, LOG_FILE_NAME } from './logging'
 import { acceptRequestId, parseTraceparent } from './http'
 import { REDACTED, formatHuman } from './format'
@@ -13,7 +13,7 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-const base = () => ({ logLevel: 'INFO' as const, logFormat: 'json' as const, logDir: join(dir, 'logs') })
+const base = (): { logLevel: LogLevel; logFormat: 'json' | 'human'; logDir: string } => ({ logLevel: 'INFO', logFormat: 'json', logDir: join(dir, 'logs') })
 
 function capture(overrides: Partial<ReturnType<typeof base>> = {}, options: Parameters<typeof createLogging>[1] = {}) {
   const lines: string[] = []
@@ -168,9 +168,16 @@ describe('files', () => {
     expect(files).toContain(LOG_FILE_NAME)
     expect(files.length).toBeGreaterThan(1)
     expect(files.length).toBeLessThanOrEqual(4)
-    const current = readFileSync(join(dir, 'logs', LOG_FILE_NAME), 'utf8').trim().split('\n')
-    expect(JSON.parse(current.at(-1) ?? '')).toMatchObject({ msg: 'line', fields: { i: 199 } })
-    expect(console[0]).toMatch(/INFO +line i=0/)
+    for (const f of files) expect(f).toMatch(/^starpunk\.log(\.[1-3])?$/)
+    // Every line is somewhere, whole, exactly once (rotation can leave the current file empty).
+    const all = files.flatMap((f) => readFileSync(join(dir, 'logs', f), 'utf8').split('\n').filter(Boolean))
+    const seen = all.map((l) => (JSON.parse(l) as LogEntry).fields?.i as number)
+    expect(seen.length).toBeLessThanOrEqual(200)
+    expect(seen).toContain(199)
+    expect(new Set(seen).size).toBe(seen.length)
+    const consoleLines = console.join('').split('\n').filter(Boolean)
+    expect(consoleLines).toHaveLength(200)
+    expect(consoleLines[0]).toMatch(/INFO +line i=0/)
   })
 
   it('can be turned off', async () => {
