@@ -5,6 +5,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import electronLog from 'electron-log/node'
 import pino from 'pino'
 import { createServer, loadConfig } from '../src/main/server'
 import { createLogging } from '../src/main/server/logging'
@@ -71,6 +72,14 @@ const run: BenchModule = async (ctx) => {
       oursNs.push(ours.runWithRequest({ requestId: 'bench-request-id-0001' }, () => timeIt(() => ours.logger.info('request', fields))))
       pinoNs.push(timeIt(() => pinoLogger.info(fields, 'request')))
     }
+    // electron-log/node (the design card's logger): console transport with its text format, output discarded.
+    electronLog.transports.file.level = false
+    electronLog.transports.console.level = 'info'
+    // writeFn receives the formatted message; discarding it keeps only the logger's own cost.
+    electronLog.transports.console.writeFn = (() => {}) as unknown as typeof electronLog.transports.console.writeFn
+    const electronNs: number[] = []
+    for (let i = 0; i < rounds + 1; i++) electronNs.push(timeIt(() => electronLog.info('request', fields)))
+    ctx.report({ group: 'Logging', name: 'per-line cost: ours (redaction + ring buffer + JSON) vs electron-log/node (text)', ours: median(oursNs) / 1000, baseline: median(electronNs) / 1000, unit: 'µs', higherIsBetter: false, note: `${lines} lines × ${rounds + 1}, median` })
     ctx.report({ group: 'Logging', name: 'per-line cost: ours (redaction + ring buffer + JSON) vs pino (JSON)', ours: median(oursNs) / 1000, baseline: median(pinoNs) / 1000, unit: 'µs', higherIsBetter: false, note: `${lines} lines × ${rounds + 1}, median` })
     await ours.close()
   } finally {
