@@ -53,7 +53,7 @@ interface Fixture {
   close(): Promise<void>
 }
 
-async function buildFixture(size: number): Promise<Fixture> {
+export async function buildFixture(size: number): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'starpunk-bench-search-'))
   const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0', STARPUNK_LOG_LEVEL: 'ERROR' } })
   const logging = createLogging(config, { write: () => {} })
@@ -102,7 +102,7 @@ async function buildFixture(size: number): Promise<Fixture> {
 }
 
 /** Queries a person would type: a common word, a rare word, two words, a phrase, a prefix. */
-function queries(words: string[]): string[] {
+export function queries(words: string[]): string[] {
   return [words[5]!, words[1500]!, `${words[3]!} ${words[40]!}`, `"${words[0]!} ${words[1]!}"`, `${words[20]!.slice(0, 4)}*`]
 }
 

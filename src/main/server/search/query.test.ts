@@ -82,6 +82,7 @@ describe('engine query forms', () => {
     expect(foldWord('Ångström')).toBe('angstrom')
     expect(foldWord('Straße')).toBe('straße')
     expect(foldWord('ЁЖИК')).toBe('ёжик')
+    expect(foldWord('İstanbul ΟΔΟΣ οδός')).toBe('istanbul οδοσ οδόσ')
   })
 })
 

@@ -15,6 +15,8 @@ import type { SearchEngineName, SearchHit, SearchQuery, SearchService, SearchSta
 export const MAX_SEARCH_LIMIT = 100
 /** Title matches count ten times a body match in bm25. */
 export const TITLE_WEIGHT = 10
+/** bm25 with the title column weighted above the body. */
+const RANK_FUNCTION = `bm25(${TITLE_WEIGHT}.0, 1.0)`
 const FTS5_HELP = 'https://www.sqlite.org/fts5.html#compiling_and_using_fts5'
 
 export interface SearchServiceDeps {
@@ -101,8 +103,11 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
   const stmt = cachedStatements()
   const ftsIndexed = engine === 'fts5'
 
-  /** Inside a write transaction: make the note's document (and FTS5 entry) match the note. */
-  function indexNote(c: Connection, note: SourceNote): void {
+  /**
+   * Inside a write transaction: make the note's document (and FTS5 entry) match the note. `fts` false
+   * skips the FTS5 entry when a full 'rebuild' follows anyway (first startup).
+   */
+  function indexNote(c: Connection, note: SourceNote, fts = ftsIndexed): void {
     const doc = searchDocument(note)
     const old = stmt(c, 'SELECT title, body FROM search_documents WHERE note_id = ?').get(note.id) as { title: string; body: string } | undefined
     if (old && old.title === doc.title && old.body === doc.body) {
@@ -110,7 +115,7 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
       return
     }
     // External content: FTS5 must be told the old text to remove it.
-    if (ftsIndexed && old) stmt(c, "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES('delete', ?, ?, ?)").run(note.id, old.title, old.body)
+    if (fts && old) stmt(c, "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES('delete', ?, ?, ?)").run(note.id, old.title, old.body)
     stmt(c, 'INSERT OR REPLACE INTO search_documents (note_id, title, body, folded, source_updated_at) VALUES (?, ?, ?, ?, ?)').run(
       note.id,
       doc.title,
@@ -118,7 +123,7 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
       doc.folded,
       note.updatedAt,
     )
-    if (ftsIndexed) stmt(c, 'INSERT INTO search_fts(rowid, title, body) VALUES (?, ?, ?)').run(note.id, doc.title, doc.body)
+    if (fts) stmt(c, 'INSERT INTO search_fts(rowid, title, body) VALUES (?, ?, ?)').run(note.id, doc.title, doc.body)
   }
 
   function unindexNote(c: Connection, id: number): void {
@@ -143,10 +148,12 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
       .all() as SourceNote[]
     const orphans = c.prepare('SELECT d.note_id FROM search_documents d LEFT JOIN notes n ON n.id = d.note_id WHERE n.id IS NULL').pluck().all() as number[]
     for (const id of orphans) unindexNote(c, id)
-    for (const note of stale) indexNote(c, note)
+    for (const note of stale) indexNote(c, note, ftsIndexed && ftsExisted)
     const repaired = stale.length + orphans.length
     const docs = repaired ? ` (${repaired} note${repaired === 1 ? '' : 's'} reindexed)` : ''
     if (!ftsIndexed) return `in sync${docs}`
+    // The table's built-in rank: FTS5 sorts by it itself (cheaper than ORDER BY bm25(...) in SQL).
+    c.prepare("INSERT INTO search_fts(search_fts, rank) VALUES('rank', ?)").run(RANK_FUNCTION)
     if (!ftsExisted) {
       c.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild')")
       return `built: the FTS5 index did not exist${docs}`
@@ -232,11 +239,11 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
       if (total === 0 || query.offset >= total) return { hits: [], total }
       const rows = await reader.all<HitRow & { snippet: string }>(
         `SELECT n.slug, n.title, n.created_at AS createdAt, n.published, n.deleted_at AS deletedAt,
-           bm25(search_fts, ${TITLE_WEIGHT}.0, 1.0) AS rank,
+           search_fts.rank AS rank,
            snippet(search_fts, 1, char(57344), char(57345), '…', ${SNIPPET_WORDS}) AS snippet
          FROM search_fts JOIN notes n ON n.id = search_fts.rowid
          WHERE search_fts MATCH ?${visible}
-         ORDER BY rank, n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`,
+         ORDER BY search_fts.rank LIMIT ? OFFSET ?`,
         [match, query.limit, query.offset],
       )
       return { hits: rows.map((row) => toHit(row, markersToHtml(row.snippet), row.rank)), total }
