@@ -1,5 +1,13 @@
-// SKELETON: the console helper builds the React + zustand console here.
+import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+import { App } from './App'
+import './styles.css'
 
 const root = document.getElementById('root')
-if (root) createRoot(root).render(<p>StarPunk console</p>)
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  )
+}

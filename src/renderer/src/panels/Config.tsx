@@ -1,0 +1,151 @@
+import { useEffect, useMemo, useState } from 'react'
+import type { ErrorInfo } from '../../../shared/contract'
+import { call } from '../api'
+import { ErrorDetails } from '../ErrorDetails'
+import { useConsole } from '../store'
+
+export function ConfigPanel() {
+  const config = useConsole((s) => s.config)
+  const problems = useConsole((s) => s.problems)
+  const setConfig = useConsole((s) => s.setConfig)
+  const [edits, setEdits] = useState<Record<string, string>>({})
+  const [checked, setChecked] = useState<ErrorInfo[] | null>(null)
+  const [message, setMessage] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    setChecked(null)
+  }, [edits])
+
+  /** What the config file would hold: current file values, plus edits (env-set values cannot be edited here). */
+  const fileValues = useMemo(() => {
+    const values: Record<string, string> = {}
+    for (const field of config?.fields ?? []) if (field.source === 'file') values[field.name] = field.value
+    return { ...values, ...edits }
+  }, [config, edits])
+
+  if (!config) return <p className="muted">Loading…</p>
+  const dirty = Object.keys(edits).length > 0
+
+  const validate = async (): Promise<ErrorInfo[] | null> => {
+    const result = await call('config:validate', { values: fileValues })
+    if (!result.ok) return null
+    setChecked(result.data.problems)
+    return result.data.problems
+  }
+  const save = async (restart: boolean) => {
+    setBusy(true)
+    setMessage(null)
+    try {
+      const found = await validate()
+      if (!found || found.length > 0) return
+      const saved = await call('config:save', { values: fileValues })
+      if (!saved.ok || !saved.data.saved) {
+        if (saved.ok) setChecked(saved.data.problems)
+        return
+      }
+      setEdits({})
+      const fresh = await call('config:get', undefined)
+      if (fresh.ok) setConfig(fresh.data)
+      if (restart) {
+        await call('server:restart', undefined)
+        setMessage('Saved. The server is restarting with the new configuration.')
+      } else setMessage('Saved to the config file. Restart the server to apply it.')
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <section aria-labelledby="config-title">
+      <h2 id="config-title">Configuration</h2>
+      {problems.length > 0 ? (
+        <div className="problems" data-testid="config-problems">
+          <h3>
+            {problems.length} problem{problems.length === 1 ? '' : 's'} found at startup
+          </h3>
+          {problems.map((p, i) => (
+            <ErrorDetails key={`${p.code}-${i}`} error={p} className="problem-fail" />
+          ))}
+        </div>
+      ) : (
+        <p className="notice pass">The configuration is valid.</p>
+      )}
+      <p className="muted">
+        Config file: <code>{config.filePath}</code>. Values set by environment variables win over the file and are read-only here.
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault()
+          void save(false)
+        }}
+      >
+        <table className="config">
+          <thead>
+            <tr>
+              <th scope="col">Setting</th>
+              <th scope="col">Value</th>
+              <th scope="col">Source</th>
+              <th scope="col">Default</th>
+            </tr>
+          </thead>
+          <tbody>
+            {config.fields.map((field) => {
+              const value = edits[field.name] ?? field.value
+              const fromEnv = field.source === 'env'
+              return (
+                <tr key={field.name} className={field.name in edits ? 'edited' : undefined}>
+                  <th scope="row">
+                    <label htmlFor={`cfg-${field.name}`}>{field.name}</label>
+                    <div className="muted small">{field.description}</div>
+                  </th>
+                  <td>
+                    <input
+                      id={`cfg-${field.name}`}
+                      type={field.secret ? 'password' : 'text'}
+                      value={value}
+                      readOnly={fromEnv}
+                      autoComplete="off"
+                      spellCheck={false}
+                      onChange={(e) => setEdits({ ...edits, [field.name]: e.target.value })}
+                    />
+                  </td>
+                  <td>
+                    <span className={`badge source-${field.source}`}>{field.source}</span>
+                  </td>
+                  <td>
+                    <code>{field.secret ? '(generated)' : field.default || '—'}</code>
+                  </td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+        {checked && checked.length > 0 ? (
+          <div className="problems" role="alert" data-testid="validation-problems">
+            <h3>These values cannot be saved</h3>
+            {checked.map((p, i) => (
+              <ErrorDetails key={`${p.code}-${i}`} error={p} className="problem-fail" />
+            ))}
+          </div>
+        ) : null}
+        {checked && checked.length === 0 ? <p className="notice pass">These values are valid.</p> : null}
+        {message ? <p className="notice pass" role="status">{message}</p> : null}
+        <div className="actions">
+          <button type="button" disabled={busy || !dirty} onClick={() => void validate()}>
+            Validate
+          </button>
+          <button type="submit" disabled={busy || !dirty}>
+            Save
+          </button>
+          <button type="button" disabled={busy || !dirty} onClick={() => void save(true)}>
+            Save and restart
+          </button>
+          <button type="button" disabled={busy || !dirty} onClick={() => setEdits({})}>
+            Discard changes
+          </button>
+        </div>
+      </form>
+    </section>
+  )
+}
