@@ -196,3 +196,16 @@ describe('conditional GET', () => {
     expect((await fetch(`${ts.url}/notes/first-note`, { headers: { 'if-modified-since': now } })).status).toBe(304)
   })
 })
+
+describe('content security policy', () => {
+  it('public pages allow https images (notes embed them) and keep the rest of the policy', async () => {
+    const { res } = await page('/notes/first-note')
+    const csp = res.headers.get('content-security-policy')!
+    expect(csp).toMatch(/img-src 'self' data: https:/)
+    expect(csp).toContain("script-src 'self'")
+    // Other addresses keep helmet's policy untouched.
+    const other = await fetch(`${ts.url}/no-such-page`)
+    expect(other.headers.get('content-security-policy')).not.toContain('https:;')
+    expect(other.headers.get('content-security-policy')).toMatch(/img-src 'self' data:(;|$)/)
+  })
+})

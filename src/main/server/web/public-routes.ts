@@ -38,6 +38,21 @@ export function describeNote(html: string, max = 80): string {
   return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : text || 'Note'
 }
 
+/**
+ * Notes may show images hosted elsewhere (Markdown `![](https://...)`, Micropub photo URLs): widen helmet's
+ * `img-src` on public pages to https images. Everything else in the policy stays as helmet set it.
+ */
+export function allowRemoteImages(res: Response): void {
+  const policy = res.getHeader('Content-Security-Policy')
+  if (typeof policy === 'string') {
+    const directives = policy.split(';').map((d) => d.trim())
+    const index = directives.findIndex((d) => d.startsWith('img-src'))
+    if (index >= 0 && !directives[index]!.split(/\s+/).includes('https:')) directives[index] += ' https:'
+    else if (index < 0) directives.push("img-src 'self' data: https:")
+    res.setHeader('Content-Security-Policy', directives.filter(Boolean).join(';'))
+  }
+}
+
 /** Public pages: `/`, `/notes/<slug>`, `/tags/<tag>`. Routes stay thin: the notes service does the work. */
 export function publicRoutes({ config, db, notes, cache = new PageCache({ db }) }: PublicRoutesDeps): Router {
   const router = Router()
@@ -68,12 +83,14 @@ export function publicRoutes({ config, db, notes, cache = new PageCache({ db }) 
   }
 
   router.get('/', async (req, res) => {
+    allowRemoteImages(res)
     const page = parsePage(req)
     const admin = sessionOf(res) !== null
     await sendCacheable(req, res, cache, `home:${page}`, () => listPage(res, page, null, admin), { contentType: HTML })
   })
 
   router.get('/tags/:tag', async (req, res) => {
+    allowRemoteImages(res)
     const tag = req.params.tag
     if (!tag || tag.length > 200) throw appError('NOT_FOUND')
     const page = parsePage(req)
@@ -82,6 +99,7 @@ export function publicRoutes({ config, db, notes, cache = new PageCache({ db }) 
   })
 
   router.get('/notes/:slug', async (req, res) => {
+    allowRemoteImages(res)
     const slug = req.params.slug
     const session = sessionOf(res)
     // Runs only on a cache miss (or for the admin): visitors see published, not deleted notes; the admin
