@@ -1,0 +1,200 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer as createNetServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { LogEntry, PoolStats, Result, ServerStatus, Snapshot } from '../../../shared/contract'
+import { startTestServer, type TestServer } from '../../../../test/helpers/server'
+import { createSupervisor, type PushedEvent, type ServerSupervisor } from '.'
+
+const quiet = { logging: { write: () => {} } }
+const dirs: string[] = []
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'starpunk-console-'))
+  dirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+function data<T>(result: Result<unknown>): T {
+  if (!result.ok) throw new Error(`call failed: ${result.error.code} ${result.error.message}`)
+  return result.data as T
+}
+
+/** Collect pushed events until `predicate` holds (no timing assertions: the test timeout bounds it). */
+function waitForEvent(supervisor: ServerSupervisor, predicate: (event: PushedEvent) => boolean): Promise<PushedEvent> {
+  return new Promise((resolve) => {
+    const off = supervisor.console.subscribe((event) => {
+      if (predicate(event)) {
+        off()
+        resolve(event)
+      }
+    })
+  })
+}
+
+describe('console service over the supervisor', () => {
+  let supervisor: ServerSupervisor
+  let dataDir: string
+  beforeAll(async () => {
+    dataDir = tempDir()
+    supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0' }, server: quiet, console: { poolIntervalMs: 50, healthIntervalMs: 100, logBatchMs: 20 } })
+    const status = await supervisor.start()
+    expect(status.state).toBe('running')
+  })
+  afterAll(async () => {
+    await supervisor.close()
+  })
+
+  it('answers a snapshot of the running server', async () => {
+    const snapshot = data<Snapshot>(await supervisor.console.call('server:snapshot', undefined))
+    expect(snapshot.status.state).toBe('running')
+    expect(snapshot.status.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(snapshot.status.dataDir).toBe(dataDir)
+    expect(snapshot.pool?.size).toBeGreaterThan(0)
+    expect(snapshot.config.fields.map((f) => f.name)).toContain('STARPUNK_PORT')
+    // Secrets never leave the server in clear.
+    const secret = snapshot.config.fields.find((f) => f.name === 'STARPUNK_SESSION_SECRET')
+    expect(secret?.secret).toBe(true)
+    expect(secret?.value).toBe('********')
+    expect(JSON.stringify(snapshot)).not.toContain(supervisor.server!.context.config.sessionSecret)
+  })
+
+  it('answers bad names and payloads with a catalog error, never a throw', async () => {
+    const unknown = await supervisor.console.call('server:explode', undefined)
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+    const badPayload = await supervisor.console.call('logs:recent', { limit: 'lots' })
+    expect(badPayload).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+    const extra = await supervisor.console.call('link:open', { target: 'file:///etc/passwd' })
+    expect(extra).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+    if (!extra.ok) expect(extra.error.troubleshooting.length).toBeGreaterThan(0)
+  })
+
+  it('finds a real request in the recent logs by its request ID', async () => {
+    const url = supervisor.status().url!
+    const res = await fetch(`${url}/health`, { headers: { 'x-request-id': 'console-test-req-1' } })
+    expect(res.status).toBe(200)
+    const { entries } = data<{ entries: LogEntry[] }>(await supervisor.console.call('logs:recent', { limit: 500 }))
+    expect(entries.some((e) => e.requestId === 'console-test-req-1')).toBe(true)
+  })
+
+  it('pushes pool stats, batched log entries with request IDs, and health', async () => {
+    const pool = waitForEvent(supervisor, (e) => e.name === 'pool:stats')
+    const health = waitForEvent(supervisor, (e) => e.name === 'health:changed')
+    const logs = waitForEvent(supervisor, (e) => e.name === 'logs:batch' && (e.payload as { entries: LogEntry[] }).entries.some((l) => l.requestId === 'console-push-1'))
+    await fetch(`${supervisor.status().url}/health`, { headers: { 'x-request-id': 'console-push-1' } })
+    expect(((await pool).payload as PoolStats).size).toBeGreaterThan(0)
+    expect(['pass', 'warn', 'fail']).toContain(((await health).payload as { status: string }).status)
+    await logs
+    // Every pushed event is kept for resume, with increasing ids.
+    const { events, complete } = supervisor.console.eventsSince(0)
+    expect(complete).toBe(true)
+    expect(events.length).toBeGreaterThan(0)
+    expect(events.every((e, i) => i === 0 || e.id > events[i - 1]!.id)).toBe(true)
+  })
+
+  it('validates edits without saving, then saves only valid ones', async () => {
+    const bad = data<{ problems: Array<{ message: string }> }>(await supervisor.console.call('config:validate', { values: { STARPUNK_DB_POOL_SIZE: 'many' } }))
+    expect(bad.problems.length).toBeGreaterThan(0)
+    expect(bad.problems[0]!.message).toContain('STARPUNK_DB_POOL_SIZE')
+    const refused = data<{ saved: boolean }>(await supervisor.console.call('config:save', { values: { STARPUNK_DB_POOL_SIZE: 'many' } }))
+    expect(refused.saved).toBe(false)
+    const saved = data<{ saved: boolean }>(await supervisor.console.call('config:save', { values: { STARPUNK_SITE_NAME: 'Console Test Blog' } }))
+    expect(saved.saved).toBe(true)
+    expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ STARPUNK_SITE_NAME: 'Console Test Blog' })
+  })
+
+  it('restarts on the same data and applies the saved configuration, pushing each state', async () => {
+    const states: string[] = []
+    const off = supervisor.console.subscribe((e) => {
+      if (e.name === 'server:status') states.push((e.payload as ServerStatus).state)
+    })
+    const before = supervisor.server!.context.startedAt
+    const status = data<ServerStatus>(await supervisor.console.call('server:restart', undefined))
+    off()
+    expect(status.state).toBe('running')
+    expect(states).toEqual(['stopped', 'starting', 'running'])
+    expect(supervisor.server!.context.startedAt).toBeGreaterThanOrEqual(before)
+    expect(supervisor.server!.context.config.siteName).toBe('Console Test Blog')
+    const res = await fetch(`${status.url}/health`)
+    expect(res.status).toBe(200)
+  })
+
+  it('stops and starts; calls that need the server say so while it is stopped', async () => {
+    const stopped = data<ServerStatus>(await supervisor.console.call('server:stop', undefined))
+    expect(stopped.state).toBe('stopped')
+    expect(stopped.url).toBeNull()
+    expect(data<PoolStats | null>(await supervisor.console.call('pool:stats', undefined))).toBeNull()
+    const health = await supervisor.console.call('health:get', undefined)
+    expect(health).toMatchObject({ ok: false, error: { code: 'SERVER_NOT_RUNNING' } })
+    const started = data<ServerStatus>(await supervisor.console.call('server:start', undefined))
+    expect(started.state).toBe('running')
+  })
+})
+
+describe('supervisor failures are states, not crashes', () => {
+  let blocker: Server
+  let supervisors: ServerSupervisor[] = []
+  afterEach(async () => {
+    for (const s of supervisors) await s.close()
+    supervisors = []
+  })
+  afterAll(() => new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve())))
+
+  it('reports a port in use with the catalog suggestion', async () => {
+    blocker = createNetServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const port = (blocker.address() as { port: number }).port
+    const supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: tempDir(), STARPUNK_PORT: String(port) }, server: quiet })
+    supervisors.push(supervisor)
+    const status = await supervisor.start()
+    expect(status.state).toBe('failed')
+    expect(status.error?.code).toBe('PORT_IN_USE')
+    expect(status.error?.suggestion).toContain('STARPUNK_PORT')
+    expect(status.error?.message).toContain(String(port))
+    // The console still answers: the config can be fixed from the app.
+    expect(data<{ problems: unknown[] }>(await supervisor.console.call('config:validate', { values: { STARPUNK_PORT: '0' } })).problems).toEqual([])
+  })
+
+  it('refuses to start with configuration problems, unless in safe mode where it lists them', async () => {
+    const env = { STARPUNK_DATA_DIR: tempDir(), STARPUNK_PORT: '0', STARPUNK_LOG_LEVEL: 'LOUD', STARPUNK_DB_POOL_SIZE: 'many' }
+    const strict = createSupervisor({ env, server: quiet })
+    supervisors.push(strict)
+    const refused = await strict.start()
+    expect(refused.state).toBe('failed')
+    expect(refused.error?.code).toBe('CONFIG_INVALID')
+    expect(strict.loaded().problems.length).toBe(2)
+
+    const safe = createSupervisor({ env, server: quiet, safeMode: true })
+    supervisors.push(safe)
+    const running = await safe.start()
+    expect(running.state).toBe('running')
+    const view = data<Snapshot>(await safe.console.call('server:snapshot', undefined)).config
+    const messages = view.problems.map((p) => p.message).join('\n')
+    expect(messages).toContain('STARPUNK_LOG_LEVEL')
+    expect(messages).toContain('STARPUNK_DB_POOL_SIZE')
+    expect(view.problems.every((p) => p.troubleshooting.length > 0)).toBe(true)
+  })
+})
+
+describe('console of a server started on its own', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(async () => {
+    await server.close()
+  })
+
+  it('reports and reads, but cannot restart itself', async () => {
+    const status = data<ServerStatus>(await server.server.context.console.call('server:status', undefined))
+    expect(status.state).toBe('running')
+    expect(status.url).toBe(server.url)
+    const restart = await server.server.context.console.call('server:restart', undefined)
+    expect(restart).toMatchObject({ ok: false, error: { code: 'CONSOLE_ACTION_UNAVAILABLE' } })
+    const link = data<{ url: string }>(await server.server.context.console.call('link:open', { target: 'blog' }))
+    expect(link.url).toBe(`${server.url}/`)
+  })
+})
