@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { Config } from '../config'
 import type { Db } from '../db'
-import { appError } from '../errors'
+import { appError, methodNotAllowed } from '../errors'
 import type { NotesService } from '../notes'
 import { PageCache, sendCacheable } from '../web'
 import { buildAtom, buildJsonFeed, buildOpml, buildRss, FEED_TYPES, type FeedData, type FeedFormat } from './build'
@@ -83,5 +83,6 @@ export function feedRoutes({ config, db, notes, cache = new PageCache({ db }) }:
     res.setHeader('Content-Location', FEED_TYPES[format].path)
     await send(req, res, format)
   })
+  router.all(['/feed', '/feed.rss', '/feed.atom', '/feed.json', '/opml.xml'], methodNotAllowed(['GET', 'HEAD']))
   return router
 }

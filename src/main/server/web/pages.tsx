@@ -1,6 +1,6 @@
 import type { AdminSession } from '../auth/types'
 import type { Config } from '../config'
-import type { Note } from '../notes'
+import { tagKey, type Note } from '../notes'
 import { AuthorCard, Layout, siteHref } from './layout'
 import { renderPage } from './render'
 
@@ -11,7 +11,7 @@ export function noteUrl(config: Config, slug: string): string {
 }
 
 export function tagPath(tag: string): string {
-  return `/tags/${encodeURIComponent(tag.toLocaleLowerCase('und'))}`
+  return `/tags/${encodeURIComponent(tagKey(tag))}`
 }
 
 /**

@@ -209,3 +209,28 @@ describe('content security policy', () => {
     expect(other.headers.get('content-security-policy')).toMatch(/img-src 'self' data:(;|$)/)
   })
 })
+
+describe('methods and odd addresses', () => {
+  it('answers 405 with Allow to other methods on public pages and feeds', async () => {
+    for (const path of ['/', '/notes/first-note', '/tags/indieweb', '/feed', '/feed.json']) {
+      const res = await fetch(ts.url + path, { method: 'POST', headers: { accept: 'application/json' } })
+      expect(res.status).toBe(405)
+      expect(res.headers.get('allow')).toContain('GET')
+    }
+  })
+
+  it('answers malformed percent-encoding with 400, never a crash', async () => {
+    for (const path of ['/notes/%E0%A4%A', '/tags/%']) {
+      const { res, body } = await page(path)
+      expect(res.status).toBe(400)
+      expect(body).not.toMatch(/\.ts:\d+/)
+    }
+  })
+
+  it('answers HEAD with headers and no body', async () => {
+    const res = await fetch(`${ts.url}/`, { method: 'HEAD' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('etag')).toMatch(/^"/)
+    expect(await res.text()).toBe('')
+  })
+})

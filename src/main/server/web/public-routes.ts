@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { Config } from '../config'
 import type { Db } from '../db'
-import { appError } from '../errors'
+import { appError, methodNotAllowed } from '../errors'
 import { plainText, tagKey, type NotesService } from '../notes'
 import { PageCache, sendCacheable } from './page-cache'
 import { renderListPage, renderNotePage } from './pages'
@@ -111,6 +111,9 @@ export function publicRoutes({ config, db, notes, cache = new PageCache({ db }) 
     }
     await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML })
   })
+
+  // Read-only addresses: other methods get 405 with Allow, not a misleading 404.
+  router.all(['/', '/tags/:tag', '/notes/:slug'], methodNotAllowed(['GET', 'HEAD']))
 
   return router
 }
