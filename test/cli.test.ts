@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -67,6 +67,21 @@ describe('npm run serve', () => {
     expect(await r.exit).toBe(0)
     expect(r.stdout()).toContain('shutdown complete')
     expect(existsSync(join(dataDir, 'logs', 'starpunk.log'))).toBe(true)
+  })
+
+  it('keeps serving when whoever reads its output goes away (EPIPE), and still logs to the file', async () => {
+    const r = run(['serve'], { STARPUNK_PORT: '0' })
+    const url = await waitFor(runningUrl(r), 'listening', r)
+    r.child.stdout?.destroy()
+    for (let i = 0; i < 5; i++) {
+      expect((await fetch(`${url}/health`, { headers: { 'x-request-id': `after-epipe-${i}` } })).status).toBe(200)
+      await new Promise((res) => setTimeout(res, 20))
+    }
+    expect(r.child.exitCode).toBeNull()
+    r.child.kill('SIGINT')
+    expect(await r.exit).toBe(0)
+    const file = readFileSync(join(cwd, 'data', 'logs', 'starpunk.log'), 'utf8')
+    expect(file).toContain('"requestId":"after-epipe-4"')
   })
 
   it('SIGTERM is graceful too', async () => {

@@ -114,6 +114,7 @@ async function serve(): Promise<number> {
 
   logger.info('StarPunk is running', { version: VERSION, url, siteUrl: config.siteUrl, dataDir: config.dataDir, logFile, configFile: loaded.filePath })
   if (config.logFormat === 'human') {
+    server.context.logging.flush() // log lines are batched: let them come before the banner.
     // A short banner for people; with JSON logs the line above says the same to machines.
     stdout(
       [

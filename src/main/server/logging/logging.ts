@@ -158,6 +158,7 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
   let fileLines: LineBatcher | null = null
   let consoleLines: LineBatcher | null = null
   let consoleWrite: ((entry: LogEntry) => void) | null = null
+  let detach: () => void = () => {}
   if (options.write) {
     const write = options.write
     const format = (options.writeFormat ?? 'json') === 'json' ? formatJson : formatHuman
@@ -166,9 +167,20 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
     if (options.console !== false) {
       const out = options.stdout ?? process.stdout
       const format = config.logFormat === 'json' ? formatJson : formatHuman
-      const batch = new LineBatcher((chunk) => out.write(chunk))
+      let consoleBroken = false
+      const batch = new LineBatcher((chunk) => {
+        if (!consoleBroken) out.write(chunk)
+      })
       consoleLines = batch
       consoleWrite = (entry) => batch.push(format(entry))
+      if (out === process.stdout) {
+        // A closed pipe (`npm run serve | head`) must not crash the server: stop the console sink, keep files.
+        const onError = () => {
+          consoleBroken = true
+        }
+        process.stdout.on('error', onError)
+        detach = () => process.stdout.off('error', onError)
+      }
     }
     file = openFile(config, (msg) => process.stderr.write(`starpunk: ${msg}\n`))
     if (file) {
@@ -235,6 +247,7 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
     async close() {
       consoleLines?.flush()
       fileLines?.flush()
+      detach()
       file?.close()
       file = null
       fileLines = null
