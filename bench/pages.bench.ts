@@ -148,6 +148,9 @@ export default async function pagesBench(ctx: BenchContext): Promise<void> {
       ['/notes/note-500', 'note page'],
       ['/feed.rss', 'RSS feed'],
     ] as const) {
+      // Warm the JIT on both sides first so the first comparison is not penalised.
+      await load(`${small.url}${path}`, { seconds: 1 })
+      await load(`${bare.url}${path}`, { seconds: 1 })
       const ours = await load(`${small.url}${path}`, { seconds })
       const base = await load(`${bare.url}${path}`, { seconds })
       if (ours.non2xx || ours.errors) throw new Error(`${path}: ${ours.non2xx} non-2xx, ${ours.errors} errors`)

@@ -187,3 +187,19 @@ describe('NotesService write hooks', () => {
     expect((await reopened.notes.get('durable'))?.tags).toEqual(['kept'])
   })
 })
+
+describe('NotesService purge', () => {
+  it('removes a trashed note for good, with its tag links, and tells the hooks', async () => {
+    const events: NoteWriteEvent[] = []
+    fx.notes.onWrite((_conn, event) => events.push(event))
+    const note = await fx.notes.create({ content: 'short lived', tags: ['tmp'] })
+    expect((await errorOf(fx.notes.purge(note.slug))).code).toBe('BAD_REQUEST')
+    expect(await fx.notes.get(note.slug)).not.toBeNull()
+    await fx.notes.remove(note.slug)
+    await fx.notes.purge(note.slug)
+    expect(await fx.notes.get(note.slug, { includeDeleted: true, includeDrafts: true })).toBeNull()
+    expect(fx.db.writer.prepare('SELECT COUNT(*) AS n FROM note_tags').get()).toEqual({ n: 0 })
+    expect(events.at(-1)).toEqual({ type: 'purged', id: note.id, slug: note.slug })
+    expect((await errorOf(fx.notes.purge(note.slug))).code).toBe('NOT_FOUND')
+  })
+})

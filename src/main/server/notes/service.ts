@@ -346,6 +346,20 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
       return note
     },
 
+    async purge(slugParam) {
+      const slug = requireSlug(slugParam)
+      await db.write((conn) => {
+        const existing = conn.prepare('SELECT id, deleted_at FROM notes WHERE slug = ?').get(slug) as { id: number; deleted_at: string | null } | undefined
+        if (!existing) throw notFound()
+        if (existing.deleted_at === null) {
+          throw badRequest('only a deleted note can be removed for good: delete it first, then empty it from the trash')
+        }
+        conn.prepare('DELETE FROM notes WHERE id = ?').run(existing.id) // note_tags go with it (ON DELETE CASCADE)
+        runHooks(conn, { type: 'purged', id: existing.id, slug })
+      })
+      log.info('note purged', { slug })
+    },
+
     async tags(options = {}) {
       const where = visibilityWhere({ includeDrafts: options.includeDrafts })
       return db.all<{ name: string; display: string; count: number }>(

@@ -80,6 +80,8 @@ export interface NotesService {
   /** Soft delete; restorable. */
   remove(slug: string): Promise<Note>
   restore(slug: string): Promise<Note>
+  /** Remove a note for good. Only a note already in the trash (soft-deleted) can be purged. */
+  purge(slug: string): Promise<void>
   /** Distinct tags in use on visible notes, with counts. */
   tags(options?: { includeDrafts?: boolean }): Promise<Array<{ name: string; display: string; count: number }>>
   /** Register a hook that runs inside every note write transaction (search index sync). */
