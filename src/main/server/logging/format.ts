@@ -29,6 +29,8 @@ const CREDENTIAL_IN_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi
 export interface Redactor {
   /** A copy of `value` with secret-named fields and known secret values replaced. */
   value(value: unknown): unknown
+  /** Redact the top level of an object the caller owns in place (nested values are copied, never mutated). */
+  ownFields(fields: Record<string, unknown>): Record<string, unknown>
   text(text: string): string
 }
 
@@ -78,7 +80,17 @@ export function createRedactor(secrets: readonly string[] = []): Redactor {
     }
     return out
   }
-  return { value: (v) => walk(v, 0), text }
+  const ownFields = (fields: Record<string, unknown>): Record<string, unknown> => {
+    for (const key in fields) {
+      const value = fields[key]
+      if (isSecretName(key)) fields[key] = REDACTED
+      else if (typeof value === 'string') fields[key] = text(value)
+      else if (value !== null && typeof value === 'object') fields[key] = walk(value, 1)
+      else if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') fields[key] = walk(value, 1)
+    }
+    return fields
+  }
+  return { value: (v) => walk(v, 0), text, ownFields }
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are what must not reach a log line raw

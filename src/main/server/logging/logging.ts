@@ -196,7 +196,8 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
     if (bindings || fields || ctx?.traceId) {
       merged = { ...bindings, ...fields }
       if (ctx?.traceId) merged.traceId = ctx.traceId
-      merged = redactor.value(merged) as LogFields
+      // `merged` is our own copy: redact its top level in place; nested objects are copied by the walk.
+      redactor.ownFields(merged)
     }
     const entry: LogEntry = {
       seq: ++seq,
