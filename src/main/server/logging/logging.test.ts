@@ -89,6 +89,14 @@ describe('redaction', () => {
     expect(entry.msg).toBe(`login with Bearer ${REDACTED}`)
   })
 
+  it('never mutates the caller\'s objects while redacting', () => {
+    const { logging, lines } = capture()
+    const fields = { password: 'pw', nested: { token: 'tk', keep: 1 } }
+    logging.logger.child({ secret: 'bound' }).info('x', fields)
+    expect(fields).toEqual({ password: 'pw', nested: { token: 'tk', keep: 1 } })
+    expect(lines[0]).not.toMatch(/pw|tk|bound/)
+  })
+
   it('serialises errors with their stack, and survives cycles and deep nesting', () => {
     const { logging, parsed } = capture()
     const cyclic: Record<string, unknown> = { name: 'loop' }
