@@ -248,10 +248,42 @@ describe('index repair at startup', () => {
     await likeRun.closeDb()
     const again = await openSearchFixture({}, first.dir)
     try {
-      expect(again.search.status().indexState).toMatch(/^rebuilt/)
+      expect(again.search.status().indexState).toMatch(/^rebuilt: the LIKE engine ran/)
       expect(again.logLines.some((l) => l.includes('search index inconsistent'))).toBe(true)
       expect((await again.search.search({ q: 'tapir', limit: 5, offset: 0 })).total).toBe(1)
       expect((await again.search.search({ q: 'capybara', limit: 5, offset: 0 })).total).toBe(0)
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('finds text edited behind its back with the integrity-check and rebuilds', async () => {
+    const first = await openSearchFixture()
+    await first.notes.create({ content: 'An okapi in the forest.' })
+    // Changed outside the index's knowledge (e.g. a hand edit): the FTS5 entry still says "okapi".
+    first.db.writer.exec("UPDATE search_documents SET body = 'A gerenuk in the forest.'")
+    await first.closeDb()
+    const again = await openSearchFixture({}, first.dir)
+    try {
+      expect(again.search.status().indexState).toMatch(/^rebuilt: the FTS5 index did not match the notes/)
+      expect((await again.search.search({ q: 'gerenuk', limit: 5, offset: 0 })).total).toBe(1)
+      expect((await again.search.search({ q: 'okapi', limit: 5, offset: 0 })).total).toBe(0)
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('rebuilds when the FTS5 index lost entries (row counts differ)', async () => {
+    const first = await openSearchFixture()
+    const kept = await first.notes.create({ content: 'A dugong swims.' })
+    await first.notes.create({ content: 'A dugong dives.' })
+    // The index forgets one entry while the document stays (shadow tables themselves are write-protected).
+    first.db.writer.prepare("INSERT INTO search_fts(search_fts, rowid, title, body) SELECT 'delete', note_id, title, body FROM search_documents WHERE note_id = ?").run(kept.id)
+    await first.closeDb()
+    const again = await openSearchFixture({}, first.dir)
+    try {
+      expect(again.search.status().indexState).toBe('rebuilt: the FTS5 index has 1 entries for 2 notes')
+      expect((await again.search.search({ q: 'dugong', limit: 5, offset: 0 })).total).toBe(2)
     } finally {
       await again.close()
     }

@@ -17,6 +17,8 @@ export const MAX_SEARCH_LIMIT = 100
 export const TITLE_WEIGHT = 10
 /** bm25 with the title column weighted above the body. */
 const RANK_FUNCTION = `bm25(${TITLE_WEIGHT}.0, 1.0)`
+/** Above this many notes a startup trusts row counts and flags instead of the full integrity-check. */
+export const FULL_CHECK_MAX_DOCUMENTS = 10_000
 const FTS5_HELP = 'https://www.sqlite.org/fts5.html#compiling_and_using_fts5'
 
 export interface SearchServiceDeps {
@@ -126,17 +128,27 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
     if (fts) stmt(c, 'INSERT INTO search_fts(rowid, title, body) VALUES (?, ?, ?)').run(note.id, doc.title, doc.body)
   }
 
-  function unindexNote(c: Connection, id: number): void {
+  function unindexNote(c: Connection, id: number, fts = ftsIndexed): void {
     const old = stmt(c, 'SELECT title, body FROM search_documents WHERE note_id = ?').get(id) as { title: string; body: string } | undefined
     if (!old) return
-    if (ftsIndexed) stmt(c, "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES('delete', ?, ?, ?)").run(id, old.title, old.body)
+    if (fts) stmt(c, "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES('delete', ?, ?, ?)").run(id, old.title, old.body)
     stmt(c, 'DELETE FROM search_documents WHERE note_id = ?').run(id)
   }
 
-  /** Startup: bring documents up to date with the notes, then check (or build) the FTS5 index. */
+  function rebuildFts(c: Connection): void {
+    c.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild')")
+    c.exec("DELETE FROM search_state WHERE key = 'fts_stale'")
+  }
+
+  /**
+   * Startup: bring documents up to date with the notes, then make sure the FTS5 index matches them.
+   * Every later startup pays this, so the cheap signals come first: documents repaired, the stale flag a
+   * LIKE-engine run leaves, row counts. The full 'integrity-check' (as costly as a rebuild) runs only up to
+   * FULL_CHECK_MAX_DOCUMENTS.
+   */
   function syncAtStartup(c: Connection): string {
-    const ftsExisted = ftsIndexed && c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'").get() !== undefined
-    if (ftsIndexed && !ftsExisted) {
+    const ftsTableExists = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'").get() !== undefined
+    if (ftsIndexed && !ftsTableExists) {
       c.exec("CREATE VIRTUAL TABLE search_fts USING fts5(title, body, content='search_documents', content_rowid='note_id', tokenize='unicode61 remove_diacritics 2')")
     }
     const stale = c
@@ -147,25 +159,39 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
       )
       .all() as SourceNote[]
     const orphans = c.prepare('SELECT d.note_id FROM search_documents d LEFT JOIN notes n ON n.id = d.note_id WHERE n.id IS NULL').pluck().all() as number[]
-    for (const id of orphans) unindexNote(c, id)
-    for (const note of stale) indexNote(c, note, ftsIndexed && ftsExisted)
+    // Documents only: whenever one changes here, the FTS5 index is rebuilt from them below.
+    for (const id of orphans) unindexNote(c, id, false)
+    for (const note of stale) indexNote(c, note, false)
     const repaired = stale.length + orphans.length
     const docs = repaired ? ` (${repaired} note${repaired === 1 ? '' : 's'} reindexed)` : ''
-    if (!ftsIndexed) return `in sync${docs}`
+    if (!ftsIndexed) {
+      // This run changes documents without maintaining an existing FTS5 index: tell the next FTS5 run.
+      if (ftsTableExists) c.prepare("INSERT OR REPLACE INTO search_state (key, value) VALUES ('fts_stale', ?)").run(new Date().toISOString())
+      return `in sync${docs}`
+    }
     // The table's built-in rank: FTS5 sorts by it itself (cheaper than ORDER BY bm25(...) in SQL).
     c.prepare("INSERT INTO search_fts(search_fts, rank) VALUES('rank', ?)").run(RANK_FUNCTION)
-    if (!ftsExisted) {
-      c.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild')")
+    if (!ftsTableExists) {
+      rebuildFts(c)
       return `built: the FTS5 index did not exist${docs}`
     }
+    const rebuildBecause = (why: string) => {
+      log.warn('search index inconsistent: rebuilding it', { cause: why })
+      rebuildFts(c)
+      return `rebuilt: ${why}${docs}`
+    }
+    if (repaired > 0) return rebuildBecause('notes changed while the FTS5 index was not maintained')
+    if (c.prepare("SELECT 1 FROM search_state WHERE key = 'fts_stale'").get()) return rebuildBecause('the LIKE engine ran since the FTS5 index was last maintained')
+    const docCount = c.prepare('SELECT count(*) FROM search_documents').pluck().get() as number
+    const ftsCount = c.prepare('SELECT count(*) FROM search_fts_docsize').pluck().get() as number
+    if (docCount !== ftsCount) return rebuildBecause(`the FTS5 index has ${ftsCount} entries for ${docCount} notes`)
+    if (docCount > FULL_CHECK_MAX_DOCUMENTS) return `in sync (row counts match; full integrity-check skipped above ${FULL_CHECK_MAX_DOCUMENTS} notes)`
     try {
-      // rank = 1: also compare the index with the content table (catches writes made while FTS5 was off).
+      // rank = 1: also compare the index with the content table, word by word.
       c.exec("INSERT INTO search_fts(search_fts, rank) VALUES('integrity-check', 1)")
-      return `in sync${docs}`
+      return 'in sync'
     } catch (err) {
-      log.warn('search index inconsistent: rebuilding it', { cause: describeError(err) })
-      c.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild')")
-      return `rebuilt: the FTS5 index did not match the notes${docs}`
+      return rebuildBecause(`the FTS5 index did not match the notes (${describeError(err)})`)
     }
   }
 
@@ -294,7 +320,7 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
     async rebuild() {
       const started = performance.now()
       await db.write((c) => {
-        if (ftsIndexed) c.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild')")
+        if (ftsIndexed) rebuildFts(c)
         else {
           c.exec('DELETE FROM search_documents')
           syncAtStartup(c)
