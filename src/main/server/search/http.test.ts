@@ -1,6 +1,7 @@
 // /search and /api/search through a whole real server, on the standard SQLite (FTS5) and on the build
 // without FTS5: startup detection, the warning, readiness and search over HTTP all run on it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loginAsAdmin } from '../../../../test/helpers/admin'
 import { parsedLogs, startTestServer, type TestServer } from '../../../../test/helpers/server'
 import { requireNoFts5Binding } from './testing'
 
@@ -55,6 +56,27 @@ describe.each(ENGINES)('search over HTTP ($name)', ({ name, env }) => {
     expect(snippet).toContain('<mark>hedgehog</mark>')
     expect(snippet).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;')
     expect(snippet).not.toMatch(/<(?!\/?mark>)/)
+  })
+
+  it('shows drafts and deleted notes to a signed-in admin only, marked as such', async () => {
+    const trashed = await ts.server.context.notes.create({ content: 'A hedgehog note in the trash.' })
+    await ts.server.context.notes.remove(trashed.slug)
+    const visitor = await getJson(`${ts.url}/api/search?q=hedgehog`)
+    expect(visitor.body.total).toBe(1)
+    const admin = await loginAsAdmin(ts)
+    const res = await fetch(`${ts.url}/api/search?q=hedgehog`, { headers: { accept: 'application/json', cookie: admin.cookie } })
+    const body = (await res.json()) as { total: number; results: Array<{ published: boolean; deleted: boolean }> }
+    expect(body.total).toBe(3)
+    expect(body.results.filter((r) => !r.published)).toHaveLength(1)
+    expect(body.results.filter((r) => r.deleted)).toHaveLength(1)
+    const page = await fetch(`${ts.url}/search?q=hedgehog`, { headers: { accept: 'text/html', cookie: admin.cookie } })
+    const html = await page.text()
+    expect(html).toContain('3 notes match')
+    expect(html).toContain('<span class="marker">draft</span>')
+    expect(html).toContain('<span class="marker">deleted</span>')
+    const visitorPage = await getHtml(`${ts.url}/search?q=hedgehog`)
+    expect(visitorPage.html).toContain('1 note matches')
+    expect(visitorPage.html).not.toContain('class="marker"')
   })
 
   it('caps limit at 100 and pages with offset', async () => {
