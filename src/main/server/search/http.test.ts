@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAsAdmin } from '../../../../test/helpers/admin'
 import { parsedLogs, startTestServer, type TestServer } from '../../../../test/helpers/server'
+import { validateHtml } from '../web/html-check'
 import { requireNoFts5Binding } from './testing'
 
 const noFts5 = requireNoFts5Binding()
@@ -139,6 +140,13 @@ describe.each(ENGINES)('search over HTTP ($name)', ({ name, env }) => {
     expect(bad.html).toContain('value="%%%"')
     const badPage = await getHtml(`${ts.url}/search?q=lantern&page=zero`)
     expect(badPage.status).toBe(400)
+  })
+
+  it('renders valid HTML in every state (html-validate recommended rules)', async () => {
+    for (const query of ['', '?q=lantern', '?q=lantern&page=2', '?q=zeppelin', '?q=%25%25%25', `?q=${encodeURIComponent('hedgehog')}`]) {
+      const { html } = await getHtml(`${ts.url}/search${query}`)
+      expect(await validateHtml(html), query).toEqual([])
+    }
   })
 
   it('paginates the search page', async () => {
