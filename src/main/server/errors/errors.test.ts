@@ -1,5 +1,5 @@
 import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +9,7 @@ import type { LogEntry } from '../../../shared/contract'
 import { loadConfig } from '../config'
 import { createLogging, requestLogging } from '../logging'
 import { renderErrorPage } from '../web'
-import { ERROR_CATALOG, SystemError, UserError, appError, errorHandler, methodNotAllowed, notFoundHandler, type ErrorCode } from '.'
+import { ERROR_CATALOG, SystemError, UserError, appError, clientErrorHandler, errorHandler, methodNotAllowed, notFoundHandler, type ErrorCode } from '.'
 
 // A small real app: the real request logging, the real error handler and the real HTML error page,
 // on real HTTP, with routes that throw what services throw.
@@ -49,6 +49,7 @@ beforeAll(async () => {
   app.use(notFoundHandler)
   app.use(errorHandler({ logger: logging.logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
   server = app.listen(0, '127.0.0.1')
+  server.on('clientError', clientErrorHandler(logging))
   await new Promise((r) => server.once('listening', r))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
@@ -174,5 +175,34 @@ describe('405 and 503 helpers', () => {
       expect(res.status).toBe(503)
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
     }
+  })
+})
+
+describe('requests the HTTP parser rejects', () => {
+  async function raw(request: string): Promise<string> {
+    const port = (server.address() as AddressInfo).port
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(request))
+      let data = ''
+      socket.on('data', (d) => (data += d.toString()))
+      socket.on('end', () => resolve(data))
+      socket.on('error', reject)
+    })
+  }
+
+  it('answer the JSON error shape with a request ID that is on the log line', async () => {
+    const response = await raw('GET / HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n')
+    expect(response).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+    const requestId = /X-Request-ID: (\S+)/.exec(response)?.[1]
+    const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { error: { code: string; request_id: string } }
+    expect(body.error.code).toBe('BAD_REQUEST')
+    expect(body.error.request_id).toBe(requestId)
+    expect(logs().find((e) => e.requestId === requestId)?.fields?.parserError).toBe('HPE_INVALID_HEADER_TOKEN')
+  })
+
+  it('too large headers are a 431', async () => {
+    const response = await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
+    expect(response).toMatch(/^HTTP\/1\.1 431 /)
+    expect(response).toContain('"request_id"')
   })
 })

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
 import type { ErrorInfo } from '../../../shared/errors'
-import type { Logger } from '../logging'
+import type { Logger, Logging } from '../logging'
 import { AppError, appError } from './app-error'
 
 /** Paths whose clients are programs: they always get JSON errors, whatever they Accept. */
@@ -123,5 +126,33 @@ export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
     // `method` is shown in the message: keep it to a token so odd input cannot shape the text.
     const method = /^[A-Z]{1,16}$/.test(req.method) ? req.method : 'this'
     next(appError('METHOD_NOT_ALLOWED', { vars: { method }, headers: { Allow: allow } }))
+  }
+}
+
+/**
+ * For `server.on('clientError', ...)`: a request so malformed that Node's HTTP parser rejects it never
+ * reaches Express. Node would answer a bare 400; this answers the same JSON error shape as everything else,
+ * with a request ID that is also on the log line.
+ */
+export function clientErrorHandler(logging: Pick<Logging, 'logger' | 'runWithRequest'>): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy()
+      return
+    }
+    const requestId = randomUUID()
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+    const detail = status === 431 ? 'the request headers are too large.' : status === 408 ? 'the request took too long to arrive.' : 'it is not valid HTTP.'
+    const error = appError('BAD_REQUEST', { status, vars: { detail } })
+    logging.runWithRequest({ requestId }, () => logging.logger.info(`request rejected: ${error.code}`, { status, parserError: err.code ?? 'unknown' }))
+    const body = JSON.stringify(errorBody(error.info, requestId))
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-ID: ${requestId}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    )
   }
 }
