@@ -130,8 +130,14 @@ async function serve(): Promise<number> {
     )
   }
 
-  // [cli:after-listen] The auth engineer prints the one-time admin login link here, e.g.
-  // `stdout(`Admin sign-in link (one use): ${await server.context.auth.issueLoginLink()}`)`.
+  // [cli:after-listen] The one-time admin login link, like a notebook server's token URL. It is a secret:
+  // printed to this terminal only, never logged.
+  try {
+    const link = await server.context.auth.issueLoginLink()
+    stdout(`Admin sign-in link (works once, expires in 10 minutes):\n  ${link}\n`)
+  } catch (err) {
+    logger.warn('could not issue the one-time login link', { cause: err instanceof Error ? err.message : String(err) })
+  }
 
   return await new Promise<number>((resolveExit) => {
     let stopping = false

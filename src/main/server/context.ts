@@ -5,6 +5,7 @@ import type { Logger, Logging } from './logging'
 import type { NotesService } from './notes'
 import type { SearchService } from './search'
 import type { ConsoleService } from './console'
+import type { AuthService } from './auth'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -23,4 +24,6 @@ export interface ServerContext {
   search: SearchService
   /** The admin console's calls and pushed events (issue 6). */
   console: ConsoleService
+  /** Admin sessions, guards and the one-time login link (issue 3). */
+  auth: AuthService
 }

@@ -8,6 +8,8 @@ import { appError, errorHandler, notFoundHandler } from './errors'
 import { createHealthService, healthRoutes } from './health'
 import { createLogging, requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
+import { authRoutes, createAuthService, type AuthServiceOptions } from './auth'
+import { adminRoutes } from './admin'
 import { createNotesService } from './notes'
 import { createSearchService, searchRoutes } from './search'
 import type { ServerContext } from './context'
@@ -19,6 +21,8 @@ export interface CreateServerOptions {
   logging?: LoggingOptions
   /** The console service of a supervisor that outlives this server (desktop app); default: one of its own. */
   console?: ConsoleService
+  /** Auth knobs for tests: an injectable clock, rate-limit budget, link lifetime, outbound timeout. */
+  auth?: Pick<AuthServiceOptions, 'clock' | 'loginFailures' | 'loginLinkTtlMs' | 'cleanupIntervalMs' | 'fetchTimeoutMs'>
 }
 
 export interface StarpunkServer {
@@ -43,9 +47,10 @@ export async function createServer(config: Config, options: CreateServerOptions 
   // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
   const notes = createNotesService({ db, logger, config })
   const search = createSearchService({ db, notes, config, logger, health })
+  const auth = createAuthService({ ...options.auth, config, db, logger, listeningUrl: () => url })
 
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, context: () => context, url: () => url }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth }
 
   const app = express()
   app.disable('x-powered-by')
@@ -54,13 +59,16 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.use(helmet())
   // [wire:middleware] Request-wide middleware (static files, body parsers scoped to your routes, session loading).
   app.use(staticRoutes())
+  app.use(auth.guards.loadSession)
 
   app.use(healthRoutes(health))
   // [wire:routes] Mount your capability's router here: one line per capability.
   app.use(publicRoutes({ config, db, notes }))
   app.use(feedRoutes({ config, db, notes }))
   app.use(searchRoutes({ config, search }))
-  const consoleTransport = consoleRoutes({ console: consoleService, config, guards: null })
+  app.use(authRoutes(auth))
+  app.use(adminRoutes({ config, notes, guards: auth.guards }))
+  const consoleTransport = consoleRoutes({ console: consoleService, config, guards: auth.guards })
   app.use(consoleTransport.router)
 
   app.use(notFoundHandler)
@@ -106,6 +114,7 @@ export async function createServer(config: Config, options: CreateServerOptions 
         })
         httpServer = null
       }
+      auth.close()
       await db.close()
       logger.info('shutdown complete')
       await logging.close()

@@ -18,3 +18,16 @@ export interface AuthGuards {
   /** Rejects (403 FORBIDDEN, nothing changed) a state-changing request without the session's CSRF token. */
   verifyCsrf: RequestHandler
 }
+
+/** The auth capability on ServerContext: guards for every router, plus the one-time login link. */
+export interface AuthService {
+  guards: AuthGuards
+  /** A new absolute one-time login URL (single use, expires in minutes). */
+  issueLoginLink(): Promise<string>
+  /** The live session for a raw session-cookie value (tests and the console use it), or null. */
+  sessionForToken(token: string): Promise<AdminSession | null>
+  /** Delete expired sessions, login links and login states now; resolves with how many sessions went. */
+  cleanupExpired(): Promise<number>
+  /** Stop the periodic cleanup (server close). */
+  close(): void
+}

@@ -160,6 +160,40 @@ export const ERROR_CATALOG = {
     suggestion: 'Browse the notes from the home page or by tag instead.',
     troubleshooting: ['The site owner can turn search on with STARPUNK_SEARCH_ENABLED=true.'],
   },
+  LOGIN_LINK_INVALID: {
+    status: 400,
+    message: 'This login link {reason}.',
+    suggestion: 'Get a fresh link: restart `npm run serve` (it prints one) or choose "Open admin" in the desktop app.',
+    details: 'One-time login links work once and expire after a few minutes.',
+    troubleshooting: ['Copy the whole link, including everything after token=.', 'Use the newest link: each one works only once.'],
+  },
+  LOGIN_FAILED: {
+    status: 400,
+    message: 'Sign-in failed: {detail}',
+    suggestion: 'Start again from the login page.',
+    troubleshooting: [
+      'Sign-in attempts expire after 10 minutes: start again if you waited.',
+      'Check that STARPUNK_ADMIN_ME is the URL you sign in with.',
+      'Your IndieAuth server must send you back to {siteUrl}/admin/login/callback.',
+    ],
+  },
+  INDIEAUTH_UNAVAILABLE: {
+    status: 502,
+    message: 'Could not complete sign-in with the IndieAuth server: {detail}',
+    suggestion: 'Check that your site and its IndieAuth server are reachable, then try again.',
+    troubleshooting: [
+      'Open STARPUNK_ADMIN_ME in a browser: it must answer and advertise indieauth-metadata or authorization_endpoint.',
+      'Check the network connection of the machine running StarPunk.',
+      'Meanwhile, sign in with the one-time link `npm run serve` prints.',
+    ],
+  },
+  TOO_MANY_LOGIN_ATTEMPTS: {
+    status: 429,
+    message: 'Too many failed sign-in attempts from your address. Try again in {seconds} seconds.',
+    suggestion: 'Wait, then sign in again.',
+    details: 'Failed sign-in attempts are limited per address to slow down guessing.',
+    troubleshooting: ['Wait for the time in Retry-After.', 'Use a fresh one-time link: old links fail and count as attempts.'],
+  },
   INTERNAL_ERROR: {
     status: 500,
     message: 'Something went wrong on our side.',

@@ -1,0 +1,2 @@
+export { adminRoutes, type AdminRoutesDeps } from './routes'
+export { adminNotePath } from './pages'

@@ -1,0 +1,239 @@
+import type { ReactNode } from 'react'
+import type { AdminSession } from '../auth'
+import type { Config } from '../config'
+import type { Note } from '../notes'
+import { Layout, renderPage } from '../web'
+
+export type DashboardView = 'all' | 'trash'
+
+/** Path of a note's admin pages; slugs may be Unicode, so they are always encoded. */
+export function adminNotePath(slug: string, action?: string): string {
+  return `/admin/notes/${encodeURIComponent(slug)}${action ? `/${action}` : ''}`
+}
+
+function CsrfField({ session }: { session: AdminSession }) {
+  return <input type="hidden" name="_csrf" value={session.csrfToken} />
+}
+
+/** A one-button POST form (publish, delete, restore...): works without JavaScript, carries the CSRF token. */
+function ActionForm({ session, action, label, fields }: { session: AdminSession; action: string; label: string; fields?: Record<string, string> }) {
+  return (
+    <form method="post" action={action} className="inline-form">
+      <CsrfField session={session} />
+      {Object.entries(fields ?? {}).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit">{label}</button>
+    </form>
+  )
+}
+
+function AdminFrame({ config, session, title, children }: { config: Config; session: AdminSession; title: string; children: ReactNode }) {
+  return (
+    <Layout config={config} title={title} session={session} head={<meta name="csrf-token" content={session.csrfToken} />}>
+      <nav className="admin-nav" aria-label="Admin">
+        <a href="/admin">Notes</a> · <a href="/admin/notes/new">New note</a> ·{' '}
+        <a href="/admin?view=trash">Trash</a> · <a href="/admin/tokens">Tokens</a> · <a href="/admin/console/">Console</a> ·{' '}
+        <span className="admin-who">
+          Signed in as <strong>{session.me}</strong>
+        </span>{' '}
+        <ActionForm session={session} action="/admin/logout" label="Sign out" />
+      </nav>
+      {children}
+    </Layout>
+  )
+}
+
+const NOTICES: Record<string, string> = {
+  created: 'Note created.',
+  updated: 'Note saved.',
+  published: 'Note published.',
+  unpublished: 'Note moved to drafts.',
+  deleted: 'Note moved to the trash.',
+  restored: 'Note restored.',
+}
+
+export function noticeText(done: unknown): string | null {
+  return typeof done === 'string' && done in NOTICES ? (NOTICES[done] ?? null) : null
+}
+
+export interface DashboardProps {
+  config: Config
+  session: AdminSession
+  notes: Note[]
+  total: number
+  page: number
+  pageCount: number
+  view: DashboardView
+  notice: string | null
+}
+
+function describe(note: Note): string {
+  if (note.title) return note.title
+  const text = note.content.replace(/\s+/g, ' ').trim()
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text
+}
+
+export function renderDashboard(props: DashboardProps): string {
+  const { config, session, notes, total, page, pageCount, view, notice } = props
+  const heading = view === 'trash' ? 'Trash' : 'Notes'
+  const pageHref = (n: number) => `/admin?${new URLSearchParams({ ...(view !== 'all' ? { view } : {}), page: String(n) }).toString()}`
+  return renderPage(
+    <AdminFrame config={config} session={session} title={heading}>
+      <section className="admin-dashboard">
+        <h1>{heading}</h1>
+        {notice && (
+          <p className="notice" role="status">
+            {notice}
+          </p>
+        )}
+        <p>
+          {total === 1 ? '1 note' : `${total} notes`}
+          {view === 'trash' ? ' in the trash.' : ', drafts included.'}{' '}
+          {view !== 'trash' && <a href="/admin/notes/new">Write a new note</a>}
+        </p>
+        {notes.length === 0 ? (
+          <p>{view === 'trash' ? 'The trash is empty.' : 'No notes yet.'}</p>
+        ) : (
+          <table className="admin-notes">
+            <thead>
+              <tr>
+                <th scope="col">Note</th>
+                <th scope="col">Status</th>
+                <th scope="col">Updated</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {notes.map((note) => (
+                <tr key={note.id} data-slug={note.slug}>
+                  <td>
+                    {note.deletedAt || !note.published ? describe(note) : <a href={`/notes/${encodeURIComponent(note.slug)}`}>{describe(note)}</a>}
+                    <br />
+                    <small>
+                      <code>{note.slug}</code>
+                      {note.tags.length > 0 && ` · ${note.tags.join(', ')}`}
+                    </small>
+                  </td>
+                  <td>{note.deletedAt ? 'Deleted' : note.published ? 'Published' : 'Draft'}</td>
+                  <td>
+                    <time dateTime={note.updatedAt}>{note.updatedAt.slice(0, 16).replace('T', ' ')}</time>
+                  </td>
+                  <td>
+                    {note.deletedAt ? (
+                      <ActionForm session={session} action={adminNotePath(note.slug, 'restore')} label="Restore" />
+                    ) : (
+                      <>
+                        <a href={adminNotePath(note.slug, 'edit')}>Edit</a>{' '}
+                        <ActionForm
+                          session={session}
+                          action={adminNotePath(note.slug, 'publish')}
+                          label={note.published ? 'Unpublish' : 'Publish'}
+                          fields={{ published: note.published ? '0' : '1' }}
+                        />{' '}
+                        <ActionForm session={session} action={adminNotePath(note.slug, 'delete')} label="Delete" />
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {pageCount > 1 && (
+          <nav className="pagination" aria-label="Pages">
+            {page > 1 && (
+              <a rel="prev" href={pageHref(page - 1)}>
+                Newer
+              </a>
+            )}{' '}
+            <span>
+              Page {page} of {pageCount}
+            </span>{' '}
+            {page < pageCount && (
+              <a rel="next" href={pageHref(page + 1)}>
+                Older
+              </a>
+            )}
+          </nav>
+        )}
+      </section>
+    </AdminFrame>,
+  )
+}
+
+export interface NoteFormValues {
+  content: string
+  tags: string
+  slug: string
+  published: boolean
+}
+
+export interface NoteFormProps {
+  config: Config
+  session: AdminSession
+  /** The note being edited; absent when creating. */
+  note?: Note
+  values: NoteFormValues
+  error: string | null
+  notice?: string | null
+}
+
+/** Create and edit form. On a validation error it is shown again with everything the author typed. */
+export function renderNoteForm({ config, session, note, values, error, notice }: NoteFormProps): string {
+  const editing = Boolean(note)
+  const title = editing ? `Edit ${note?.slug ?? ''}` : 'New note'
+  return renderPage(
+    <AdminFrame config={config} session={session} title={title}>
+      <section className="admin-note-form">
+        <h1>{editing ? 'Edit note' : 'New note'}</h1>
+        {notice && (
+          <p className="notice" role="status">
+            {notice}
+          </p>
+        )}
+        {error && (
+          <p className="form-error" role="alert" id="form-error">
+            {error}
+          </p>
+        )}
+        <form method="post" action={note ? adminNotePath(note.slug) : '/admin/notes'}>
+          <CsrfField session={session} />
+          <p>
+            <label htmlFor="note-content">Content (Markdown)</label>
+            <br />
+            <textarea id="note-content" name="content" rows={14} cols={70} required defaultValue={values.content} aria-describedby={error ? 'form-error' : undefined} />
+          </p>
+          <p>
+            <label htmlFor="note-tags">Tags (comma-separated)</label>
+            <br />
+            <input id="note-tags" name="tags" type="text" defaultValue={values.tags} />
+          </p>
+          {editing ? (
+            <p>
+              Slug: <code>{note?.slug}</code> (fixed once created, so links keep working)
+            </p>
+          ) : (
+            <p>
+              <label htmlFor="note-slug">Custom slug (optional)</label>
+              <br />
+              <input id="note-slug" name="slug" type="text" defaultValue={values.slug} />
+            </p>
+          )}
+          <p>
+            <input id="note-published" name="published" type="checkbox" value="1" defaultChecked={values.published} />{' '}
+            <label htmlFor="note-published">Published (unchecked: draft)</label>
+          </p>
+          <p>
+            <button type="submit">{editing ? 'Save' : 'Create'}</button> <a href="/admin">Cancel</a>
+          </p>
+        </form>
+        {note && !note.deletedAt && note.published && (
+          <p>
+            <a href={`/notes/${encodeURIComponent(note.slug)}`}>View the public page</a>
+          </p>
+        )}
+      </section>
+    </AdminFrame>,
+  )
+}

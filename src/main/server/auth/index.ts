@@ -1,0 +1,6 @@
+export type { AdminSession, AuthGuards, AuthService } from './types'
+export { createAuthService, linkBase, type AuthInternals, type AuthServiceOptions } from './service'
+export { authRoutes } from './routes'
+export { safeNext, loginUrl } from './redirect'
+export { normalizeMe } from './indieauth-client'
+export { SESSION_COOKIE } from './cookies'

@@ -1,0 +1,118 @@
+import express, { Router, type Request, type RequestHandler } from 'express'
+import { AppError, appError } from '../errors'
+import { clearSessionCookie, readSessionToken, setSessionCookie } from './cookies'
+import { normalizeMe } from './indieauth-client'
+import { renderLoginPage } from './pages'
+import { safeNext } from './redirect'
+import type { AuthInternals } from './service'
+
+function clientKey(req: Request): string {
+  // trust proxy is off: this is the socket peer, which a client cannot spoof with headers.
+  return req.socket.remoteAddress ?? 'unknown'
+}
+
+/** Login, one-time link, IndieAuth callback and logout under /admin. */
+export function authRoutes(auth: AuthInternals): Router {
+  const router = Router()
+  const { config } = auth
+  const form = express.urlencoded({ extended: false, limit: config.maxBodyBytes, parameterLimit: 100 })
+  const clientId = `${config.siteUrl}/`
+  const redirectUri = `${config.siteUrl}/admin/login/callback`
+
+  /** Refuse while the address is over its failure budget; count the attempt as failed if it throws a user-facing error. */
+  const limited =
+    (handler: RequestHandler): RequestHandler =>
+    async (req, res, next) => {
+      const key = clientKey(req)
+      const check = auth.limiter.check(key)
+      if (!check.allowed) {
+        return next(
+          appError('TOO_MANY_LOGIN_ATTEMPTS', {
+            vars: { seconds: check.retryAfterSeconds },
+            headers: { 'Retry-After': String(check.retryAfterSeconds) },
+          }),
+        )
+      }
+      try {
+        await handler(req, res, next)
+      } catch (err) {
+        if (err instanceof AppError && err.kind === 'user') auth.limiter.recordFailure(key)
+        next(err)
+      }
+    }
+
+  const startSession = async (res: Parameters<RequestHandler>[1], req: Request, me: string): Promise<void> => {
+    // A fresh token at every login; any session the browser already had is ended (no fixation).
+    const previous = readSessionToken(req)
+    if (previous) await auth.sessions.destroy(previous)
+    const { token } = await auth.sessions.create(me)
+    setSessionCookie(res, token, auth.cookie)
+  }
+
+  router.get('/admin/login', (req, res) => {
+    const next = safeNext(req.query.next)
+    res.set('Cache-Control', 'no-store')
+    res.type('html').send(renderLoginPage({ config, next, signedInAs: res.locals.session?.me ?? null }))
+  })
+
+  router.post(
+    '/admin/login',
+    form,
+    limited(async (req, res) => {
+      if (!config.adminMe) {
+        throw appError('LOGIN_FAILED', {
+          vars: { detail: 'IndieAuth sign-in needs STARPUNK_ADMIN_ME, which is not set.', siteUrl: config.siteUrl },
+        })
+      }
+      const body = (req.body ?? {}) as Record<string, unknown>
+      const { url } = await auth.indieauth.start({ me: config.adminMe, clientId, redirectUri, next: safeNext(body.next) })
+      res.redirect(303, url)
+    }),
+  )
+
+  router.get(
+    '/admin/login/link',
+    limited(async (req, res) => {
+      const token = typeof req.query.token === 'string' ? req.query.token : ''
+      const result = await auth.links.consume(token)
+      if (!result.ok) {
+        const reason = { unknown: 'is not valid', used: 'was already used', expired: 'has expired' }[result.reason]
+        throw appError('LOGIN_LINK_INVALID', { vars: { reason } })
+      }
+      // The local owner is the admin; without ADMIN_ME configured the session names the site itself.
+      await startSession(res, req, (config.adminMe && normalizeMe(config.adminMe)) || `${config.siteUrl}/`)
+      res.set('Cache-Control', 'no-store')
+      res.redirect(303, safeNext(req.query.next))
+    }),
+  )
+
+  router.get(
+    '/admin/login/callback',
+    limited(async (req, res) => {
+      if (!config.adminMe) {
+        throw appError('LOGIN_FAILED', { vars: { detail: 'IndieAuth sign-in needs STARPUNK_ADMIN_ME, which is not set.', siteUrl: config.siteUrl } })
+      }
+      const { me, next } = await auth.indieauth.finish({
+        query: req.query as Record<string, unknown>,
+        clientId,
+        redirectUri,
+        adminMe: config.adminMe,
+        siteUrl: config.siteUrl,
+      })
+      await startSession(res, req, me)
+      res.set('Cache-Control', 'no-store')
+      res.redirect(303, safeNext(next))
+    }),
+  )
+
+  // Without a live session there is nothing to destroy: just drop the cookie (no CSRF token exists to check).
+  const csrfWhenSignedIn: RequestHandler = (req, res, next) => (res.locals.session ? auth.guards.verifyCsrf(req, res, next) : next())
+  router.post('/admin/logout', form, csrfWhenSignedIn, async (req, res) => {
+    const token = readSessionToken(req)
+    if (token) await auth.sessions.destroy(token)
+    clearSessionCookie(res, auth.cookie)
+    res.redirect(303, '/admin/login')
+  })
+
+  return router
+}
