@@ -114,6 +114,13 @@ describe('validation collects every problem at once', () => {
     expect(warning?.suggestion).toContain('STARPUNK_PORT')
   })
 
+  it('warns about DEBUG logging or dev mode in production', () => {
+    const warned = load({ NODE_ENV: 'production', STARPUNK_LOG_LEVEL: 'DEBUG', STARPUNK_DEV_MODE: 'true' })
+    expect(warned.problems).toEqual([])
+    expect(warned.warnings.map((w) => w.message.split(' ')[0])).toEqual(['STARPUNK_LOG_LEVEL', 'STARPUNK_DEV_MODE'])
+    expect(load({ STARPUNK_LOG_LEVEL: 'DEBUG', STARPUNK_DEV_MODE: 'true' }).warnings).toEqual([])
+  })
+
   it('warns when binding beyond loopback', () => {
     expect(load({ STARPUNK_HOST: '0.0.0.0' }).warnings.some((w) => w.message.startsWith('STARPUNK_HOST'))).toBe(true)
     expect(load({ STARPUNK_HOST: 'localhost' }).warnings).toEqual([])

@@ -407,6 +407,14 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       }),
     )
   }
+  if (config.logLevel === 'DEBUG' && production) {
+    warnings.push(
+      errorInfo('CONFIG_INVALID', {
+        message: 'STARPUNK_LOG_LEVEL is DEBUG while NODE_ENV=production: logs grow fast and carry more request detail.',
+        suggestion: 'Use INFO in production; switch to DEBUG only while diagnosing.',
+      }),
+    )
+  }
   if (config.devMode && production) {
     warnings.push(
       errorInfo('CONFIG_INVALID', {
