@@ -53,6 +53,8 @@ describe('export-notes / import-notes commands', () => {
 
     const check = await openNotesFixture(targetDir)
     expect((await check.notes.get('cli-note'))?.tags).toEqual(['cli'])
+    // Imported notes were indexed for search in the same transactions (the CLI wires the search hooks too).
+    expect(check.db.writer.prepare('SELECT COUNT(*) AS n FROM search_documents').get()).toEqual({ n: 2 })
     await check.close()
     rmSync(sourceDir, { recursive: true, force: true })
   })

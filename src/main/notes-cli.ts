@@ -3,7 +3,10 @@
 import { createLogging } from './server/logging'
 import { loadConfig } from './server/config'
 import { openDb } from './server/db'
+import { createHealthService } from './server/health'
 import { createNotesService, exportNotes, importNotes } from './server/notes'
+import { createSearchService } from './server/search'
+import { VERSION } from './server/version'
 
 const USAGE = 'Usage: npm run export-notes -- <folder>   |   npm run import-notes -- <folder>'
 
@@ -22,6 +25,8 @@ async function main(): Promise<number> {
   const logging = createLogging(config, { write: () => {} })
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logging.logger.child({ component: 'db' }) })
   const notes = createNotesService({ db, logger: logging.logger, config })
+  // The search index is kept in the same write transactions as the notes, exactly as in the server.
+  const search = createSearchService({ db, notes, config, logger: logging.logger, health: createHealthService({ version: VERSION, startedAt: Date.now() }) })
   try {
     if (command === 'export') {
       const result = await exportNotes(notes, folder, logging.logger)
@@ -31,12 +36,12 @@ async function main(): Promise<number> {
     const result = await importNotes(notes, folder, logging.logger)
     console.log(`Imported from ${folder}: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged.`)
     for (const problem of result.problems) console.error(`Skipped ${problem.file}: ${problem.message}`)
-    if (result.created + result.updated > 0) console.log('If the server is running, restart it so its page cache picks up the imported notes.')
     return result.problems.length > 0 ? 1 : 0
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err))
     return 1
   } finally {
+    search.dispose()
     await db.close()
     await logging.close()
   }

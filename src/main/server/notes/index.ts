@@ -4,3 +4,4 @@ export { renderMarkdown, sanitizeNoteHtml, extractTitle, plainText } from './mar
 export { normalizeTags, tagKey } from './tags'
 export type * from './types'
 export { exportNotes, importNotes, parseNoteFile, serializeNote, type ExportResult, type ImportResult, type ImportProblem } from './portable'
+export { changeKey } from './change-key'

@@ -2,6 +2,7 @@ import type { Config } from '../config'
 import type { Connection, Db, Reader } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
+import { changeKey } from './change-key'
 import { extractTitle, plainText, renderMarkdown } from './markdown'
 import { chooseSlug } from './slug'
 import { normalizeTags, tagKey, type TagInput } from './tags'
@@ -144,8 +145,8 @@ export interface NotesServiceImpl extends NotesService {
 export function createNotesService({ db, logger }: NotesServiceDeps): NotesServiceImpl {
   const hooks = new Set<NoteWriteHook>()
   const log = logger.child({ component: 'notes' })
-  // COUNT(*) for a given filter is cached until the next committed write (db.version moves).
-  let countCache = { version: -1, counts: new Map<string, number>() }
+  // COUNT(*) for a given filter is cached until the next committed write (changeKey moves).
+  let countCache = { version: '', counts: new Map<string, number>() }
 
   function runHooks(conn: Connection, event: NoteWriteEvent) {
     for (const hook of hooks) hook(conn, event)
@@ -303,14 +304,14 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
         const tags = await tagsFor(reader, rows.map((row) => row.id))
         const notes = rows.map((row) => rowToNote(row, tags.get(row.id) ?? []))
         if (!withTotal) return { notes, total: offset + fetched.length, hasMore }
-        const version = db.version
+        const version = changeKey(db)
         if (countCache.version !== version) countCache = { version, counts: new Map() }
         let total = countCache.counts.get(cacheKey)
         if (total === undefined) {
           const row = await reader.get<{ total: number }>(`SELECT COUNT(*) AS total FROM ${from} ${whereSql}`, params)
           total = row?.total ?? 0
           // Only cache when no write landed while counting: otherwise the next call recounts.
-          if (db.version === version) countCache.counts.set(cacheKey, total)
+          if (changeKey(db) === version) countCache.counts.set(cacheKey, total)
         }
         return { notes, total, hasMore }
       })

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Request, Response } from 'express'
 import type { Db } from '../db'
+import { changeKey } from '../notes/change-key'
 
 export interface CachedBody {
   body: Buffer
@@ -14,12 +15,12 @@ export interface PageCacheOptions {
 }
 
 /**
- * Rendered visitor responses, keyed by URL and valid for one db.version: any committed write moves the
- * version and so invalidates every page, feed and ETag at once. Last-Modified is the time of the last write
+ * Rendered visitor responses, keyed by URL and valid for one changeKey (db.version + SQLite's data_version):
+ * any committed write, from this process or another, invalidates every page, feed and ETag at once. Last-Modified is the time of the last write
  * this process saw (or its start).
  */
 export class PageCache {
-  private version = -1
+  private version = ''
   private entries = new Map<string, CachedBody>()
   private readonly maxEntries: number
   private lastModifiedMs: number
@@ -30,9 +31,11 @@ export class PageCache {
     this.maxEntries = options.maxEntries ?? 500
     // HTTP dates have one-second resolution; round down so If-Modified-Since compares correctly.
     this.lastModifiedMs = Math.floor(Date.now() / 1000) * 1000
-    options.db.onChange(() => {
-      this.lastModifiedMs = Math.floor(Date.now() / 1000) * 1000
-    })
+    options.db.onChange(() => this.touch())
+  }
+
+  private touch(): void {
+    this.lastModifiedMs = Math.floor(Date.now() / 1000) * 1000
   }
 
   get lastModified(): Date {
@@ -41,8 +44,10 @@ export class PageCache {
 
   /** The cached body for key at the current version, or a freshly built one (then cached). */
   async get(key: string, build: () => Promise<string>): Promise<CachedBody> {
-    const version = this.db.version
+    const version = changeKey(this.db)
     if (version !== this.version) {
+      // A change from another process (no onChange here) also moves Last-Modified.
+      if (this.version !== '' && this.version.startsWith(`${this.db.version}:`)) this.touch()
       this.version = version
       this.entries.clear()
     }
@@ -51,7 +56,7 @@ export class PageCache {
     const body = Buffer.from(await build(), 'utf8')
     const entry = { body, etag: etagOf(body) }
     // Only keep it if no write landed while building; otherwise the next request rebuilds.
-    if (this.db.version === version) {
+    if (changeKey(this.db) === version) {
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
       this.entries.set(key, entry)
     }

@@ -234,3 +234,19 @@ describe('methods and odd addresses', () => {
     expect(await res.text()).toBe('')
   })
 })
+
+describe('changes from another process', () => {
+  it('a note written through another connection (e.g. npm run import-notes) invalidates cached pages', async () => {
+    const { openNotesFixture } = await import('../notes/testing')
+    const before = await page('/')
+    const etag = before.res.headers.get('etag')!
+    expect((await fetch(`${ts.url}/`, { headers: { 'if-none-match': etag } })).status).toBe(304)
+    // A second connection on the same database file: SQLite's data_version moves for the server's one.
+    const other = await openNotesFixture(ts.dataDir)
+    await other.notes.create({ content: 'Written by another process', createdAt: '2030-01-01T00:00:00Z' })
+    await other.db.close()
+    const after = await fetch(`${ts.url}/`, { headers: { 'if-none-match': etag } })
+    expect(after.status).toBe(200)
+    expect(await after.text()).toContain('Written by another process')
+  })
+})
