@@ -67,10 +67,7 @@ export async function startConsoleFixture(options: FixtureOptions = {}): Promise
       // Sign in the way a person does: the one-time link (the desktop app's "Open admin in browser").
       const server = supervisor.server
       if (!server) throw new Error('server not running')
-      // Typed loosely until the auth capability is wired into ServerContext.
-      const auth = (server.context as unknown as { auth?: { issueLoginLink(): Promise<string> } }).auth
-      if (!auth) throw new Error('auth is not wired into the server context: no one-time login link')
-      const link = await auth.issueLoginLink()
+      const link = await server.context.auth.issueLoginLink()
       const landed = await page.goto(link)
       if (!landed || landed.status() >= 400) throw new Error(`login link answered ${landed?.status()}`)
       await page.goto(`${status.url}/admin/console/`)

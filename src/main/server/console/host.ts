@@ -99,6 +99,7 @@ export function createSupervisor(options: SupervisorOptions = {}): ServerSupervi
   let running: { server: StarpunkServer; url: string } | null = null
   let state: ServerStatus['state'] = 'stopped'
   let failure: ErrorInfo | undefined
+  let stickyPort: number | null = null
   // Lifecycle actions run one at a time, in order: a restart pressed twice never runs two servers.
   let queue: Promise<unknown> = Promise.resolve()
 
@@ -145,10 +146,13 @@ export function createSupervisor(options: SupervisorOptions = {}): ServerSupervi
       return
     }
     let created: StarpunkServer | null = null
+    // Port 0 means "any free port" the first time; a restart keeps the port so open consoles reconnect.
+    const config = loaded.config.port === 0 && stickyPort !== null ? { ...loaded.config, port: stickyPort } : loaded.config
     try {
-      created = await createServer(loaded.config, { ...options.server, console: consoleService })
+      created = await createServer(config, { ...options.server, console: consoleService })
       server = created
       const url = await created.listen()
+      if (loaded.config.port === 0) stickyPort = Number(new URL(url).port)
       running = { server: created, url }
       setState('running')
     } catch (err) {

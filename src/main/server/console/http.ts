@@ -79,7 +79,11 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
     next()
   }
 
-  router.get(CONSOLE_PATH, (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`))
+  // Relative asset URLs need the trailing slash (non-strict routing matches both forms here).
+  router.get(CONSOLE_PATH, (req, res, next) => {
+    if (req.originalUrl.split('?')[0]?.endsWith('/')) next()
+    else res.redirect(302, `${CONSOLE_PATH}/`)
+  })
 
   const api = Router()
   api.use(requireAdmin)
@@ -97,7 +101,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
     const name = req.params.name
     const requestId = String(res.locals.requestId ?? '')
     const request: unknown = req.body
-    if (AFTER_RESPONSE.has(name as CallName)) {
+    if (AFTER_RESPONSE.has(name as CallName) && deps.console.supervised) {
       // Stopping the server waits for in-flight requests, this one included: answer first, act after.
       const status = await deps.console.call('server:status', undefined)
       if (!status.ok) {
@@ -106,9 +110,12 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
       }
       const current = status.data as ServerStatus
       const accepted: ServerStatus = { ...current, state: name === 'server:stop' ? 'stopped' : 'starting' }
-      res.on('finish', () => {
-        void deps.console.call(name, request)
-      })
+      // Close this connection once the answer is flushed, and act only then: closing the server cuts
+      // connections, which would otherwise drop the unflushed answer.
+      res.setHeader('Connection', 'close')
+      const act = () => void deps.console.call(name, request)
+      if (res.socket) res.socket.once('close', act)
+      else res.once('finish', act)
       res.status(202).json({ ok: true, data: accepted })
       return
     }

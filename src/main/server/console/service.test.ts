@@ -118,6 +118,10 @@ describe('console service over the supervisor', () => {
     expect(states).toEqual(['stopped', 'starting', 'running'])
     expect(supervisor.server!.context.startedAt).toBeGreaterThanOrEqual(before)
     expect(supervisor.server!.context.config.siteName).toBe('Console Test Blog')
+    // Client and server share this event loop: let it read the old server's FIN on the pooled keep-alive
+    // socket before reusing the port (a browser retries such a request by itself).
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setImmediate(resolve))
     const res = await fetch(`${status.url}/health`)
     expect(res.status).toBe(200)
   })

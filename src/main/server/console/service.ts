@@ -281,6 +281,9 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
 
   return {
     handlers,
+    get supervised() {
+      return host.supervised
+    },
     call,
     subscribe(listener) {
       if (closed) return () => {}

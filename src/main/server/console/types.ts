@@ -40,6 +40,8 @@ export interface PushedEvent<E extends EventName = EventName> {
 
 export interface ConsoleService {
   readonly handlers: CallHandlers
+  /** Whether start/stop/restart can work (a supervisor hosts the server). */
+  readonly supervised: boolean
   /** Dispatch by name with an unvalidated payload (from IPC or HTTP); never throws. */
   call(name: unknown, request: unknown): Promise<Result<unknown>>
   /**
