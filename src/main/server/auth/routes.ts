@@ -16,8 +16,9 @@ export function authRoutes(auth: AuthInternals): Router {
   const router = Router()
   const { config } = auth
   const form = express.urlencoded({ extended: false, limit: config.maxBodyBytes, parameterLimit: 100 })
-  const clientId = `${config.siteUrl}/`
-  const redirectUri = `${config.siteUrl}/admin/login/callback`
+  // Resolved per request: with port 0 the site URL is only known once listening.
+  const clientId = () => `${auth.baseUrl()}/`
+  const redirectUri = () => `${auth.baseUrl()}/admin/login/callback`
 
   /** Refuse while the address is over its failure budget; count the attempt as failed if it throws a user-facing error. */
   const limited =
@@ -65,7 +66,7 @@ export function authRoutes(auth: AuthInternals): Router {
         })
       }
       const body = (req.body ?? {}) as Record<string, unknown>
-      const { url } = await auth.indieauth.start({ me: config.adminMe, clientId, redirectUri, next: safeNext(body.next) })
+      const { url } = await auth.indieauth.start({ me: config.adminMe, clientId: clientId(), redirectUri: redirectUri(), next: safeNext(body.next) })
       res.redirect(303, url)
     }),
   )
@@ -94,10 +95,10 @@ export function authRoutes(auth: AuthInternals): Router {
       }
       const { me, next } = await auth.indieauth.finish({
         query: req.query as Record<string, unknown>,
-        clientId,
-        redirectUri,
+        clientId: clientId(),
+        redirectUri: redirectUri(),
         adminMe: config.adminMe,
-        siteUrl: config.siteUrl,
+        siteUrl: auth.baseUrl(),
       })
       await startSession(res, req, me)
       res.set('Cache-Control', 'no-store')

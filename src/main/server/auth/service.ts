@@ -40,6 +40,8 @@ export interface AuthInternals extends AuthService {
   indieauth: IndieAuthClient
   cookie: CookiePolicy
   guards: AuthGuards
+  /** The site's absolute base URL (no trailing slash): client_id, redirect_uri and link targets derive from it. */
+  baseUrl(): string
 }
 
 /** The base for absolute links: the site URL, unless it names port 0 (not known until listening). */
@@ -98,6 +100,7 @@ export function createAuthService(options: AuthServiceOptions): AuthInternals {
     indieauth,
     cookie,
     guards,
+    baseUrl: () => linkBase(config.siteUrl, options.listeningUrl?.() ?? null),
     async issueLoginLink() {
       const token = await links.issue()
       logger.info('one-time login link issued')
