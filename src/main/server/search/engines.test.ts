@@ -289,6 +289,28 @@ describe('index repair at startup', () => {
     }
   })
 
+  it('on large blogs trusts flags and row counts, and still catches notes written while search was off', async () => {
+    const large = { fullCheckMaxDocuments: 1 } // pretend 2 notes is "large" instead of writing 10,000
+    const first = await openSearchFixture({}, undefined, large)
+    await first.notes.create({ content: 'A tapir.' })
+    const edited = await first.notes.create({ content: 'A serval.' })
+    await first.closeDb()
+    const intact = await openSearchFixture({}, first.dir, large)
+    expect(intact.search.status().indexState).toBe('in sync (row counts match; full integrity-check skipped above 1 notes)')
+    await intact.closeDb()
+    const off = await openSearchFixture({ STARPUNK_SEARCH_ENABLED: 'false' }, first.dir, large)
+    await off.notes.update(edited.slug, { content: 'A caracal.' })
+    await off.closeDb()
+    const back = await openSearchFixture({}, first.dir, large)
+    try {
+      expect(back.search.status().indexState).toMatch(/^rebuilt: notes changed while the FTS5 index was not maintained \(1 note reindexed\)/)
+      expect((await back.search.search({ q: 'caracal', limit: 5, offset: 0 })).total).toBe(1)
+      expect((await back.search.search({ q: 'serval', limit: 5, offset: 0 })).total).toBe(0)
+    } finally {
+      await back.close()
+    }
+  })
+
   it('rebuilds a missing FTS5 table and reports an intact one as in sync', async () => {
     const first = await openSearchFixture()
     await first.notes.create({ content: 'A quokka smiles.' })

@@ -38,7 +38,11 @@ export interface SearchFixture {
 }
 
 /** env: STARPUNK_* overrides, e.g. { STARPUNK_SQLITE_NATIVE_BINDING: requireNoFts5Binding() }. */
-export async function openSearchFixture(env: Record<string, string> = {}, dir = mkdtempSync(join(tmpdir(), 'starpunk-search-'))): Promise<SearchFixture> {
+export async function openSearchFixture(
+  env: Record<string, string> = {},
+  dir = mkdtempSync(join(tmpdir(), 'starpunk-search-')),
+  options: { fullCheckMaxDocuments?: number } = {},
+): Promise<SearchFixture> {
   const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0', ...env } })
   if (problems.length > 0) throw new Error(`test config invalid: ${problems.map((p) => p.message).join('; ')}`)
   const logLines: string[] = []
@@ -48,7 +52,7 @@ export async function openSearchFixture(env: Record<string, string> = {}, dir = 
   const notes = createNotesService({ db, logger: logging.logger, config })
   let search: SearchServiceImpl
   try {
-    search = createSearchService({ db, notes, config, logger: logging.logger, health })
+    search = createSearchService({ db, notes, config, logger: logging.logger, health, ...options })
   } catch (err) {
     await db.close()
     await logging.close()

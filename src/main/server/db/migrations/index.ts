@@ -2,7 +2,8 @@ import type { Migration } from '../types'
 import { migration001 } from './001_initial'
 import { migration030 } from './030_search_documents'
 import { migration031 } from './031_search_state'
+import { migration032 } from './032_search_documents_source_index'
 import { migration020 } from './020_auth_state_issuer'
 
 /** Every migration, in order. Add new ones at the end with the next number; never edit an applied one. */
-export const MIGRATIONS: Migration[] = [migration001, migration030, migration031, migration020]
+export const MIGRATIONS: Migration[] = [migration001, migration030, migration031, migration020, migration032]
