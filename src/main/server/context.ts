@@ -6,6 +6,8 @@ import type { NotesService } from './notes'
 import type { SearchService } from './search'
 import type { ConsoleService } from './console'
 import type { AuthService } from './auth'
+import type { TokensService } from './tokens'
+import type { MicropubService } from './micropub'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -26,4 +28,8 @@ export interface ServerContext {
   console: ConsoleService
   /** Admin sessions, guards and the one-time login link (issue 3). */
   auth: AuthService
+  /** Micropub tokens from all three sources: personal, built-in IndieAuth, external (issue 5). */
+  tokens: TokensService
+  /** Micropub create/update/delete/queries over the notes service (issue 5). */
+  micropub: MicropubService
 }

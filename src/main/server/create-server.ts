@@ -12,6 +12,9 @@ import { authRoutes, createAuthService, type AuthServiceOptions } from './auth'
 import { adminRoutes } from './admin'
 import { createNotesService } from './notes'
 import { createSearchService, searchRoutes } from './search'
+import { createTokensService, indieauthRoutes, publicBase, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
+import { createMediaService, mediaRoutes } from './media'
+import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsoleService } from './console'
 import { publicRoutes, renderErrorPage, staticRoutes } from './web'
@@ -23,6 +26,8 @@ export interface CreateServerOptions {
   console?: ConsoleService
   /** Auth knobs for tests: an injectable clock, rate-limit budget, link lifetime, outbound timeout. */
   auth?: Pick<AuthServiceOptions, 'clock' | 'loginFailures' | 'loginLinkTtlMs' | 'cleanupIntervalMs' | 'fetchTimeoutMs'>
+  /** Token knobs for tests: a clock, the external verification timeout and cache lifetime. */
+  tokens?: Pick<TokensServiceDeps, 'now' | 'external'>
 }
 
 export interface StarpunkServer {
@@ -48,9 +53,13 @@ export async function createServer(config: Config, options: CreateServerOptions 
   const notes = createNotesService({ db, logger, config })
   const search = createSearchService({ db, notes, config, logger, health })
   const auth = createAuthService({ ...options.auth, config, db, logger, listeningUrl: () => url })
+  const siteBase = publicBase(config.siteUrl, () => url)
+  const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase, ...options.tokens })
+  const media = createMediaService({ db, mediaDir: config.mediaDir, logger: logger.child({ component: 'media' }), siteBase })
+  const micropub = createMicropubService({ notes, media, siteBase })
 
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, context: () => context, url: () => url }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub }
 
   const app = express()
   app.disable('x-powered-by')
@@ -68,6 +77,10 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
   app.use(adminRoutes({ config, notes, guards: auth.guards }))
+  app.use(mediaRoutes(media))
+  app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
+  app.use(indieauthRoutes({ config, logger, tokens, guards: auth.guards, siteBase }))
+  app.use(tokensAdminRoutes({ config, tokens, guards: auth.guards }))
   const consoleTransport = consoleRoutes({ console: consoleService, config, guards: auth.guards })
   app.use(consoleTransport.router)
 

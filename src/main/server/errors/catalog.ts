@@ -122,6 +122,13 @@ export const ERROR_CATALOG = {
     details: 'SQLite reported that the file is not a database or that its structure is malformed.',
     troubleshooting: ['Run `sqlite3 <data dir>/starpunk.db "PRAGMA integrity_check"`.', 'Try `.recover` in the sqlite3 shell to salvage notes.', 'Restore the latest backup of the data directory.'],
   },
+  MIGRATION_FAILED: {
+    status: 500,
+    message: 'Database migration {migration} failed; nothing was changed.',
+    suggestion: 'Restore the previous StarPunk version or a backup, and report the log lines around this error.',
+    details: 'Migrations run in one transaction at startup: a failure rolls all of them back, so the file stays as it was.',
+    troubleshooting: ['Read the log line "migration failed" for the cause.', 'Run `sqlite3 <data dir>/starpunk.db "SELECT * FROM schema_migrations"` to see what is applied.', 'Check the disk is not full.'],
+  },
   DATA_DIR_NOT_WRITABLE: {
     status: 503,
     // No path in the message: it can answer an HTTP request. The path goes in `details` (logs, CLI).
@@ -193,6 +200,56 @@ export const ERROR_CATALOG = {
     suggestion: 'Wait, then sign in again.',
     details: 'Failed sign-in attempts are limited per address to slow down guessing.',
     troubleshooting: ['Wait for the time in Retry-After.', 'Use a fresh one-time link: old links fail and count as attempts.'],
+  },
+  TOKEN_MISSING: {
+    status: 401,
+    message: 'No access token was sent.',
+    suggestion: 'Send a bearer token in the Authorization header or the access_token body field.',
+    troubleshooting: ['Sign in again from your Micropub client.', 'Or create a personal token at /admin/tokens.'],
+  },
+  TOKEN_INVALID: {
+    status: 401,
+    message: 'The access token is not valid: it is unknown, expired or revoked.',
+    suggestion: 'Sign in again from your Micropub client, or create a new personal token.',
+    troubleshooting: ['List your tokens at /admin/tokens: a revoked or expired token cannot be used.', 'Check that the token was copied whole.'],
+  },
+  TOKEN_UNVERIFIABLE: {
+    status: 401,
+    message: 'The access token could not be verified with the token endpoint of {me}.',
+    suggestion: 'Try again in a moment; if it persists, check the token endpoint your site advertises.',
+    details: 'External tokens are checked against the token endpoint discovered from ADMIN_ME; when it cannot be reached, the request is refused.',
+    troubleshooting: ['Check that {me} is reachable and links its token endpoint.', 'Use a personal token from /admin/tokens instead.'],
+  },
+  TOKEN_CONFLICT: {
+    status: 400,
+    message: 'The request carries two different access tokens.',
+    suggestion: 'Send the token once: in the Authorization header or in the access_token field.',
+    troubleshooting: ['Check your client does not mix two tokens.'],
+  },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    message: 'This token lacks the "{scope}" scope needed here.',
+    suggestion: 'Sign in again asking for the "{scope}" scope, or create a personal token with it.',
+    troubleshooting: ['See the scopes of your tokens at /admin/tokens.'],
+  },
+  MEDIA_NOT_IMAGE: {
+    status: 400,
+    message: 'The uploaded file is not a JPEG, PNG, GIF or WebP image.',
+    suggestion: 'Upload an image in one of those formats.',
+    details: 'Files are checked by their content, not by their name or declared type.',
+    troubleshooting: ['Open the file in an image viewer to check it.', 'Convert it to JPEG, PNG, GIF or WebP.'],
+  },
+  INDIEAUTH_INVALID_REQUEST: {
+    status: 400,
+    message: 'Invalid IndieAuth request: {detail}',
+    suggestion: 'Check the sign-in settings of your client; it may need an update.',
+    troubleshooting: ['PKCE with S256 is required.', 'redirect_uri must be on the same host as client_id.'],
+  },
+  INDIEAUTH_INVALID_GRANT: {
+    status: 400,
+    message: 'The authorization code is invalid, expired or already used.',
+    suggestion: 'Start signing in again from your client.',
+    troubleshooting: ['Codes are single-use and expire after a few minutes.', 'client_id, redirect_uri and code_verifier must match the original request.'],
   },
   INTERNAL_ERROR: {
     status: 500,

@@ -1,0 +1,106 @@
+import { createWriteStream } from 'node:fs'
+import type { Request } from 'express'
+import busboy from 'busboy'
+import { appError } from '../errors'
+import type { MediaService } from './types'
+
+export interface ReceivedFile {
+  field: string
+  tempPath: string
+  size: number
+  /** The client's name for it: informational only, never used for storage. */
+  clientName: string
+}
+
+export interface MultipartBody {
+  fields: Record<string, string[]>
+  files: ReceivedFile[]
+}
+
+export interface MultipartLimits {
+  maxFileBytes: number
+  /** Total bytes of all non-file fields. */
+  maxFieldBytes: number
+  maxFiles: number
+}
+
+/**
+ * Stream a multipart/form-data body: files go straight to temp files in the media dir (never held in
+ * memory), fields are collected. Over-size files → 413, and every temp file written so far is removed.
+ */
+export function receiveMultipart(req: Request, media: MediaService, limits: MultipartLimits): Promise<MultipartBody> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fieldSize: limits.maxFieldBytes, fields: 1000, parts: 1000 + limits.maxFiles },
+      })
+    } catch (err) {
+      reject(appError('MICROPUB_MALFORMED', { vars: { detail: 'the multipart body has no boundary.' }, cause: err }))
+      return
+    }
+    const fields: Record<string, string[]> = {}
+    const files: ReceivedFile[] = []
+    const pending: Array<Promise<void>> = []
+    let fieldBytes = 0
+    let failure: Error | null = null
+
+    const fail = (err: Error) => {
+      if (failure) return
+      failure = err
+      req.unpipe(parser)
+      // Drain the rest so the client gets our answer instead of a reset connection.
+      req.resume()
+      void Promise.allSettled(pending).then(() => Promise.all(files.map((f) => media.discard(f.tempPath)))).then(() => reject(err))
+    }
+
+    parser.on('field', (name, value, info) => {
+      fieldBytes += name.length + value.length
+      if (info.valueTruncated || fieldBytes > limits.maxFieldBytes) {
+        fail(appError('PAYLOAD_TOO_LARGE', { vars: { limit: `${limits.maxFieldBytes} bytes of fields` } }))
+        return
+      }
+      ;(fields[name] ??= []).push(value)
+    })
+    parser.on('file', (name, stream, info) => {
+      if (failure) {
+        stream.resume()
+        return
+      }
+      const tempPath = media.tempPath()
+      const file: ReceivedFile = { field: name, tempPath, size: 0, clientName: info.filename ?? '' }
+      files.push(file)
+      const out = createWriteStream(tempPath, { flags: 'wx' })
+      stream.on('data', (chunk: Buffer) => {
+        file.size += chunk.length
+      })
+      stream.on('limit', () => {
+        fail(appError('PAYLOAD_TOO_LARGE', { vars: { limit: `${limits.maxFileBytes} bytes per file` } }))
+      })
+      pending.push(
+        new Promise<void>((done) => {
+          out.on('close', () => done())
+          out.on('error', (err) => {
+            fail(err)
+            done()
+          })
+        }),
+      )
+      stream.pipe(out)
+    })
+    parser.on('filesLimit', () => fail(appError('MICROPUB_MALFORMED', { vars: { detail: `at most ${limits.maxFiles} files per request.` } })))
+    parser.on('fieldsLimit', () => fail(appError('PAYLOAD_TOO_LARGE', { vars: { limit: '1000 fields' } })))
+    parser.on('partsLimit', () => fail(appError('PAYLOAD_TOO_LARGE', { vars: { limit: 'parts' } })))
+    parser.on('error', (err: Error) => fail(appError('MICROPUB_MALFORMED', { vars: { detail: 'the multipart body is malformed.' }, cause: err })))
+    parser.on('close', () => {
+      if (failure) return
+      void Promise.all(pending).then(() => {
+        if (failure) return
+        resolve({ fields, files })
+      })
+    })
+    req.on('aborted', () => fail(appError('BAD_REQUEST', { vars: { detail: 'the client stopped sending the body.' } })))
+    req.pipe(parser)
+  })
+}

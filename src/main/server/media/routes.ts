@@ -1,0 +1,20 @@
+import { Router } from 'express'
+import type { MediaService } from './types'
+
+/** GET /media/<uuid>.<ext>: exactly the stored bytes, with the type detected at upload, cached for a year. */
+export function mediaRoutes(media: MediaService): Router {
+  const router = Router()
+  router.get('/media/:file', async (req, res, next) => {
+    const found = await media.find(req.params.file)
+    if (!found) {
+      next()
+      return
+    }
+    res.type(found.mime)
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.sendFile(found.filename, { root: media.dir, dotfiles: 'deny', maxAge: 365 * 24 * 3600 * 1000, immutable: true, lastModified: true }, (err) => {
+      if (err && !res.headersSent) next()
+    })
+  })
+  return router
+}

@@ -1,0 +1,2 @@
+export { createMicropubService, type MicropubService, type MicropubServiceDeps } from './service'
+export { micropubRoutes, type MicropubRoutesDeps } from './routes'

@@ -1,0 +1,188 @@
+import express, { Router, type Request, type Response } from 'express'
+import type { Config } from '../config'
+import { appError } from '../errors'
+import type { Logger } from '../logging'
+import { receiveMultipart, type MediaService, type ReceivedFile } from '../media'
+import { authenticate, bearerToken, oauthErrorHandler, requireScope, type TokenGrant, type TokensService } from '../tokens'
+import { foldFormFields, malformed, parseFormRequest, parseJsonRequest, type MicropubAction } from './request'
+import type { MicropubService } from './service'
+
+export interface MicropubRoutesDeps {
+  config: Config
+  logger: Logger
+  tokens: TokensService
+  micropub: MicropubService
+  media: MediaService
+}
+
+/** Multipart bodies may carry photos (create) or one file (media endpoint). */
+const MAX_FILES = 10
+
+function bodyKind(req: Request): 'json' | 'form' | 'multipart' | 'none' | 'other' {
+  if (!req.headers['content-type']) return 'none'
+  if (req.is('application/json')) return 'json'
+  if (req.is('application/x-www-form-urlencoded')) return 'form'
+  if (req.is('multipart/form-data')) return 'multipart'
+  return 'other'
+}
+
+/** Refuse an oversized body from its Content-Length before reading a byte of it. */
+function checkDeclaredLength(req: Request, limit: number): void {
+  const declared = Number(req.headers['content-length'])
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume()
+    throw appError('PAYLOAD_TOO_LARGE', { vars: { limit: `${limit} bytes` } })
+  }
+}
+
+function noStore(res: Response): Response {
+  return res.set('Cache-Control', 'no-store')
+}
+
+export function micropubRoutes(deps: MicropubRoutesDeps): Router {
+  const { config, tokens, micropub, media } = deps
+  const router = Router()
+  const json = express.json({ limit: config.maxBodyBytes, strict: false, type: 'application/json' })
+  const form = express.urlencoded({ extended: false, limit: config.maxBodyBytes, parameterLimit: 1000 })
+  const multipartLimits = {
+    maxFileBytes: config.media.maxUploadBytes,
+    maxFieldBytes: config.maxBodyBytes,
+    maxFiles: MAX_FILES,
+  }
+
+  // Queries: a valid token of any scope.
+  router.get('/micropub', async (req, res) => {
+    const query = foldFormFields(req.query as Record<string, unknown>)
+    if (query.access_token) throw malformed('send the token in the Authorization header, not the address (it would end up in logs and history).')
+    await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
+    const q = query.q?.[0]
+    if (!q) throw malformed('a GET request needs a q parameter (config, source, syndicate-to or category).')
+    noStore(res)
+    switch (q) {
+      case 'config':
+        res.json(micropub.config())
+        return
+      case 'syndicate-to':
+        res.json({ 'syndicate-to': [] })
+        return
+      case 'category':
+        res.json({ categories: await micropub.categories(query.filter?.[0] ?? null) })
+        return
+      case 'source': {
+        const url = query.url?.[0]
+        if (!url) throw malformed('q=source needs a url parameter.')
+        res.json(await micropub.source(url, query.properties ?? []))
+        return
+      }
+      default:
+        throw malformed(`the query "${q.slice(0, 32)}" is not supported; q=config lists those that are.`)
+    }
+  })
+
+  router.post('/micropub', async (req, res) => {
+    const kind = bodyKind(req)
+    let action: MicropubAction
+    let bodyToken: unknown
+    let files: ReceivedFile[] = []
+    let grant: TokenGrant
+    if (kind === 'json') {
+      checkDeclaredLength(req, config.maxBodyBytes)
+      await new Promise<void>((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
+      const body = req.body as unknown
+      bodyToken = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).access_token : undefined
+      grant = await authenticate(tokens, bearerToken(req, bodyToken), config.adminMe)
+      action = parseJsonRequest(body)
+    } else if (kind === 'form') {
+      checkDeclaredLength(req, config.maxBodyBytes)
+      await new Promise<void>((resolve, reject) => form(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
+      const fields = foldFormFields((req.body ?? {}) as Record<string, unknown>)
+      bodyToken = fields.access_token && fields.access_token.length > 1 ? fields.access_token : fields.access_token?.[0]
+      grant = await authenticate(tokens, bearerToken(req, bodyToken), config.adminMe)
+      action = parseFormRequest(fields)
+    } else if (kind === 'multipart') {
+      checkDeclaredLength(req, config.media.maxUploadBytes * MAX_FILES + config.maxBodyBytes)
+      const body = await receiveMultipart(req, media, multipartLimits)
+      files = body.files
+      try {
+        const fields = foldFormFields(body.fields)
+        bodyToken = fields.access_token && fields.access_token.length > 1 ? fields.access_token : fields.access_token?.[0]
+        grant = await authenticate(tokens, bearerToken(req, bodyToken), config.adminMe)
+        action = parseFormRequest(fields)
+      } catch (err) {
+        await Promise.all(files.map((f) => media.discard(f.tempPath)))
+        throw err
+      }
+    } else if (kind === 'none') {
+      await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
+      throw malformed('the request has no body.')
+    } else {
+      req.resume()
+      throw appError('UNSUPPORTED_MEDIA_TYPE', { vars: { type: String(req.headers['content-type']).slice(0, 64) } })
+    }
+    try {
+      requireScope(grant, action.action)
+      if (files.length && action.action !== 'create') throw malformed('files can only be sent with a new post.')
+      if (action.action === 'create') {
+        // Uploaded photos become media first; they are only stored once the token and scope are known good.
+        const uploaded: string[] = []
+        for (const file of files) {
+          if (file.field !== 'photo') throw malformed(`the file field "${file.field.slice(0, 32)}" is not supported; send images as "photo".`)
+        }
+        for (const file of files) {
+          const stored = await media.storeTempFile(file.tempPath, file.size)
+          uploaded.push(stored.url)
+        }
+        files = []
+        const properties = { ...action.properties }
+        if (uploaded.length) properties.photo = [...(properties.photo ?? []), ...uploaded]
+        const created = await micropub.create(action.type, properties, action.commands)
+        noStore(res).status(201).location(created.location).json({ url: created.location })
+        return
+      }
+      if (action.action === 'update') {
+        await micropub.update(action.url, action)
+        noStore(res).status(204).end()
+        return
+      }
+      if (action.action === 'delete') await micropub.remove(action.url)
+      else await micropub.restore(action.url)
+      noStore(res).status(204).end()
+    } finally {
+      await Promise.all(files.map((f) => media.discard(f.tempPath)))
+    }
+  })
+
+  router.post('/micropub/media', async (req, res) => {
+    if (bodyKind(req) !== 'multipart') {
+      req.resume()
+      await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
+      throw malformed('the media endpoint takes multipart/form-data with one "file" part.')
+    }
+    checkDeclaredLength(req, config.media.maxUploadBytes + config.maxBodyBytes)
+    // A header token is checked before the upload is read, so a stranger cannot make us write to disk.
+    if (req.get('authorization')) await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
+    const body = await receiveMultipart(req, media, { ...multipartLimits, maxFiles: 1 })
+    try {
+      const fields = foldFormFields(body.fields)
+      const bodyToken = fields.access_token && fields.access_token.length > 1 ? fields.access_token : fields.access_token?.[0]
+      const grant = await authenticate(tokens, bearerToken(req, bodyToken), config.adminMe)
+      requireScope(grant, 'media')
+      const file = body.files[0]
+      if (!file || file.field !== 'file') throw malformed('send the upload as a multipart part named "file".')
+      if (file.size === 0) throw malformed('the uploaded file is empty.')
+      body.files = []
+      const stored = await media.storeTempFile(file.tempPath, file.size)
+      noStore(res).status(201).location(stored.url).json({ url: stored.url })
+    } finally {
+      await Promise.all(body.files.map((f) => media.discard(f.tempPath)))
+    }
+  })
+
+  for (const path of ['/micropub', '/micropub/media']) {
+    router.all(path, (req, _res, next) => {
+      next(appError('METHOD_NOT_ALLOWED', { vars: { method: req.method }, headers: { Allow: path === '/micropub' ? 'GET, POST' : 'POST' } }))
+    })
+  }
+  router.use(['/micropub', '/micropub/media'], oauthErrorHandler(deps.logger))
+  return router
+}

@@ -1,0 +1,6 @@
+export type * from './types'
+export { MICROPUB_SCOPES, SUPPORTED_SCOPES } from './types'
+export { createTokensService, normalizeScopes, type TokensServiceDeps } from './service'
+export { authenticate, bearerToken, hasScope, oauthErrorHandler, requireScope } from './http'
+export { publicBase } from './site'
+export { indieauthRoutes, tokensAdminRoutes, type IndieAuthRoutesDeps, type TokensAdminRoutesDeps } from './routes'

@@ -1,0 +1,212 @@
+import type { Config } from '../config'
+import type { Db } from '../db'
+import { appError } from '../errors'
+import type { Logger } from '../logging'
+import { pkceS256, randomSecret, safeEqual, sha256Hex } from './crypto'
+import { createExternalVerifier, normalizeMe } from './external'
+import type {
+  AuthorizationRequest,
+  CreatePersonalTokenInput,
+  RedeemCodeInput,
+  RedeemedCode,
+  TokenGrant,
+  TokenSummary,
+  TokensService,
+  VerifyResult,
+} from './types'
+import { SUPPORTED_SCOPES } from './types'
+
+export interface TokensServiceDeps {
+  db: Db
+  config: Config
+  logger: Logger
+  /** The public base URL (no trailing slash): config.siteUrl, or the listening URL when the site URL has port 0. */
+  siteBase: () => string
+  now?: () => number
+  /** Options for the external verifier (tests shorten the timeout). */
+  external?: { timeoutMs?: number; cacheMs?: number }
+}
+
+/** Authorization codes live 10 minutes at most (IndieAuth recommends short-lived codes). */
+export const CODE_LIFETIME_MS = 10 * 60_000
+/** Personal tokens are recognisable in leaks and secret scanners. */
+const PERSONAL_PREFIX = 'spp_'
+const INDIEAUTH_PREFIX = 'spa_'
+/** last_used_at is written at most this often per token, so verification stays a read. */
+const LAST_USED_RESOLUTION_MS = 60_000
+
+interface TokenRow {
+  id: number
+  source: 'personal' | 'indieauth'
+  name: string
+  client_id: string | null
+  me: string
+  scope: string
+  created_at: number
+  expires_at: number | null
+  revoked_at: number | null
+  last_used_at: number | null
+}
+
+function toSummary(row: TokenRow): TokenSummary {
+  return {
+    id: row.id,
+    source: row.source,
+    name: row.name,
+    clientId: row.client_id,
+    scopes: row.scope.split(' ').filter(Boolean),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  }
+}
+
+/** Keep only scopes we know, once each, in a stable order. */
+export function normalizeScopes(scopes: Iterable<string>): string[] {
+  const wanted = new Set(scopes)
+  return SUPPORTED_SCOPES.filter((scope) => wanted.has(scope))
+}
+
+export function createTokensService(deps: TokensServiceDeps): TokensService {
+  const { db, config } = deps
+  const now = deps.now ?? Date.now
+  const siteMe = () => `${deps.siteBase()}/`
+  const adminMe = config.adminMe ? normalizeMe(config.adminMe) : null
+  let externalVerifier: ReturnType<typeof createExternalVerifier> | null | undefined
+  // Built lazily: the site's own URL is only known once the server listens (port 0 in tests).
+  // The site is its own identity when ADMIN_ME is unset or points at this site: nothing external to ask.
+  const external = () => {
+    if (externalVerifier === undefined) {
+      externalVerifier =
+        adminMe && adminMe !== siteMe()
+          ? createExternalVerifier({
+              adminMe,
+              ownTokenEndpoint: `${deps.siteBase()}/indieauth/token`,
+              logger: deps.logger.child({ component: 'token-verify' }),
+              ...deps.external,
+              now,
+            })
+          : null
+    }
+    return externalVerifier
+  }
+
+  async function insertToken(source: 'personal' | 'indieauth', name: string, clientId: string | null, scopes: string[], expiresAt: number | null) {
+    const prefix = source === 'personal' ? PERSONAL_PREFIX : INDIEAUTH_PREFIX
+    const token = prefix + randomSecret()
+    const createdAt = now()
+    const id = await db.write((conn) =>
+      Number(
+        conn
+          .prepare('INSERT INTO tokens (token_hash, source, name, client_id, me, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(sha256Hex(token), source, name, clientId, siteMe(), scopes.join(' '), createdAt, expiresAt).lastInsertRowid,
+      ),
+    )
+    const summary: TokenSummary = { id, source, name, clientId, scopes, createdAt, expiresAt, lastUsedAt: null, revokedAt: null }
+    return { token, summary }
+  }
+
+  return {
+    get me() {
+      return siteMe()
+    },
+
+    async createPersonal(input: CreatePersonalTokenInput) {
+      const name = input.name.trim()
+      if (!name || name.length > 100) throw appError('BAD_REQUEST', { vars: { detail: 'a token needs a name of 1 to 100 characters.' } })
+      const scopes = normalizeScopes(input.scopes)
+      if (scopes.length === 0) throw appError('BAD_REQUEST', { vars: { detail: 'choose at least one scope.' } })
+      if (input.expiresAt !== null && !(input.expiresAt > now())) throw appError('BAD_REQUEST', { vars: { detail: 'the expiry must be in the future.' } })
+      const created = await insertToken('personal', name, null, scopes, input.expiresAt)
+      deps.logger.info('personal token created', { tokenId: created.summary.id, scopes: scopes.join(' ') })
+      return created
+    },
+
+    async list() {
+      const rows = await db.all<TokenRow>(
+        'SELECT id, source, name, client_id, me, scope, created_at, expires_at, revoked_at, last_used_at FROM tokens ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC',
+      )
+      return rows.map(toSummary)
+    },
+
+    async revokeById(id) {
+      const changed = await db.write((conn) => conn.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id).changes)
+      if (changed > 0) deps.logger.info('token revoked', { tokenId: id })
+      return changed > 0
+    },
+
+    async revokeByValue(token) {
+      const changed = await db.write((conn) =>
+        conn.prepare('UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(now(), sha256Hex(token)).changes,
+      )
+      if (changed > 0) deps.logger.info('token revoked by its holder')
+    },
+
+    async verify(token): Promise<VerifyResult> {
+      if (!token || token.length > 4096) return { ok: false, reason: 'invalid' }
+      const row = await db.get<TokenRow>(
+        'SELECT id, source, name, client_id, me, scope, created_at, expires_at, revoked_at, last_used_at FROM tokens WHERE token_hash = ?',
+        [sha256Hex(token)],
+      )
+      const at = now()
+      if (row) {
+        if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= at)) return { ok: false, reason: 'invalid' }
+        if (row.last_used_at === null || at - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
+          await db.write((conn) => conn.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(at, row.id))
+        }
+        const grant: TokenGrant = { me: row.me, scopes: row.scope.split(' ').filter(Boolean), clientId: row.client_id, source: row.source, id: row.id }
+        return { ok: true, grant }
+      }
+      // Our own tokens have a recognisable prefix: an unknown one is simply invalid, no need to ask elsewhere.
+      const verifier = external()
+      if (!verifier || token.startsWith(PERSONAL_PREFIX) || token.startsWith(INDIEAUTH_PREFIX)) return { ok: false, reason: 'invalid' }
+      return verifier.verify(token)
+    },
+
+    async issueCode(request: AuthorizationRequest) {
+      const code = randomSecret()
+      const createdAt = now()
+      await db.write((conn) => {
+        // Expired codes are swept whenever a new one is issued: the table stays tiny.
+        conn.prepare('DELETE FROM authorization_codes WHERE expires_at < ?').run(createdAt)
+        conn
+          .prepare(
+            'INSERT INTO authorization_codes (code_hash, client_id, redirect_uri, scope, me, code_challenge, code_challenge_method, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(sha256Hex(code), request.clientId, request.redirectUri, normalizeScopes(request.scopes).join(' '), siteMe(), request.codeChallenge, request.codeChallengeMethod, createdAt, createdAt + CODE_LIFETIME_MS)
+      })
+      return code
+    },
+
+    async redeemCode(input: RedeemCodeInput): Promise<RedeemedCode> {
+      const at = now()
+      // Marking the code used happens in the same transaction as the read: two racing redemptions cannot both win.
+      const row = await db.write((conn) => {
+        const found = conn
+          .prepare('SELECT client_id, redirect_uri, scope, me, code_challenge, expires_at, used_at FROM authorization_codes WHERE code_hash = ?')
+          .get(sha256Hex(input.code)) as
+          | { client_id: string; redirect_uri: string; scope: string; me: string; code_challenge: string; expires_at: number; used_at: number | null }
+          | undefined
+        if (found && found.used_at === null) conn.prepare('UPDATE authorization_codes SET used_at = ? WHERE code_hash = ?').run(at, sha256Hex(input.code))
+        return found
+      })
+      if (!row || row.used_at !== null || row.expires_at <= at) throw appError('INDIEAUTH_INVALID_GRANT')
+      if (row.client_id !== input.clientId || row.redirect_uri !== input.redirectUri) throw appError('INDIEAUTH_INVALID_GRANT')
+      if (!input.codeVerifier || !safeEqual(pkceS256(input.codeVerifier), row.code_challenge)) throw appError('INDIEAUTH_INVALID_GRANT')
+      return { me: row.me, scopes: row.scope.split(' ').filter(Boolean), clientId: row.client_id }
+    },
+
+    async issueAccessToken(code: RedeemedCode) {
+      let name = code.clientId
+      try {
+        name = new URL(code.clientId).host
+      } catch {
+        // client_id was validated when the code was issued; keep it verbatim if it somehow isn't a URL.
+      }
+      const { token } = await insertToken('indieauth', name, code.clientId, code.scopes, null)
+      deps.logger.info('access token issued', { clientId: code.clientId, scopes: code.scopes.join(' ') })
+      return { token, expiresIn: null }
+    },
+  }
+}
