@@ -81,7 +81,7 @@ export function authRoutes(auth: AuthInternals): Router {
         throw appError('LOGIN_LINK_INVALID', { vars: { reason } })
       }
       // The local owner is the admin; without ADMIN_ME configured the session names the site itself.
-      await startSession(res, req, (config.adminMe && normalizeMe(config.adminMe)) || `${config.siteUrl}/`)
+      await startSession(res, req, (config.adminMe && normalizeMe(config.adminMe)) || `${auth.baseUrl()}/`)
       res.set('Cache-Control', 'no-store')
       res.redirect(303, safeNext(req.query.next))
     }),
