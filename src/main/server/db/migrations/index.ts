@@ -6,4 +6,4 @@ import { migration032 } from './032_search_documents_source_index'
 import { migration020 } from './020_auth_state_issuer'
 
 /** Every migration, in order. Add new ones at the end with the next number; never edit an applied one. */
-export const MIGRATIONS: Migration[] = [migration001, migration030, migration031, migration020, migration032]
+export const MIGRATIONS: Migration[] = [migration001, migration020, migration030, migration031, migration032]
