@@ -1,6 +1,7 @@
 import { create } from 'xmlbuilder2'
 import type { Config } from '../config'
 import { plainText, type Note } from '../notes'
+import { entryExtras } from '../web/entry-extras'
 
 /** Everything a feed shows, gathered once (newest first). */
 export interface FeedData {
@@ -25,9 +26,19 @@ export function absoluteHtml(config: Config, html: string): string {
   return html.replace(/\b(href|src)="\/(?!\/)/g, `$1="${config.siteUrl}/`)
 }
 
-/** A title for every item: the note's own, else the start of its text. */
-export function itemTitle(note: Note, max = 80): string {
-  if (note.title) return note.title
+/** The note's HTML for a feed: absolute URLs, plus the photos its mf2 properties carry. */
+export function itemHtml(config: Config, note: Note): string {
+  const photos = entryExtras(config, note).photos.map((photo) => `<p><img src="${escapeAttr(photo.url)}" alt="${escapeAttr(photo.alt)}" /></p>`)
+  return absoluteHtml(config, note.html) + photos.join('')
+}
+
+function escapeAttr(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/** A title for every item: the note's own (or its mf2 name), else the start of its text. */
+export function itemTitle(note: Note, max = 80, name: string | null = note.title): string {
+  if (name) return name
   const chars = Array.from(plainText(note.html))
   return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : chars.join('') || note.slug
 }
@@ -46,11 +57,11 @@ export function buildRss({ config, notes, updated }: FeedData): string {
   channel.ele('atom:link', { href: abs(config, FEED_TYPES.rss.path), rel: 'self', type: FEED_TYPES.rss.mediaType })
   for (const note of notes) {
     const item = channel.ele('item')
-    item.ele('title').txt(itemTitle(note))
+    item.ele('title').txt(itemTitle(note, 80, entryExtras(config, note).name))
     item.ele('link').txt(noteLink(config, note))
     item.ele('guid', { isPermaLink: 'true' }).txt(noteLink(config, note))
     item.ele('pubDate').txt(new Date(note.createdAt).toUTCString())
-    item.ele('description').txt(absoluteHtml(config, note.html))
+    item.ele('description').txt(itemHtml(config, note))
     for (const tag of note.tags) item.ele('category').txt(tag)
   }
   return doc.end({ prettyPrint: false })
@@ -72,11 +83,11 @@ export function buildAtom({ config, notes, updated }: FeedData): string {
   for (const note of notes) {
     const entry = feed.ele('entry')
     entry.ele('id').txt(noteLink(config, note))
-    entry.ele('title').txt(itemTitle(note))
+    entry.ele('title').txt(itemTitle(note, 80, entryExtras(config, note).name))
     entry.ele('link', { rel: 'alternate', type: 'text/html', href: noteLink(config, note) })
     entry.ele('published').txt(note.createdAt)
     entry.ele('updated').txt(note.updatedAt)
-    entry.ele('content', { type: 'html' }).txt(absoluteHtml(config, note.html))
+    entry.ele('content', { type: 'html' }).txt(itemHtml(config, note))
     for (const tag of note.tags) entry.ele('category', { term: tag })
   }
   return doc.end({ prettyPrint: false })
@@ -92,17 +103,21 @@ export function buildJsonFeed({ config, notes }: FeedData): string {
     description: `Notes by ${config.authorName}`,
     language: 'en',
     authors: [{ name: config.authorName, url: authorUrl }],
-    items: notes.map((note) => ({
-      id: noteLink(config, note),
-      url: noteLink(config, note),
-      // Microblog convention (JSON Feed spec): untitled notes carry no title.
-      ...(note.title ? { title: note.title } : {}),
-      content_html: absoluteHtml(config, note.html),
-      content_text: note.content,
-      date_published: note.createdAt,
-      date_modified: note.updatedAt,
-      ...(note.tags.length ? { tags: note.tags } : {}),
-    })),
+    items: notes.map((note) => {
+      const extras = entryExtras(config, note)
+      return {
+        id: noteLink(config, note),
+        url: noteLink(config, note),
+        // Microblog convention (JSON Feed spec): untitled notes carry no title.
+        ...(extras.name ? { title: extras.name } : {}),
+        ...(extras.photos[0] ? { image: extras.photos[0].url } : {}),
+        content_html: itemHtml(config, note),
+        content_text: note.content,
+        date_published: note.createdAt,
+        date_modified: note.updatedAt,
+        ...(note.tags.length ? { tags: note.tags } : {}),
+      }
+    }),
   }
   return JSON.stringify(feed)
 }

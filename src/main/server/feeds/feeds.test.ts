@@ -151,3 +151,22 @@ describe('feed caching', () => {
     expect(feed.items).toHaveLength(3)
   })
 })
+
+describe('photos and names from mf2 properties', () => {
+  it('appear in every feed format', async () => {
+    await ts.server.context.notes.create({
+      content: 'Photo post',
+      createdAt: '2025-01-01T00:00:00Z',
+      properties: { name: ['Named photo post'], photo: [{ value: '/media/p.jpg', alt: 'P & Q' }] },
+    })
+    const json = JSON.parse((await get('/feed.json')).body) as { items: Array<Record<string, unknown>> }
+    expect(json.items[0]!.title).toBe('Named photo post')
+    expect(json.items[0]!.image).toBe(`${SITE}/media/p.jpg`)
+    expect(json.items[0]!.content_html).toContain(`<img src="${SITE}/media/p.jpg" alt="P &amp; Q" />`)
+    const rss = parseFeed((await get('/feed.rss')).body)
+    expect(rss.items[0]!.title).toBe('Named photo post')
+    expect(rss.items[0]!.description).toContain(`${SITE}/media/p.jpg`)
+    const atom = parseFeed((await get('/feed.atom')).body)
+    expect(atom.items[0]!.content).toContain(`${SITE}/media/p.jpg`)
+  })
+})

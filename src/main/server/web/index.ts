@@ -6,3 +6,4 @@ export { PageCache, sendCacheable, etagOf, type CachedBody, type SendOptions } f
 export { publicRoutes, parsePage, describeNote, type PublicRoutesDeps } from './public-routes'
 export { noteUrl, tagPath } from './pages'
 export { staticRoutes } from './static'
+export { entryExtras, safeUrl, type EntryExtras } from './entry-extras'

@@ -1,6 +1,7 @@
 import type { AdminSession } from '../auth/types'
 import type { Config } from '../config'
 import { tagKey, type Note } from '../notes'
+import { entryExtras } from './entry-extras'
 import { AuthorCard, Layout, siteHref } from './layout'
 import { renderPage } from './render'
 
@@ -36,6 +37,32 @@ function StatusMarkers({ note }: { note: Note }) {
   )
 }
 
+/** Photos and response links (in-reply-to, like-of, ...) carried in the note's mf2 properties. */
+function Extras({ config, note }: { config: Config; note: Note }) {
+  const { photos, links } = entryExtras(config, note)
+  return (
+    <>
+      {links.length > 0 && (
+        <ul className="responses">
+          {links.map((link) => (
+            <li key={`${link.className}:${link.url}`}>
+              {link.label}{' '}
+              <a className={link.className} href={link.url}>
+                {link.url}
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+      {photos.map((photo) => (
+        <figure key={photo.url} className="photo">
+          <img className="u-photo" src={photo.url} alt={photo.alt} loading="lazy" />
+        </figure>
+      ))}
+    </>
+  )
+}
+
 function Tags({ tags }: { tags: string[] }) {
   if (tags.length === 0) return null
   return (
@@ -55,14 +82,16 @@ function Tags({ tags }: { tags: string[] }) {
 /** One note in a list: an h-entry with a link to its permalink. */
 function EntrySummary({ config, note }: { config: Config; note: Note }) {
   const url = noteUrl(config, note.slug)
+  const name = entryExtras(config, note).name
   return (
     <article className="h-entry">
-      {note.title && (
+      {name && (
         <h2 className="p-name">
-          <a href={url}>{note.title}</a>
+          <a href={url}>{name}</a>
         </h2>
       )}
       <div className="e-content" dangerouslySetInnerHTML={{ __html: bodyWithoutTitle(note) }} />
+      <Extras config={config} note={note} />
       <p className="entry-meta">
         <a className="u-url u-uid" href={url}>
           <time className="dt-published" dateTime={note.createdAt}>
@@ -154,13 +183,15 @@ export function renderListPage(data: ListPageData): string {
 /** A note's permalink: one h-entry with every property a reader or a webmention receiver looks for. */
 export function renderNotePage(config: Config, session: AdminSession | null, note: Note, description: string): string {
   const url = noteUrl(config, note.slug)
+  const name = entryExtras(config, note).name
   return renderPage(
-    <Layout config={config} title={note.title ?? description} session={session} canonical={url} description={description}>
+    <Layout config={config} title={name ?? description} session={session} canonical={url} description={description}>
       <article className="h-entry">
-        {note.title && <h1 className="p-name">{note.title}</h1>}
-        {!note.title && <h1 className="visually-hidden">{description}</h1>}
+        {name && <h1 className="p-name">{name}</h1>}
+        {!name && <h1 className="visually-hidden">{description}</h1>}
         <StatusMarkers note={note} />
         <div className="e-content" dangerouslySetInnerHTML={{ __html: bodyWithoutTitle(note) }} />
+        <Extras config={config} note={note} />
         <p className="entry-meta">
           <span>
             By <AuthorCard config={config} className="p-author h-card" />

@@ -250,3 +250,29 @@ describe('changes from another process', () => {
     expect(await after.text()).toContain('Written by another process')
   })
 })
+
+describe('mf2 properties from Micropub (name, photo, responses)', () => {
+  it('shows the name, photos (u-photo) and response links, dropping unsafe URLs', async () => {
+    await ts.server.context.notes.create({
+      content: 'Look at this',
+      createdAt: '2019-01-01T00:00:00Z',
+      slug: 'with-extras',
+      properties: {
+        name: ['A named post'],
+        photo: [{ value: 'https://photos.example/cat.jpg', alt: 'A cat' }, '/media/local.png', 'javascript:alert(1)'],
+        'in-reply-to': ['https://other.example/post/1'],
+        'like-of': [{ type: ['h-cite'], properties: { url: ['https://liked.example/'] } }],
+        syndication: ['data:text/html,x'],
+      },
+    })
+    const { body } = await page('/notes/with-extras')
+    const entry = mf2(body, { baseUrl: SITE + '/' }).items.find((i) => i.type?.includes('h-entry')) as Mf
+    expect(entry.properties.name).toEqual(['A named post'])
+    expect(entry.properties.photo).toEqual([{ value: 'https://photos.example/cat.jpg', alt: 'A cat' }, `${SITE}/media/local.png`])
+    expect(entry.properties['in-reply-to']).toEqual(['https://other.example/post/1'])
+    expect(entry.properties['like-of']).toEqual(['https://liked.example/'])
+    expect(entry.properties.syndication).toBeUndefined()
+    expect(body).not.toMatch(/javascript:|data:text/)
+    expect(await validateHtml(body)).toEqual([])
+  })
+})

@@ -81,7 +81,9 @@ h1, h2, h3 { line-height: 1.25; }
   display: inline-block; padding: 0 0.5rem; border-radius: 999px; font-size: 0.8rem; font-weight: 600;
   background: var(--accent-bg); color: var(--accent-fg);
 }
-.e-content img { max-width: 100%; height: auto; }
+.e-content img, .photo img { max-width: 100%; height: auto; }
+.photo { margin: 0.75rem 0; }
+.responses { list-style: none; padding: 0; margin: 0.5rem 0; color: var(--muted); font-size: 0.9rem; }
 .e-content pre, code { font-family: var(--mono); font-size: 0.9em; }
 .e-content pre { background: var(--surface); padding: 0.75rem; overflow-x: auto; border-radius: 4px; }
 .e-content blockquote { margin: 0; padding-left: 1rem; border-left: 4px solid var(--border); color: var(--muted); }
