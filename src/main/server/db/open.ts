@@ -1,96 +1,206 @@
-// PLACEHOLDER implementation (skeleton): the db helper replaces it with worker-thread readers, a real
-// pool with stats/timeouts, BUSY retry and safe concurrent migrations, keeping the Db interface.
+import { statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import Database from 'better-sqlite3'
 import type { Config } from '../config/types'
 import type { Logger } from '../logging'
-import { MIGRATIONS } from './migrations'
-import type { Connection, Db, Reader, SqlParams } from './types'
+import { migrate } from './migrate'
+import { ReaderPool } from './pool'
+import { databaseLocked, databaseUnavailable, isBusyError, isUnavailableError, retryBusy } from './sqlite-errors'
+import type { Connection, Db, Migration } from './types'
+
+export { runMigrations } from './migrate'
 
 export interface OpenDbOptions {
   path: string
   db: Config['db']
   logger: Logger
+  /** Migrations to apply (default: all of MIGRATIONS). Tests add their own. */
+  migrations?: Migration[]
 }
 
-function bind(params: SqlParams | undefined): unknown[] {
-  if (params === undefined) return []
-  return Array.isArray(params) ? params : [params]
-}
+/**
+ * How long one synchronous SQLite call on the main thread may block waiting for a lock. Longer waits
+ * happen between attempts, on timers (retryBusy), so the event loop keeps serving other requests.
+ */
+export const WRITER_BUSY_SLICE_MS = 10
 
-export function runMigrations(conn: Connection, logger: Logger): string[] {
-  conn.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)')
-  const applied = new Set(conn.prepare('SELECT name FROM schema_migrations').pluck().all() as string[])
-  const pending = MIGRATIONS.filter((m) => !applied.has(m.name))
-  conn.transaction(() => {
-    for (const m of pending) {
-      m.up(conn)
-      conn.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(m.name, new Date().toISOString())
-      logger.info('migration applied', { migration: m.name })
-    }
-  }).immediate()
-  return pending.map((m) => m.name)
-}
+/**
+ * synchronous=NORMAL with WAL: a commit survives an application crash; only an OS crash or power cut
+ * can roll back the last few commits, and the file never corrupts. FULL would fsync on every commit:
+ * measured ~6 ms per commit here vs ~0.2 ms, all of it blocking the event loop (docs/architecture.md).
+ */
+export const WRITER_SYNCHRONOUS = 'NORMAL'
 
-export async function openDb(options: OpenDbOptions): Promise<Db> {
-  const nativeBinding = options.db.nativeBinding ?? undefined
-  const writer = new Database(options.path, nativeBinding ? { nativeBinding } : {})
-  writer.pragma('journal_mode = WAL')
-  writer.pragma(`busy_timeout = ${options.db.busyTimeoutMs}`)
-  writer.pragma('foreign_keys = ON')
-  writer.pragma('synchronous = NORMAL')
-  runMigrations(writer, options.logger)
-  let version = 0
-  const listeners = new Set<() => void>()
-  const stats = { acquired: 0, released: 0 }
-  const reader: Reader = {
-    all: async <T>(sql: string, params?: SqlParams) => writer.prepare(sql).all(...bind(params)) as T[],
-    get: async <T>(sql: string, params?: SqlParams) => writer.prepare(sql).get(...bind(params)) as T | undefined,
+/** Where the better-sqlite3 package lives, for the reader threads to require by absolute path. */
+function betterSqlitePath(): string {
+  try {
+    return createRequire(import.meta.url).resolve('better-sqlite3')
+  } catch {
+    // Bundles where import.meta.url cannot resolve packages: the threads resolve it from the working dir.
+    return 'better-sqlite3'
   }
-  const db: Db = {
-    ...reader,
+}
+
+/** Identity of the file at a path (device + inode), or null when nothing is there. */
+function fileIdentity(path: string): string | null {
+  try {
+    const st = statSync(path)
+    return st.isFile() ? `${st.dev}:${st.ino}` : null
+  } catch {
+    return null
+  }
+}
+
+export interface PooledDb extends Db {
+  /**
+   * Whether the configured path still leads to the file this process opened. False when the file was
+   * moved, deleted or replaced underneath us: writes would go to a file nobody will find again.
+   */
+  fileIntact(): boolean
+  /** The reader pool itself (tests kill threads through it). */
+  readonly pool: ReaderPool
+}
+
+function openWriter(options: OpenDbOptions): Connection {
+  const nativeBinding = options.db.nativeBinding ?? undefined
+  try {
+    const writer = new Database(options.path, nativeBinding ? { nativeBinding } : {})
+    writer.pragma(`busy_timeout = ${WRITER_BUSY_SLICE_MS}`)
+    return writer
+  } catch (err) {
+    throw databaseUnavailable(err)
+  }
+}
+
+/**
+ * Open the database: one writer connection on the main thread (WAL, foreign keys, migrations) and a
+ * pool of reader connections in worker threads.
+ */
+export async function openDb(options: OpenDbOptions): Promise<PooledDb> {
+  const { logger } = options
+  const busyTimeoutMs = options.db.busyTimeoutMs
+  const writer = openWriter(options)
+  let pool: ReaderPool | null = null
+  try {
+    const deadline = Date.now() + busyTimeoutMs
+    // Switching to WAL needs a moment of exclusive access: another process starting at the same time can make it BUSY.
+    const mode = await retryBusy(() => writer.pragma('journal_mode = WAL', { simple: true }), deadline, busyTimeoutMs)
+    if (String(mode).toLowerCase() !== 'wal') logger.warn('database is not in WAL mode; readers will wait for writers', { journalMode: mode })
+    writer.pragma('foreign_keys = ON')
+    writer.pragma(`synchronous = ${WRITER_SYNCHRONOUS}`)
+    // Keep the WAL file from growing without bound after a burst of writes.
+    writer.pragma('journal_size_limit = 67108864')
+    await migrate(writer, logger, { busyTimeoutMs, migrations: options.migrations })
+    pool = new ReaderPool({
+      path: options.path,
+      modulePath: betterSqlitePath(),
+      nativeBinding: options.db.nativeBinding,
+      size: Math.max(1, Math.floor(options.db.poolSize)),
+      acquireTimeoutMs: options.db.poolTimeoutMs,
+      busyTimeoutMs,
+      slowQueryMs: options.db.slowQueryMs,
+      logger,
+    })
+    await pool.ready()
+  } catch (err) {
+    await pool?.close()
+    writer.close()
+    if (isUnavailableError(err)) throw databaseUnavailable(err)
+    throw err
+  }
+  const readers = pool
+  const identity = fileIdentity(options.path)
+  logger.info('database open', { readers: readers.options.size, journalMode: 'wal', synchronous: WRITER_SYNCHRONOUS })
+
+  let version = 0
+  let closed = false
+  const listeners = new Set<() => void>()
+  // Writes take turns: a write waiting out another process's lock must not interleave with the next one.
+  let writeQueue: Promise<unknown> = Promise.resolve()
+
+  async function writeNow<T>(fn: (conn: Connection) => T, deadline: number): Promise<T> {
+    if (closed) throw databaseUnavailable(new Error('database closed'))
+    try {
+      await retryBusy(() => writer.exec('BEGIN IMMEDIATE'), deadline, busyTimeoutMs)
+    } catch (err) {
+      if (isUnavailableError(err)) throw databaseUnavailable(err)
+      throw err
+    }
+    const start = performance.now()
+    let result: T
+    try {
+      result = fn(writer)
+      if (result instanceof Promise) {
+        void result.catch(() => {})
+        throw new TypeError('db.write(fn): fn must be synchronous; do async work before or after the write')
+      }
+    } catch (err) {
+      if (writer.inTransaction) writer.exec('ROLLBACK')
+      if (isBusyError(err)) throw databaseLocked(busyTimeoutMs, err)
+      if (isUnavailableError(err)) throw databaseUnavailable(err)
+      throw err
+    }
+    try {
+      await retryBusy(() => writer.exec('COMMIT'), Math.max(deadline, Date.now() + WRITER_BUSY_SLICE_MS), busyTimeoutMs)
+    } catch (err) {
+      if (writer.inTransaction) writer.exec('ROLLBACK')
+      if (isUnavailableError(err)) throw databaseUnavailable(err)
+      throw err
+    }
+    const ms = performance.now() - start
+    if (ms >= options.db.slowQueryMs) logger.warn('slow write transaction', { durationMs: Math.round(ms), thresholdMs: options.db.slowQueryMs })
+    version++
+    for (const listener of listeners) {
+      try {
+        listener()
+      } catch (err) {
+        logger.error('db change listener failed', { cause: err instanceof Error ? err.message : String(err) })
+      }
+    }
+    return result
+  }
+
+  const db: PooledDb = {
+    pool: readers,
     writer,
     get version() {
       return version
     },
-    async withReader(fn) {
-      stats.acquired++
-      try {
-        return await fn(reader)
-      } finally {
-        stats.released++
-      }
+    all: (sql, params) => readers.withReader((r) => r.all(sql, params)),
+    get: (sql, params) => readers.withReader((r) => r.get(sql, params)),
+    withReader: (fn) => readers.withReader(fn),
+    write<T>(fn: (conn: Connection) => T): Promise<T> {
+      // The busy deadline counts from the call, so time spent queued behind other writes counts too.
+      const deadline = Date.now() + busyTimeoutMs
+      const run = writeQueue.then(() => writeNow(fn, deadline))
+      writeQueue = run.catch(() => {})
+      return run
     },
-    async write(fn) {
-      const result = writer.transaction(fn).immediate(writer)
-      version++
-      for (const l of listeners) l()
-      return result
-    },
-    stats: () => ({
-      size: options.db.poolSize,
-      active: stats.acquired - stats.released,
-      idle: options.db.poolSize - (stats.acquired - stats.released),
-      waiting: 0,
-      acquired: stats.acquired,
-      released: stats.released,
-      created: 1,
-      timeouts: 0,
-      totalWaitMs: 0,
-      maxWaitMs: 0,
-      meanWaitMs: 0,
-      at: Date.now(),
-    }),
+    stats: () => readers.snapshot(),
     onChange(listener) {
       listeners.add(listener)
-      return () => listeners.delete(listener)
+      return () => {
+        listeners.delete(listener)
+      }
     },
     async ping() {
       const start = performance.now()
-      writer.prepare('SELECT 1').get()
+      await readers.withReader((r) => r.get('SELECT count(*) AS n FROM schema_migrations'))
       return performance.now() - start
     },
+    fileIntact: () => identity !== null && fileIdentity(options.path) === identity,
     async close() {
+      if (closed) return
+      closed = true
+      await writeQueue
+      await readers.close()
+      try {
+        writer.pragma('optimize')
+      } catch {
+        // Best effort: the file may be gone already.
+      }
       writer.close()
+      logger.info('database closed')
     },
   }
   return db

@@ -1,0 +1,108 @@
+/**
+ * The reader thread, as plain CommonJS source run with `new Worker(source, { eval: true })`. A source
+ * string (rather than a file path) runs the same under tsx, vitest and a bundled Electron main process,
+ * where a separate .ts/.js worker file would need its own build step and path resolution.
+ *
+ * Protocol (main → worker): { type: 'query', id, op: 'all' | 'get', sql, params } | { type: 'close' }
+ * (worker → main): { type: 'ready' } | { type: 'result', id, ok: true, rows, ms } |
+ *                  { type: 'result', id, ok: false, error: { name, message, code }, ms }
+ */
+export const READER_WORKER_SOURCE = String.raw`
+'use strict'
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.modulePath)
+const STATEMENT_CACHE_SIZE = 200
+let db = null
+const statements = new Map()
+
+function open() {
+  if (db) return db
+  const options = { fileMustExist: true }
+  if (workerData.nativeBinding) options.nativeBinding = workerData.nativeBinding
+  const conn = new Database(workerData.path, options)
+  try {
+    // A reader thread may block on a lock for the whole busy timeout: it blocks only itself, never the event loop.
+    conn.pragma('busy_timeout = ' + Number(workerData.busyTimeoutMs))
+    // Readers must never write: a mistaken INSERT through the pool fails instead of racing the writer.
+    conn.pragma('query_only = ON')
+  } catch (err) {
+    conn.close()
+    throw err
+  }
+  db = conn
+  return db
+}
+
+function reset() {
+  statements.clear()
+  if (db) {
+    try { db.close() } catch (_) { /* already broken */ }
+  }
+  db = null
+}
+
+function statement(sql) {
+  let stmt = statements.get(sql)
+  if (stmt) {
+    statements.delete(sql)
+    statements.set(sql, stmt)
+    return stmt
+  }
+  stmt = open().prepare(sql)
+  statements.set(sql, stmt)
+  if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value)
+  return stmt
+}
+
+// Structured clone turns Buffers into Uint8Arrays; better-sqlite3 binds only Buffers.
+function toBindable(value) {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value
+}
+
+function run(op, sql, params) {
+  const stmt = statement(sql)
+  let args
+  if (params === undefined || params === null) args = []
+  else if (Array.isArray(params)) args = params.map(toBindable)
+  else {
+    const named = {}
+    for (const key of Object.keys(params)) named[key] = toBindable(params[key])
+    args = [named]
+  }
+  return op === 'get' ? stmt.get(...args) : stmt.all(...args)
+}
+
+// Errors that mean the file went away or is damaged: drop the connection so the next query reopens it
+// (recovers on its own once the file is back).
+function isFileError(code) {
+  return typeof code === 'string' && (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_IOERR'))
+}
+
+parentPort.on('message', (msg) => {
+  if (msg.type === 'close') {
+    reset()
+    parentPort.close()
+    return
+  }
+  if (msg.type !== 'query') return
+  const start = performance.now()
+  try {
+    const rows = run(msg.op, msg.sql, msg.params)
+    parentPort.postMessage({ type: 'result', id: msg.id, ok: true, rows, ms: performance.now() - start })
+  } catch (err) {
+    const code = err && typeof err.code === 'string' ? err.code : undefined
+    if (isFileError(code)) reset()
+    parentPort.postMessage({
+      type: 'result',
+      id: msg.id,
+      ok: false,
+      error: { name: (err && err.name) || 'Error', message: (err && err.message) || String(err), code },
+      ms: performance.now() - start,
+    })
+  }
+})
+
+// Warm the connection now; a failure here is not fatal: the next query retries the open and reports it.
+try { open() } catch (_) { db = null }
+parentPort.postMessage({ type: 'ready' })
+`
