@@ -42,7 +42,7 @@ export function chooseFeedFormat(req: Request): FeedFormat | null {
 }
 
 /** `/feed.rss`, `/feed.atom`, `/feed.json`, `/feed` (by Accept) and `/opml.xml`. */
-export function feedRoutes({ config, db, notes, cache = new PageCache({ db }) }: FeedRoutesDeps): Router {
+export function feedRoutes({ config, db, notes, cache = new PageCache({ db, source: notes }) }: FeedRoutesDeps): Router {
   const router = Router()
   const builders: Record<FeedFormat | 'opml', (data: FeedData) => string> = {
     rss: buildRss,

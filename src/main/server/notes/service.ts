@@ -148,6 +148,17 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
   // COUNT(*) for a given filter is cached until the next committed write (changeKey moves).
   let countCache = { version: '', counts: new Map<string, number>() }
 
+  // Counts committed note writes: pages and feeds key their caches on it (other tables' writes, such as a
+  // session sliding on every admin request, must not empty them).
+  let version = 0
+  async function noteWrite<T>(fn: (conn: Connection) => T): Promise<T> {
+    const result = await db.write(fn)
+    version++
+    return result
+  }
+  // The key for anything derived from notes: this process's note writes plus other processes' commits.
+  const notesChangeKey = () => changeKey(db, version)
+
   function runHooks(conn: Connection, event: NoteWriteEvent) {
     for (const hook of hooks) hook(conn, event)
   }
@@ -202,6 +213,10 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
   }
 
   const service: NotesServiceImpl = {
+    get version() {
+      return version
+    },
+
     async create(input: NoteInput): Promise<Note> {
       if (!input || typeof input !== 'object') throw badRequest('a note needs content')
       const content = validateContent(input.content)
@@ -213,7 +228,7 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
       const createdAt = input.createdAt !== undefined ? normalizeDate(input.createdAt, 'the published date') : now.toISOString()
       const html = renderMarkdown(content)
       const title = extractTitle(content)
-      const note = await db.write((conn) => {
+      const note = await noteWrite((conn) => {
         // Slug words come from the sanitised text (so markup and stripped scripts never end up in URLs).
         const slug = chooseSlug({ requested: input.slug, text: title ?? plainText(html), now, isTaken: slugTaken(conn) })
         const { lastInsertRowid } = conn
@@ -239,7 +254,7 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
       const properties = patch.properties !== undefined ? validateProperties(patch.properties) : undefined
       if (patch.published !== undefined && typeof patch.published !== 'boolean') throw badRequest('published must be true or false')
       const html = content !== undefined ? renderMarkdown(content) : undefined
-      const note = await db.write((conn) => {
+      const note = await noteWrite((conn) => {
         const existing = conn.prepare('SELECT id FROM notes WHERE slug = ? AND deleted_at IS NULL').get(slug) as { id: number } | undefined
         if (!existing) throw notFound()
         const sets: string[] = ['updated_at = ?']
@@ -304,14 +319,14 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
         const tags = await tagsFor(reader, rows.map((row) => row.id))
         const notes = rows.map((row) => rowToNote(row, tags.get(row.id) ?? []))
         if (!withTotal) return { notes, total: offset + fetched.length, hasMore }
-        const version = changeKey(db)
-        if (countCache.version !== version) countCache = { version, counts: new Map() }
+        const key = notesChangeKey()
+        if (countCache.version !== key) countCache = { version: key, counts: new Map() }
         let total = countCache.counts.get(cacheKey)
         if (total === undefined) {
           const row = await reader.get<{ total: number }>(`SELECT COUNT(*) AS total FROM ${from} ${whereSql}`, params)
           total = row?.total ?? 0
           // Only cache when no write landed while counting: otherwise the next call recounts.
-          if (changeKey(db) === version) countCache.counts.set(cacheKey, total)
+          if (notesChangeKey() === key) countCache.counts.set(cacheKey, total)
         }
         return { notes, total, hasMore }
       })
@@ -319,7 +334,7 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
 
     async remove(slugParam) {
       const slug = requireSlug(slugParam)
-      const note = await db.write((conn) => {
+      const note = await noteWrite((conn) => {
         const existing = loadSync(conn, slug)
         if (!existing) throw notFound()
         if (existing.deletedAt !== null) return existing // already in the trash: deleting again changes nothing
@@ -334,7 +349,7 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
 
     async restore(slugParam) {
       const slug = requireSlug(slugParam)
-      const note = await db.write((conn) => {
+      const note = await noteWrite((conn) => {
         const existing = loadSync(conn, slug)
         if (!existing) throw notFound()
         if (existing.deletedAt === null) return existing
@@ -349,7 +364,7 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
 
     async purge(slugParam) {
       const slug = requireSlug(slugParam)
-      await db.write((conn) => {
+      await noteWrite((conn) => {
         const existing = conn.prepare('SELECT id, deleted_at FROM notes WHERE slug = ?').get(slug) as { id: number; deleted_at: string | null } | undefined
         if (!existing) throw notFound()
         if (existing.deleted_at === null) {
@@ -397,7 +412,7 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
       // An unchanged note is answered from a read: no write, so db.version (and every ETag) stays put.
       const current = await service.get(record.slug, { includeDrafts: true, includeDeleted: true })
       if (current && matches(current)) return { action: 'unchanged' as const, note: current }
-      return db.write((conn) => {
+      return noteWrite((conn) => {
         const existing = loadSync(conn, record.slug)
         const published = record.published ? 1 : 0
         if (existing) {

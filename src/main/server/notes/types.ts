@@ -84,6 +84,8 @@ export interface NotesService {
   purge(slug: string): Promise<void>
   /** Distinct tags in use on visible notes, with counts. */
   tags(options?: { includeDrafts?: boolean }): Promise<Array<{ name: string; display: string; count: number }>>
+  /** Increments after every committed note write in this process: a cheap cache key for pages and feeds. */
+  readonly version: number
   /** Register a hook that runs inside every note write transaction (search index sync). */
   onWrite(hook: NoteWriteHook): () => void
 }

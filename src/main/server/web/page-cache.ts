@@ -10,14 +10,17 @@ export interface CachedBody {
 
 export interface PageCacheOptions {
   db: Db
-  /** Most entries kept for one database version (query-string variants are bounded by this). */
+  /** What the cached content derives from: its version counts this process's writes to it. */
+  source: { readonly version: number }
+  /** Most entries kept for one version (query-string variants are bounded by this). */
   maxEntries?: number
 }
 
 /**
- * Rendered visitor responses, keyed by URL and valid for one changeKey (db.version + SQLite's data_version):
- * any committed write, from this process or another, invalidates every page, feed and ETag at once. Last-Modified is the time of the last write
- * this process saw (or its start).
+ * Rendered visitor responses, keyed by URL and valid for one change key: the notes' own write counter plus
+ * SQLite's data_version (commits by other processes, e.g. the import CLI). Any note write invalidates every
+ * page, feed and ETag at once; writes to other tables (sessions sliding, tokens used) do not. Last-Modified
+ * is when this cache first saw the current version (never earlier than the change itself).
  */
 export class PageCache {
   private version = ''
@@ -25,43 +28,54 @@ export class PageCache {
   private readonly maxEntries: number
   private lastModifiedMs: number
   private readonly db: Db
+  private readonly source: { readonly version: number }
 
   constructor(options: PageCacheOptions) {
     this.db = options.db
+    this.source = options.source
     this.maxEntries = options.maxEntries ?? 500
-    // HTTP dates have one-second resolution; round down so If-Modified-Since compares correctly.
-    this.lastModifiedMs = Math.floor(Date.now() / 1000) * 1000
-    options.db.onChange(() => this.touch())
+    this.lastModifiedMs = wholeSecond(Date.now())
   }
 
-  private touch(): void {
-    this.lastModifiedMs = Math.floor(Date.now() / 1000) * 1000
+  private key(): string {
+    return changeKey(this.db, this.source.version)
   }
 
+  /** Last-Modified for the current content (checks for changes first). */
   get lastModified(): Date {
+    this.refresh()
     return new Date(this.lastModifiedMs)
+  }
+
+  private refresh(): string {
+    const version = this.key()
+    if (version !== this.version) {
+      if (this.version !== '') this.lastModifiedMs = wholeSecond(Date.now())
+      this.version = version
+      this.entries.clear()
+    }
+    return version
   }
 
   /** The cached body for key at the current version, or a freshly built one (then cached). */
   async get(key: string, build: () => Promise<string>): Promise<CachedBody> {
-    const version = changeKey(this.db)
-    if (version !== this.version) {
-      // A change from another process (no onChange here) also moves Last-Modified.
-      if (this.version !== '' && this.version.startsWith(`${this.db.version}:`)) this.touch()
-      this.version = version
-      this.entries.clear()
-    }
+    const version = this.refresh()
     const hit = this.entries.get(key)
     if (hit) return hit
     const body = Buffer.from(await build(), 'utf8')
     const entry = { body, etag: etagOf(body) }
-    // Only keep it if no write landed while building; otherwise the next request rebuilds.
-    if (changeKey(this.db) === version) {
+    // Only keep it if nothing changed while building; otherwise the next request rebuilds.
+    if (this.key() === version) {
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
       this.entries.set(key, entry)
     }
     return entry
   }
+}
+
+/** HTTP dates have one-second resolution: round down so If-Modified-Since compares correctly. */
+function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000
 }
 
 export function etagOf(body: Buffer): string {

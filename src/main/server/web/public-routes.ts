@@ -54,7 +54,7 @@ export function allowRemoteImages(res: Response): void {
 }
 
 /** Public pages: `/`, `/notes/<slug>`, `/tags/<tag>`. Routes stay thin: the notes service does the work. */
-export function publicRoutes({ config, db, notes, cache = new PageCache({ db }) }: PublicRoutesDeps): Router {
+export function publicRoutes({ config, db, notes, cache = new PageCache({ db, source: notes }) }: PublicRoutesDeps): Router {
   const router = Router()
   const perPage = config.notesPerPage
 
