@@ -51,10 +51,13 @@ export async function ensureConsoleBuilt({ force = false } = {}) {
   if (!force && !isStale()) return false
   return withLock(async () => {
     if (!force && !isStale()) return false
+    // A production React build, whatever NODE_ENV the caller runs under (vitest sets it to "test").
+    process.env.NODE_ENV = 'production'
     const { build } = await import('vite')
     const { default: react } = await import('@vitejs/plugin-react')
     await build({
       configFile: false,
+      mode: 'production',
       root: join(root, 'src/renderer'),
       base: './',
       logLevel: 'warn',

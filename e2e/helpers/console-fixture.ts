@@ -60,8 +60,10 @@ export async function startConsoleFixture(options: FixtureOptions = {}): Promise
       const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 820 } })
       contexts.push(context)
       const page = await context.newPage()
+      // Only the console's own pages count here (the sign-in landing page belongs to the admin area).
+      const onConsole = () => page.url().includes('/admin/console/')
       page.on('console', (msg) => {
-        if (msg.type() === 'error' || msg.type() === 'warning') consoleErrors.push(`${msg.type()}: ${msg.text()}`)
+        if (onConsole() && (msg.type() === 'error' || msg.type() === 'warning')) consoleErrors.push(`${msg.type()}: ${msg.text()}`)
       })
       page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`))
       // Sign in the way a person does: the one-time link (the desktop app's "Open admin in browser").

@@ -39,7 +39,7 @@ export async function runDesktopApp(): Promise<void> {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
   await app.whenReady()
 
-  const supervisor = createSupervisor({ safeMode: true })
+  const supervisor = createSupervisor({ safeMode: true, onStartError: (err) => log.error('server failed to start', err) })
   // The app's own log, rotating, next to the server's log files.
   log.transports.file.resolvePathFn = () => join(supervisor.loaded().config.logDir, 'desktop.log')
   log.transports.file.maxSize = 5 * 1024 * 1024

@@ -70,10 +70,13 @@ export function appendLogs(current: LogEntry[], incoming: LogEntry[]): LogEntry[
   return merged.length > LOG_CAPACITY ? merged.slice(merged.length - LOG_CAPACITY) : merged
 }
 
-/** After a (re)sync: keep what we have and add only entries newer than our last one, by sequence number. */
+/**
+ * After a (re)sync: add the snapshot's entries we do not hold yet. Keyed by sequence and time, not by
+ * sequence alone: a restarted server numbers its lines from 1 again.
+ */
 function mergeSnapshotLogs(current: LogEntry[], snapshot: LogEntry[]): LogEntry[] {
-  const lastSeq = current[current.length - 1]?.seq ?? -1
-  return appendLogs(current, snapshot.filter((e) => e.seq > lastSeq))
+  const held = new Set(current.map((e) => `${e.seq}|${e.time}`))
+  return appendLogs(current, snapshot.filter((e) => !held.has(`${e.seq}|${e.time}`)))
 }
 
 export const useConsole = create<ConsoleState>()((set, get) => ({

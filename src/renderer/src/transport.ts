@@ -54,8 +54,17 @@ export function httpTransport(base: string): ConsoleTransport {
     for (const l of connectionListeners) l(next)
   }
 
-  async function session(): Promise<string | null> {
-    if (csrfToken) return csrfToken
+  let pendingSession: Promise<string | null> | null = null
+  function session(): Promise<string | null> {
+    if (csrfToken) return Promise.resolve(csrfToken)
+    // One request for everyone asking at once.
+    pendingSession ??= fetchSession().finally(() => {
+      pendingSession = null
+    })
+    return pendingSession
+  }
+
+  async function fetchSession(): Promise<string | null> {
     const res = await fetch(`${base}/api/session`, { credentials: 'same-origin', headers: { accept: 'application/json' } })
     if (res.status === 401) {
       setState('signed-out')

@@ -78,6 +78,8 @@ export interface SupervisorOptions {
    */
   safeMode?: boolean
   server?: Omit<CreateServerOptions, 'console'>
+  /** Told about every failed start, with the raw error (the desktop app logs it with its stack). */
+  onStartError?: (err: unknown) => void
   console?: ConsoleServiceOptions
 }
 
@@ -159,7 +161,16 @@ export function createSupervisor(options: SupervisorOptions = {}): ServerSupervi
       server = null
       running = null
       if (created) await created.close().catch(() => undefined)
-      const info = err instanceof AppError ? err.info : appError('INTERNAL_ERROR', { cause: err }).info
+      // The person at this console runs the server: the first line of an unexpected cause helps them,
+      // the stack would not (it goes to the app's log through onStartError).
+      const info =
+        err instanceof AppError
+          ? err.info
+          : errorInfo('INTERNAL_ERROR', {
+              message: 'The blog server could not start because of an unexpected error.',
+              details: err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err),
+            })
+      options.onStartError?.(err)
       setState('failed', info)
     }
   }
