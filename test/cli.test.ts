@@ -89,7 +89,12 @@ describe('npm run serve', () => {
     await waitFor(() => (r.stdout().includes('"StarPunk is running"') ? 'yes' : null), 'listening', r)
     r.child.kill('SIGTERM')
     expect(await r.exit).toBe(0)
-    const lines = r.stdout().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; fields?: Record<string, unknown> })
+    // Log lines are JSON; the one-time sign-in link is printed for the person, as plain text.
+    const lines = r
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; fields?: Record<string, unknown> })
     expect(lines.find((l) => l.msg === 'shutting down')?.fields?.reason).toBe('SIGTERM')
     expect(lines.at(-1)?.msg).toBe('shutdown complete')
     expect(existsSync(join(cwd, 'elsewhere', 'starpunk.db'))).toBe(true)
@@ -126,6 +131,13 @@ describe('npm run serve', () => {
     } finally {
       await new Promise((r) => blocker.close(r))
     }
+  })
+  it('an address this machine does not have is a configuration message, not a stack', async () => {
+    // 192.0.2.0/24 is TEST-NET-1: never assigned to a real interface.
+    const r = run(['serve'], { STARPUNK_PORT: '0', STARPUNK_HOST: '192.0.2.1' })
+    expect(await r.exit).toBe(1)
+    expect(r.stderr()).toContain('STARPUNK_HOST is "192.0.2.1": this machine has no such address')
+    expect(r.stderr() + r.stdout()).not.toMatch(/^\s+at /m)
   })
 })
 

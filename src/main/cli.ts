@@ -5,7 +5,7 @@
  */
 import type { ErrorInfo } from '../shared/errors'
 import { createServer, loadConfig, type StarpunkServer } from './server'
-import { SETTING_NAMES, type LoadedConfig } from './server/config'
+import { SETTING_NAMES, type Config, type LoadedConfig } from './server/config'
 import { AppError, errorInfo } from './server/errors'
 import { VERSION } from './server/version'
 
@@ -68,16 +68,27 @@ function checkConfig(): number {
 }
 
 /** Print an error met while starting (port in use, database unreadable...) without a stack trace. */
-function printStartupError(err: unknown): void {
+function printStartupError(err: unknown, config: Config): void {
+  const code = (err as NodeJS.ErrnoException | null)?.code
   const info =
     err instanceof AppError
       ? err.info
-      : errorInfo('INTERNAL_ERROR', {
-          message: 'StarPunk could not start because of an unexpected error.',
-          suggestion: 'Look at the log file for the full error, and report it if it persists.',
-          // The operator's own terminal: the first line of the cause helps, the stack would not.
-          details: err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err),
-        })
+      : code === 'EACCES' || code === 'EPERM'
+        ? errorInfo('CONFIG_INVALID', {
+            message: `STARPUNK_PORT is ${config.port}: this user is not allowed to listen on it${config.port < 1024 ? ' (ports below 1024 need privileges)' : ''}.`,
+            suggestion: 'Choose a port above 1024, such as 8080, and put a reverse proxy in front if the blog must answer on 80/443.',
+          })
+        : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? errorInfo('CONFIG_INVALID', {
+              message: `STARPUNK_HOST is ${JSON.stringify(config.host)}: this machine has no such address.`,
+              suggestion: 'Use 127.0.0.1 (this computer only) or an address shown by `ip addr`.',
+            })
+          : errorInfo('INTERNAL_ERROR', {
+              message: 'StarPunk could not start because of an unexpected error.',
+              suggestion: 'Look at the log file for the full error, and report it if it persists.',
+              // The operator's own terminal: the first line of the cause helps, the stack would not.
+              details: err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err),
+            })
   stderr(formatProblems('StarPunk cannot start:', [info]))
 }
 
@@ -94,7 +105,7 @@ async function serve(): Promise<number> {
   try {
     server = await createServer(config)
   } catch (err) {
-    printStartupError(err)
+    printStartupError(err, config)
     return 1
   }
   const logger = server.context.logger
@@ -108,7 +119,7 @@ async function serve(): Promise<number> {
     if (err instanceof AppError) logger.error('cannot listen', { host: config.host, port: config.port, code: err.code })
     else logger.error('cannot listen', { host: config.host, port: config.port, cause: err })
     await server.close().catch(() => undefined)
-    printStartupError(err)
+    printStartupError(err, config)
     return 1
   }
 
