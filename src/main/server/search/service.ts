@@ -277,12 +277,29 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
     { required: false },
   )
 
+  /**
+   * Matches minus hidden matches. Joining every match to `notes` to check visibility reads each (large)
+   * note row: ~250 ms for a word in 44,000 of 100,000 notes, against ~5 ms for this. Hidden notes (drafts,
+   * trash) are few and come from the visibility index.
+   */
+  async function countVisible(reader: Reader, countSql: string, idColumn: string, params: unknown[], includeHidden: boolean | undefined): Promise<number> {
+    const all = (await reader.get<{ n: number }>(countSql, params))?.n ?? 0
+    if (includeHidden || all === 0) return all
+    const hidden =
+      (
+        await reader.get<{ n: number }>(
+          `${countSql} AND ${idColumn} IN (SELECT id FROM notes WHERE deleted_at IS NOT NULL UNION ALL SELECT id FROM notes WHERE deleted_at IS NULL AND published = 0)`,
+          params,
+        )
+      )?.n ?? 0
+    return all - hidden
+  }
+
   async function runSearch(reader: Reader, parsed: ParsedQuery, query: SearchQuery): Promise<{ hits: SearchHit[]; total: number }> {
     const visible = query.includeDrafts ? '' : ' AND n.deleted_at IS NULL AND n.published = 1'
     if (engine === 'fts5') {
       const match = ftsMatchExpression(parsed)
-      const totalRow = await reader.get<{ n: number }>(`SELECT count(*) AS n FROM search_fts JOIN notes n ON n.id = search_fts.rowid WHERE search_fts MATCH ?${visible}`, [match])
-      const total = totalRow?.n ?? 0
+      const total = await countVisible(reader, 'SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH ?', 'search_fts.rowid', [match], query.includeDrafts)
       if (total === 0 || query.offset >= total) return { hits: [], total }
       const rows = await reader.all<HitRow & { snippet: string }>(
         `SELECT n.slug, n.title, n.created_at AS createdAt, n.published, n.deleted_at AS deletedAt,
@@ -297,8 +314,7 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
     }
     const patterns = likePatterns(parsed)
     const where = patterns.map(() => "d.folded LIKE ? ESCAPE '\\'").join(' AND ')
-    const totalRow = await reader.get<{ n: number }>(`SELECT count(*) AS n FROM search_documents d JOIN notes n ON n.id = d.note_id WHERE ${where}${visible}`, patterns)
-    const total = totalRow?.n ?? 0
+    const total = await countVisible(reader, `SELECT count(*) AS n FROM search_documents d WHERE ${where}`, 'd.note_id', patterns, query.includeDrafts)
     if (total === 0 || query.offset >= total) return { hits: [], total }
     const rows = await reader.all<HitRow & { body: string }>(
       `SELECT n.slug, n.title, n.created_at AS createdAt, n.published, n.deleted_at AS deletedAt, d.body
