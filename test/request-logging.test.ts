@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parsedLogs, startTestServer, type TestServer } from './helpers/server'
 
@@ -67,6 +68,24 @@ describe('access line', () => {
   it('the session secret never appears in any line', () => {
     expect(t.server.context.config.sessionSecret.length).toBeGreaterThanOrEqual(32)
     expect(t.lines.join('\n')).not.toContain(t.server.context.config.sessionSecret)
+  })
+})
+
+describe('requests the HTTP parser rejects', () => {
+  it('get a JSON 400 with a request ID that is on the log line, not a bare socket reply', async () => {
+    const { port, hostname } = new URL(t.url)
+    const response = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.end('GET / HTTP/1.1\r\nHost: x\r\nbroken header line\r\n\r\n'))
+      let data = ''
+      socket.on('data', (d) => (data += d.toString()))
+      socket.on('end', () => resolve(data))
+      socket.on('error', reject)
+    })
+    expect(response).toMatch(/^HTTP\/1\.1 400 /)
+    const requestId = /X-Request-ID: (\S+)/i.exec(response)?.[1]
+    expect(requestId).toMatch(uuid)
+    expect(response).toContain(`"request_id":"${requestId}"`)
+    expect(parsedLogs(t.lines).some((e) => e.requestId === requestId && e.msg === 'request rejected: BAD_REQUEST')).toBe(true)
   })
 })
 

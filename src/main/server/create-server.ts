@@ -4,7 +4,7 @@ import express, { type Express } from 'express'
 import helmet from 'helmet'
 import type { Config } from './config'
 import { openDb } from './db'
-import { appError, errorHandler, notFoundHandler } from './errors'
+import { appError, clientErrorHandler, errorHandler, notFoundHandler } from './errors'
 import { createHealthService, healthRoutes } from './health'
 import { createLogging, requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
@@ -48,7 +48,14 @@ export async function createServer(config: Config, options: CreateServerOptions 
   const logging = createLogging(config, options.logging)
   const logger = logging.logger
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logger.child({ component: 'db' }) })
-  const health = createHealthService({ version: VERSION, startedAt })
+  const health = createHealthService({
+    version: VERSION,
+    startedAt,
+    db,
+    dataDir: config.dataDir,
+    memoryThresholdMb: config.health.memoryThresholdMb,
+    logger: logger.child({ component: 'health' }),
+  })
   // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
   const notes = createNotesService({ db, logger, config })
   const search = createSearchService({ db, notes, config, logger, health })
@@ -70,7 +77,7 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.use(staticRoutes())
   app.use(auth.guards.loadSession)
 
-  app.use(healthRoutes(health))
+  app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed }))
   // [wire:routes] Mount your capability's router here: one line per capability.
   app.use(publicRoutes({ config, db, notes }))
   app.use(feedRoutes({ config, db, notes }))
@@ -99,6 +106,8 @@ export async function createServer(config: Config, options: CreateServerOptions 
     listen() {
       return new Promise<string>((resolve, reject) => {
         const server = createHttpServer(app)
+        // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
+        server.on('clientError', clientErrorHandler(logging))
         server.once('error', (err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') reject(appError('PORT_IN_USE', { vars: { port: config.port, host: config.host }, cause: err }))
           else reject(err)
