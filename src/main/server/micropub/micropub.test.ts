@@ -290,6 +290,31 @@ describe('Micropub endpoint on a real server', () => {
       expect((await upload(PNG, 'a.png', 'image/png', auth(updateOnly))).status).toBe(403)
     })
 
+    it('ignores the client file name: a traversal name is stored under a fresh UUID inside the media dir', async () => {
+      const res = await upload(PNG, '../../../../etc/evil.png', 'image/png')
+      expect(res.status).toBe(201)
+      const name = new URL(res.headers.get('location')!).pathname.split('/').pop()!
+      expect(name).toMatch(/^[0-9a-f-]{36}\.png$/)
+      const { existsSync } = await import('node:fs')
+      const { join } = await import('node:path')
+      expect(existsSync(join(ts.server.context.config.mediaDir, name))).toBe(true)
+      expect(existsSync(join(ts.server.context.config.mediaDir, '..', '..', '..', '..', 'etc', 'evil.png'))).toBe(false)
+    })
+
+    it('attaches an uploaded file to the note whose photo URL points at it', async () => {
+      const uploaded = await upload(PNG, 'a.png', 'image/png')
+      const photo = uploaded.headers.get('location')!
+      const name = photo.split('/').pop()
+      const before = ts.server.context.db.writer.prepare('SELECT note_id FROM media WHERE filename = ?').get(name) as { note_id: number | null }
+      expect(before.note_id).toBeNull()
+      const created = await postForm([['content', 'uses an uploaded photo'], ['photo', photo]])
+      expect(created.status).toBe(201)
+      const slug = decodeURIComponent(new URL(created.headers.get('location')!).pathname.split('/').pop()!)
+      const note = ts.server.context.db.writer.prepare('SELECT id FROM notes WHERE slug = ?').get(slug) as { id: number }
+      const after = ts.server.context.db.writer.prepare('SELECT note_id FROM media WHERE filename = ?').get(name) as { note_id: number | null }
+      expect(after.note_id).toBe(note.id)
+    })
+
     it('never serves anything but stored media names (path traversal, unknown names)', async () => {
       for (const path of ['/media/..%2Fstarpunk.db', '/media/%2e%2e/starpunk.db', '/media/../starpunk.db', '/media/00000000-0000-4000-8000-000000000000.png', '/media/.upload-x.tmp']) {
         const res = await fetch(`${ts.url}${path}`)
@@ -300,6 +325,8 @@ describe('Micropub endpoint on a real server', () => {
   })
 
   it('never writes token values to the log', async () => {
+    const inQuery = await fetch(`${ts.url}/micropub?q=config&access_token=${token}`)
+    expect(inQuery.status).toBe(400)
     const joined = ts.lines.join('\n')
     expect(joined.length).toBeGreaterThan(0)
     expect(joined).not.toContain(token)
