@@ -1,0 +1,199 @@
+/// <reference lib="dom" />
+// The admin console in a real Chromium, against a real supervised server through the HTTP + SSE
+// transport: sign-in by one-time link, live pool numbers, log tail with request IDs, a real filesystem
+// fault turning the health check red and back, configuration problems with their troubleshooting.
+import { execFileSync } from 'node:child_process'
+import { AxeBuilder } from '@axe-core/playwright'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startConsoleFixture, type ConsoleFixture } from './helpers/console-fixture'
+
+async function showPanel(page: Page, name: string): Promise<void> {
+  await page.getByRole('tab', { name }).click()
+  await page.getByRole('heading', { level: 2 }).first().waitFor()
+}
+
+async function numberIn(page: Page, testId: string): Promise<number> {
+  return Number(await page.getByTestId(testId).textContent())
+}
+
+/** Poll the page until `check` holds; the test timeout bounds it (no timing assertions). */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 100))
+}
+
+/** Make a directory unwritable in a way that stops root too: the immutable attribute (chattr +i). */
+function setImmutable(dir: string, on: boolean): void {
+  try {
+    execFileSync('chattr', [on ? '+i' : '-i', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
+  } catch (err) {
+    throw new Error(
+      `Cannot ${on ? 'set' : 'clear'} the immutable attribute on ${dir} (needs chattr from e2fsprogs and CAP_LINUX_IMMUTABLE on a filesystem that supports it): ${String(err)}`,
+    )
+  }
+}
+
+describe('admin console over HTTP + SSE', () => {
+  let fx: ConsoleFixture
+  let page: Page
+  beforeAll(async () => {
+    fx = await startConsoleFixture()
+    ;({ page } = await fx.openConsole())
+  })
+  afterAll(async () => {
+    await fx?.close()
+  })
+
+  it('signs in with the one-time link and shows the running server', async () => {
+    await expect.poll(() => page.getByTestId('server-state').textContent()).toBe('running')
+    const text = await page.locator('.facts').textContent()
+    expect(text).toContain(fx.url)
+    expect(text).toContain(fx.dataDir)
+  })
+
+  it('refuses the console API without a session, with JSON and a request ID', async () => {
+    const res = await fetch(`${fx.url}/admin/console/api/call/server:status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(res.status).toBe(401)
+    const body = (await res.json()) as { error: { code: string; request_id: string } }
+    expect(body.error.code).toBe('UNAUTHORIZED')
+    expect(body.error.request_id).toBe(res.headers.get('x-request-id'))
+  })
+
+  it('serves the console with a strict CSP', async () => {
+    const response = await page.goto(`${fx.url}/admin/console/`)
+    const csp = response?.headers()['content-security-policy'] ?? ''
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(csp).not.toContain('unsafe-eval')
+    await page.getByRole('tab', { name: 'Overview' }).waitFor()
+  })
+
+  it('moves the pool numbers during a burst of real requests', async () => {
+    await showPanel(page, 'Pool')
+    await page.getByTestId('pool-acquired').waitFor()
+    const before = await numberIn(page, 'pool-acquired')
+    const burst = Array.from({ length: 120 }, (_, i) => fetch(`${fx.url}/api/search?q=burst${i}`).then((r) => r.arrayBuffer()))
+    await Promise.all(burst)
+    await eventually(async () => (await numberIn(page, 'pool-acquired')) >= before + 100)
+    expect(await numberIn(page, 'pool-acquired')).toBeGreaterThanOrEqual(before + 100)
+    // The chart draws what it got.
+    expect(await page.locator('polyline.series-rate').getAttribute('points')).toMatch(/\d/)
+  })
+
+  it('shows a request made by the test in the log tail; the filter and the request ID find it', async () => {
+    const requestId = `e2e-find-me-${Date.now()}`
+    const res = await fetch(`${fx.url}/notes/no-such-note-for-e2e`, { headers: { 'x-request-id': requestId, accept: 'text/html' } })
+    expect(res.status).toBe(404)
+    await showPanel(page, 'Logs')
+    await page.getByLabel('Filter logs').fill(requestId)
+    const rows = page.locator('.log-row')
+    await rows.first().waitFor()
+    const texts = await rows.allTextContents()
+    expect(texts.length).toBeGreaterThan(0)
+    expect(texts.every((t) => t.includes(requestId.slice(0, 8)) || t.includes(requestId))).toBe(true)
+    expect(texts.join('\n')).toContain('/notes/no-such-note-for-e2e')
+    // Clicking the request ID shows every line of that request, and only those.
+    await page.getByLabel('Filter logs').fill('')
+    await page.locator('.log-row', { hasText: 'no-such-note-for-e2e' }).first().locator('button.log-rid').click()
+    await expect.poll(() => page.getByTestId('request-filter').isVisible()).toBe(true)
+    const seqs = await page.locator('.log-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-seq')))
+    const { entries } = fx.supervisor.server!.context.logging.buffer.recent(10_000).reduce(
+      (acc, e) => (e.requestId === requestId ? { entries: [...acc.entries, e] } : acc),
+      { entries: [] as Array<{ seq: number }> },
+    )
+    expect(seqs.map(Number).sort((a, b) => a - b)).toEqual(entries.map((e) => e.seq).sort((a, b) => a - b))
+  })
+
+  it('turns the filesystem check red when the data dir becomes unwritable, and green again when restored', async () => {
+    await showPanel(page, 'Health')
+    // The health capability's filesystem check writes and deletes a real file in the data dir.
+    const fsRow = page.locator('tr[data-check="filesystem:writable"]')
+    await fsRow.waitFor()
+    const badge = fsRow.locator('.badge')
+    await expect.poll(() => badge.textContent()).toBe('pass')
+    setImmutable(fx.dataDir, true)
+    try {
+      await expect.poll(() => badge.textContent(), { timeout: 20_000 }).toBe('fail')
+      expect(await page.getByTestId('readiness').textContent()).not.toBe('pass')
+      // The change is highlighted.
+      await expect.poll(() => fsRow.getAttribute('class')).toContain('changed')
+    } finally {
+      setImmutable(fx.dataDir, false)
+    }
+    await expect.poll(() => badge.textContent(), { timeout: 20_000 }).toBe('pass')
+  })
+
+  it('keeps the console working across a restart from the browser (SSE reconnects)', async () => {
+    await showPanel(page, 'Overview')
+    const startedBefore = fx.supervisor.server!.context.startedAt
+    await page.getByRole('button', { name: 'Restart' }).click()
+    await eventually(async () => (fx.supervisor.server?.context.startedAt ?? startedBefore) !== startedBefore && fx.supervisor.status().state === 'running')
+    await expect.poll(() => page.getByTestId('server-state').textContent(), { timeout: 20_000 }).toBe('running')
+    // Pushed events flow again after the reconnect: a new request shows up in the log tail.
+    const requestId = `after-restart-${Date.now()}`
+    await showPanel(page, 'Logs')
+    await page.getByLabel('Filter logs').fill(requestId)
+    await fetch(`${fx.url}/notes/${requestId}`, { headers: { 'x-request-id': requestId, accept: 'text/html' } })
+    await page.locator('.log-row', { hasText: requestId }).first().waitFor({ timeout: 20_000 })
+  })
+
+  it('validates an edit before saving and shows what is wrong', async () => {
+    await showPanel(page, 'Config')
+    await page.getByLabel('STARPUNK_DB_POOL_SIZE').fill('lots')
+    await page.getByRole('button', { name: 'Validate' }).click()
+    const found = page.getByTestId('validation-problems')
+    await found.waitFor()
+    expect(await found.textContent()).toContain('STARPUNK_DB_POOL_SIZE')
+    await page.getByLabel('STARPUNK_DB_POOL_SIZE').fill('6')
+    await page.getByRole('button', { name: 'Validate' }).click()
+    await page.getByText('These values are valid.').waitFor()
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    await page.getByText('Saved to the config file').waitFor()
+    expect(fx.consoleErrors).toEqual([])
+  })
+
+  it('has no console errors or CSP violations on any panel, in light and dark, and passes axe', { timeout: 180_000 }, async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const { page: p, context } = await fx.openConsole({ colorScheme: scheme })
+      for (const name of ['Overview', 'Pool', 'Health', 'Logs', 'Config']) {
+        await showPanel(p, name)
+        // Every rule in light; in dark only what the colours change (contrast), to keep the suite quick.
+        const axe = new AxeBuilder({ page: p })
+        const results = await (scheme === 'light' ? axe.withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']) : axe.withRules(['color-contrast'])).analyze()
+        expect(results.violations.map((v) => `${name}/${scheme}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+      }
+      // Keyboard: arrow keys move between panels.
+      await p.getByRole('tab', { name: 'Config' }).focus()
+      await p.keyboard.press('ArrowUp')
+      await expect.poll(() => p.getByRole('tab', { name: 'Logs' }).getAttribute('aria-selected')).toBe('true')
+      await context.close()
+    }
+    expect(fx.consoleErrors).toEqual([])
+  })
+})
+
+describe('admin console with an invalid configuration (safe mode)', () => {
+  let fx: ConsoleFixture
+  beforeAll(async () => {
+    fx = await startConsoleFixture({ safeMode: true, env: { STARPUNK_LOG_LEVEL: 'LOUD', STARPUNK_FEED_MAX_ITEMS: '-3' } })
+  })
+  afterAll(async () => {
+    await fx?.close()
+  })
+
+  it('shows each configuration error with its suggestion and troubleshooting steps', async () => {
+    const { page } = await fx.openConsole()
+    await expect.poll(() => page.locator('.notice.warn').textContent()).toContain('2 configuration problems')
+    await showPanel(page, 'Config')
+    const problems = page.getByTestId('config-problems').locator('.problem')
+    await expect.poll(() => problems.count()).toBe(2)
+    const expected = fx.supervisor.loaded().problems
+    for (const [i, problem] of expected.entries()) {
+      const card = problems.nth(i)
+      expect(await card.locator('.problem-message').textContent()).toBe(problem.message)
+      expect(await card.locator('.problem-suggestion').textContent()).toContain(problem.suggestion)
+      expect(await card.locator('.problem-steps li').allTextContents()).toEqual(problem.troubleshooting)
+    }
+    expect(expected.map((p) => p.message).join(' ')).toMatch(/STARPUNK_LOG_LEVEL[\s\S]*STARPUNK_FEED_MAX_ITEMS|STARPUNK_FEED_MAX_ITEMS[\s\S]*STARPUNK_LOG_LEVEL/)
+  })
+})
