@@ -1,14 +1,44 @@
-import { Router } from 'express'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { Router, type Request, type Response } from 'express'
+import type { HealthReport } from '../../../shared/contract'
 import type { HealthService } from './types'
 
-export function healthRoutes(health: HealthService): Router {
+export interface HealthRouteOptions {
+  /** STARPUNK_HEALTH_TOKEN: a monitor presenting it as a bearer token gets the detailed report. */
+  token: string | null
+  /** STARPUNK_HEALTH_CHECK_DETAILED: everyone gets the detailed report. */
+  detailed: boolean
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+/** Constant-time: compare fixed-length digests, so neither content nor length leaks through timing. */
+function tokenMatches(req: Request, token: string | null): boolean {
+  if (!token) return false
+  const header = req.headers.authorization
+  if (!header) return false
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  if (!match?.[1]) return false
+  return timingSafeEqual(digest(match[1]), digest(token))
+}
+
+function send(res: Response, status: number, report: HealthReport): void {
+  res.status(status).set('Cache-Control', 'no-store').type('application/health+json').send(JSON.stringify(report))
+}
+
+/** GET /health (liveness) and GET /health/ready (readiness; detailed only when authorised). */
+export function healthRoutes(health: HealthService, options: HealthRouteOptions = { token: null, detailed: false }): Router {
   const router = Router()
   router.get('/health', (_req, res) => {
-    res.type('application/health+json').json(health.liveness())
+    send(res, 200, health.liveness())
   })
-  router.get('/health/ready', async (_req, res) => {
-    const report = await health.readiness(false)
-    res.status(report.status === 'fail' ? 503 : 200).type('application/health+json').json(report)
+  router.get('/health/ready', async (req, res) => {
+    // An admin session (set by the auth guards' loadSession), the monitor token, or configuration.
+    const detailed = options.detailed || res.locals.session != null || tokenMatches(req, options.token)
+    const report = await health.readiness(detailed)
+    send(res, report.status === 'fail' ? 503 : 200, report)
   })
   return router
 }

@@ -12,4 +12,6 @@ export interface HealthService {
   register(name: string, check: ComponentCheck, options?: { required?: boolean }): () => void
   /** The last readiness report computed (for the console), or null. */
   last(): HealthReport | null
+  /** Called with the detailed report whenever the overall status changes (pass → fail, fail → pass...). */
+  onChange(listener: (report: HealthReport) => void): () => void
 }
