@@ -14,7 +14,7 @@ let server: ServerProcess
 
 beforeAll(async () => {
   recordSecret('health token', HEALTH_TOKEN)
-  server = await startServer({ dataDir: newDataDir('security'), setup: true, env: { STARPUNK_HEALTH_TOKEN: HEALTH_TOKEN, STARPUNK_HEALTH_CHECK_DETAILED: 'true' } })
+  server = await startServer({ dataDir: newDataDir('security'), setup: true, env: { STARPUNK_HEALTH_TOKEN: HEALTH_TOKEN } })
   recordSecret('personal token', server.token)
   recordSecret('login link', server.loginLink)
 })
