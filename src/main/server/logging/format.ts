@@ -11,13 +11,16 @@ export const REDACTED = '[REDACTED]'
  * depth. Substrings catch variants (access_token, refreshToken, x-health-token, set-cookie, clientSecret).
  */
 const SECRET_NAME = /token|secret|passw|authorization|cookie|verifier|apikey|credential|signature|session(id)?$/
+/** Names about a secret rather than holding one (tokenEndpoint, tokenCount, authorizationUrl, tokenExpiresAt). */
+const ABOUT_A_SECRET = /(endpoint|url|uri|count|scopes?|type|expires(at)?|length|ttl(ms|seconds)?)$/
 
 const nameCache = new Map<string, boolean>()
 
 export function isSecretName(key: string): boolean {
   let hit = nameCache.get(key)
   if (hit === undefined) {
-    hit = SECRET_NAME.test(key.toLowerCase().replace(/[-_]/g, ''))
+    const name = key.toLowerCase().replace(/[-_]/g, '')
+    hit = SECRET_NAME.test(name) && !ABOUT_A_SECRET.test(name)
     if (nameCache.size < 10_000) nameCache.set(key, hit)
   }
   return hit

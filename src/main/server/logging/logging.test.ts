@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { LogEntry, LogLevel } from '../../../shared/contract'
 import { createLogging, RingBuffer, LOG_FILE_NAME } from './logging'
 import { acceptRequestId, parseTraceparent } from './http'
-import { REDACTED, formatHuman } from './format'
+import { REDACTED, formatHuman, isSecretName } from './format'
 
 let dir: string
 beforeEach(() => {
@@ -87,6 +87,15 @@ describe('redaction', () => {
     const entry = JSON.parse(line) as LogEntry
     expect((entry.fields?.headers as Record<string, unknown>).Authorization).toBe(REDACTED)
     expect(entry.msg).toBe(`login with Bearer ${REDACTED}`)
+  })
+
+  it('keeps names that are about a secret rather than holding one', () => {
+    for (const name of ['token', 'access_token', 'refreshToken', 'X-Health-Token', 'set-cookie', 'Authorization', 'client_secret', 'password', 'sessionId', 'code_verifier']) {
+      expect(isSecretName(name), name).toBe(true)
+    }
+    for (const name of ['tokenEndpoint', 'token_endpoint', 'authorizationUrl', 'tokenCount', 'tokenExpiresAt', 'redirect_uri', 'scope', 'sessions', 'sessionTimeoutSeconds', 'method']) {
+      expect(isSecretName(name), name).toBe(false)
+    }
   })
 
   it('never mutates the caller\'s objects while redacting', () => {
