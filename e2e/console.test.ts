@@ -104,6 +104,30 @@ describe('admin console over HTTP + SSE', () => {
     expect(seqs.map(Number).sort((a, b) => a - b)).toEqual(entries.map((e) => e.seq).sort((a, b) => a - b))
   })
 
+  it('holds 10,000 log lines at most and renders only the rows in view', async () => {
+    await showPanel(page, 'Logs')
+    const logger = fx.supervisor.server!.context.logger
+    for (let i = 0; i < 12_000; i++) logger.info(`bulk-${String(i).padStart(5, '0')}`, { i })
+    const count = page.getByTestId('log-count')
+    await expect.poll(() => count.textContent(), { timeout: 60_000 }).toMatch(/^10000 of 10000 lines/)
+    // Virtualised: a few dozen rows in the DOM, not ten thousand.
+    expect(await page.locator('.log-row').count()).toBeLessThan(200)
+    // Bounded: the newest line is there, the oldest fell off.
+    await page.getByLabel('Filter logs').fill('bulk-11999')
+    await expect.poll(() => page.locator('.log-row').count()).toBe(1)
+    await page.getByLabel('Filter logs').fill('bulk-00000')
+    await expect.poll(() => count.textContent()).toMatch(/^0 of 10000 lines/)
+    await page.getByLabel('Filter logs').fill('')
+    // Pause freezes the view while lines keep arriving; resume shows them.
+    await page.getByRole('button', { name: 'Pause' }).click()
+    logger.info('after-pause-line')
+    await expect.poll(() => page.getByRole('button', { name: /Resume \(\d+ new\)/ }).isVisible()).toBe(true)
+    await page.getByRole('button', { name: /Resume/ }).click()
+    await page.getByLabel('Filter logs').fill('after-pause-line')
+    await expect.poll(() => page.locator('.log-row').count()).toBe(1)
+    await page.getByLabel('Filter logs').fill('')
+  })
+
   it('turns the filesystem check red when the data dir becomes unwritable, and green again when restored', async () => {
     await showPanel(page, 'Health')
     // The health capability's filesystem check writes and deletes a real file in the data dir.

@@ -138,6 +138,43 @@ describe('console service over the supervisor', () => {
   })
 })
 
+describe('log batching', () => {
+  it('sends bursts in bounded batches without losing lines, and counts what falls past the bound', async () => {
+    const supervisor = createSupervisor({
+      env: { STARPUNK_DATA_DIR: tempDir(), STARPUNK_PORT: '0' },
+      server: quiet,
+      console: { logBatchMs: 10, maxLogBatch: 10, maxPendingLogs: 50 },
+    })
+    await supervisor.start()
+    try {
+      const batches: Array<{ entries: LogEntry[]; dropped: number }> = []
+      const off = supervisor.console.subscribe((e) => {
+        if (e.name === 'logs:batch') batches.push(e.payload as { entries: LogEntry[]; dropped: number })
+      })
+      const logger = supervisor.server!.context.logger
+      const marked = (b: { entries: LogEntry[] }) => b.entries.filter((e) => e.msg.startsWith('burst-'))
+      for (let i = 0; i < 30; i++) logger.info(`burst-a-${i}`)
+      while (batches.flatMap(marked).length < 30) await new Promise((r) => setTimeout(r, 10))
+      expect(batches.every((b) => b.entries.length <= 10)).toBe(true)
+      expect(batches.flatMap(marked).map((e) => e.msg)).toEqual(Array.from({ length: 30 }, (_, i) => `burst-a-${i}`))
+      expect(batches.reduce((n, b) => n + b.dropped, 0)).toBe(0)
+
+      batches.length = 0
+      for (let i = 0; i < 300; i++) logger.info(`burst-b-${i}`)
+      while (batches.flatMap(marked).length + batches.reduce((n, b) => n + b.dropped, 0) < 300) await new Promise((r) => setTimeout(r, 10))
+      off()
+      const delivered = batches.flatMap(marked).map((e) => e.msg)
+      const dropped = batches.reduce((n, b) => n + b.dropped, 0)
+      expect(dropped).toBeGreaterThan(0)
+      // The newest lines always arrive; what was dropped is the oldest.
+      expect(delivered[delivered.length - 1]).toBe('burst-b-299')
+      expect(delivered.length + dropped).toBe(300)
+    } finally {
+      await supervisor.close()
+    }
+  })
+})
+
 describe('supervisor failures are states, not crashes', () => {
   let blocker: Server
   let supervisors: ServerSupervisor[] = []

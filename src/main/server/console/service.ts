@@ -22,8 +22,10 @@ export interface ConsoleServiceOptions {
   healthIntervalMs?: number
   /** Log entries are batched for this long before being pushed (ms). */
   logBatchMs?: number
-  /** Most log entries in one batch; beyond that they are counted as dropped (the client can fetch them). */
+  /** Most log entries in one batch; more wait for the next tick. */
   maxLogBatch?: number
+  /** Most log entries waiting to be pushed; beyond that the oldest are counted as dropped. */
+  maxPendingLogs?: number
   /** Pushed events held for SSE resume. */
   eventHistory?: number
 }
@@ -69,6 +71,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   const logBatchMs = options.logBatchMs ?? 250
   const maxLogBatch = options.maxLogBatch ?? 1000
   const historySize = options.eventHistory ?? 500
+  const maxPending = options.maxPendingLogs ?? 10_000
 
   const listeners = new Set<(event: PushedEvent) => void>()
   const history: PushedEvent[] = []
@@ -199,16 +202,23 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     boundContext = ctx
     if (!ctx) return
     unbindLogs = ctx.logging.buffer.subscribe((entry) => {
-      if (pendingLogs.length >= maxLogBatch) pendingDropped++
-      else pendingLogs.push(entry)
+      pendingLogs.push(entry)
+      // Bounded: beyond what a client holds anyway, the oldest waiting entries are counted, not kept
+      // (trimmed in one splice once twice over, not one shift per line).
+      if (pendingLogs.length > 2 * maxPending) {
+        const excess = pendingLogs.length - maxPending
+        pendingLogs.splice(0, excess)
+        pendingDropped += excess
+      }
     })
   }
 
+  /** At most maxLogBatch entries per tick; a burst drains over the next ticks instead of one huge message. */
   function flushLogs(): void {
     if (pendingLogs.length === 0 && pendingDropped === 0) return
-    const entries = pendingLogs
+    const entries = pendingLogs.length > maxLogBatch ? pendingLogs.splice(0, maxLogBatch) : pendingLogs
+    if (entries === pendingLogs) pendingLogs = []
     const dropped = pendingDropped
-    pendingLogs = []
     pendingDropped = 0
     push('logs:batch', { entries, dropped })
   }

@@ -57,7 +57,9 @@ export function LogsPanel() {
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
   const last = Math.min(filtered.length, Math.ceil((scrollTop + viewHeight) / ROW_HEIGHT) + OVERSCAN)
   const rows = filtered.slice(first, last)
-  const waiting = paused ? live.length - paused.length : 0
+  // Lines that arrived since pausing (the buffer is full at capacity, so lengths alone do not tell).
+  const lastPaused = paused?.[paused.length - 1]
+  const waiting = paused ? (lastPaused ? live.length - 1 - live.lastIndexOf(lastPaused) : live.length) : 0
 
   return (
     <section aria-labelledby="logs-title" className="logs-panel">
