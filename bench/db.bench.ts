@@ -95,7 +95,8 @@ export default async function dbBench(ctx: BenchContext): Promise<void> {
       conn.prepare(POINT).get(slug(1))
       conn.close()
     })
-    const pooled = await timePerOp(ops, (i) => db.get(POINT, [slug(i as unknown as number)]))
+    let k = 0
+    const pooled = await timePerOp(ops, () => db.get(POINT, [slug(k++)]))
     ctx.report({ group: GROUP, name: 'point query latency: pooled (worker) vs open-per-request', ours: pooled, baseline: perRequest, unit: 'ms', higherIsBetter: false, note: 'sequential, one in flight' })
     const mainReuse = await timePerOp(ops, () => mainPoint.get(slug(3)))
     ctx.report({ group: GROUP, name: 'point query latency: main-thread reused vs open-per-request', ours: mainReuse, baseline: perRequest, unit: 'ms', higherIsBetter: false, note: 'what reuse alone buys' })
