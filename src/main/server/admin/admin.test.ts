@@ -111,6 +111,16 @@ describe('admin notes', () => {
     expect((await ts.server.context.notes.get('edit-me'))?.content).toBe('Edit me')
   })
 
+  it('handles Unicode slugs in admin addresses', async () => {
+    const note = await ts.server.context.notes.create({ content: 'Grüße aus Köln', slug: 'grüße-köln' })
+    const edit = await asAdmin(`/admin/notes/${encodeURIComponent(note.slug)}/edit`)
+    expect(edit.status).toBe(200)
+    expect(await edit.text()).toContain(`action="/admin/notes/${encodeURIComponent(note.slug)}"`)
+    const res = await submit(`/admin/notes/${encodeURIComponent(note.slug)}/delete`, {})
+    expect(res.status).toBe(303)
+    expect((await ts.server.context.notes.get(note.slug, { includeDeleted: true }))?.deletedAt).not.toBeNull()
+  })
+
   it('answers unknown notes with 404, not 500', async () => {
     expect((await asAdmin('/admin/notes/no-such-note/edit')).status).toBe(404)
     expect((await submit('/admin/notes/no-such-note', { content: 'x' })).status).toBe(404)
