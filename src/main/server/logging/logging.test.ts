@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { LogEntry, LogLevel } from '../../../shared/contract'
-import { createLogging, RingBuffer, LOG_FILE_NAME } from './logging'
+import { createLogging, DEFAULT_BUFFER_CAPACITY, RingBuffer, LOG_FILE_NAME } from './logging'
 import { acceptRequestId, parseTraceparent } from './http'
 import { REDACTED, formatHuman, isSecretName } from './format'
 
@@ -150,6 +150,15 @@ describe('ring buffer', () => {
     expect(buffer.recent(2).map((e) => e.seq)).toEqual([4, 5])
     expect(buffer.recent(10, 3).map((e) => e.seq)).toEqual([4, 5])
     expect(buffer.recent(10, 5)).toEqual([])
+  })
+
+  it('is bounded by default (the console stream, not the archive)', () => {
+    const { logging } = capture()
+    expect(logging.buffer.capacity).toBe(DEFAULT_BUFFER_CAPACITY)
+    for (let i = 0; i < DEFAULT_BUFFER_CAPACITY + 500; i++) logging.logger.info('n', { i })
+    expect(logging.buffer.recent()).toHaveLength(DEFAULT_BUFFER_CAPACITY)
+    expect(logging.buffer.dropped).toBe(500)
+    expect(logging.buffer.recent(1)[0]?.fields?.i).toBe(DEFAULT_BUFFER_CAPACITY + 499)
   })
 
   it('subscribe delivers new entries until unsubscribed; a throwing listener breaks nothing', () => {

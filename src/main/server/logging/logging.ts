@@ -17,6 +17,12 @@ export const LEVEL_OFF = 100
 
 export const LOG_FILE_NAME = 'starpunk.log'
 
+/**
+ * Entries the console's live stream can fetch back. An access line costs ~0.7 KB on the heap, so 1,000
+ * keep the buffer under the spec's 1 MB; the log files hold everything else.
+ */
+export const DEFAULT_BUFFER_CAPACITY = 1_000
+
 export interface LoggingOptions {
   /** Write lines here instead of stdout + files (tests). Receives the final, redacted line. */
   write?: (line: string) => void
@@ -146,7 +152,7 @@ function openFile(config: LoggingConfig, warn: (msg: string) => void): RotatingF
 
 export function createLogging(config: LoggingConfig, options: LoggingOptions = {}): Logging {
   const context = new AsyncLocalStorage<RequestContext>()
-  const buffer = new RingBuffer(options.bufferCapacity ?? 10_000)
+  const buffer = new RingBuffer(options.bufferCapacity ?? DEFAULT_BUFFER_CAPACITY)
   const secrets = options.secrets ?? [config.sessionSecret, config.health?.token].filter((s): s is string => typeof s === 'string')
   const redactor = createRedactor(secrets)
   let level: LogLevel | 'OFF' = config.logLevel
