@@ -42,6 +42,9 @@ describe.each(ENGINES)('search over HTTP ($name)', ({ name, env }) => {
     expect(warnings).toHaveLength(name === 'like' ? 1 : 0)
     const ready = await fetch(`${ts.url}/health/ready`)
     expect(ready.status).toBe(200)
+    // The pooled read connections that answer searches run on the same build as the writer.
+    const readerFts5 = await ts.server.context.db.get<{ n: number }>("SELECT count(*) AS n FROM pragma_compile_options WHERE compile_options = 'ENABLE_FTS5'")
+    expect(readerFts5?.n).toBe(name === 'fts5' ? 1 : 0)
     const detailed = await ts.server.context.health.readiness(true)
     expect(detailed.checks?.['search:engine']?.[0]?.observedValue).toBe(name)
   })
