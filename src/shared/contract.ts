@@ -68,6 +68,8 @@ export interface ServerStatus {
   searchEngine: 'fts5' | 'like' | 'disabled' | null
   /** Set when state is 'failed' (e.g. port in use). */
   error?: ErrorInfo
+  /** Whether start/stop/restart work from the console (false for a server the plain CLI started). */
+  controllable?: boolean
 }
 
 export interface ConfigField {

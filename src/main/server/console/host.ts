@@ -44,6 +44,7 @@ export function createFixedHost(deps: { config: Config; context: () => ServerCon
       uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
       dataDir: deps.config.dataDir,
       searchEngine: searchEngineOf(ctx),
+      controllable: false,
     }
   }
   const unavailable = (action: string) => Promise.reject(appError('CONSOLE_ACTION_UNAVAILABLE', { vars: { action } }))
@@ -116,6 +117,7 @@ export function createSupervisor(options: SupervisorOptions = {}): ServerSupervi
       uptimeSeconds: startedAt ? Math.round((Date.now() - startedAt) / 1000) : 0,
       dataDir: loaded.config.dataDir,
       searchEngine: searchEngineOf(ctx),
+      controllable: true,
       ...(failure ? { error: failure } : {}),
     }
   }

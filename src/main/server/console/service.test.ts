@@ -53,6 +53,7 @@ describe('console service over the supervisor', () => {
     expect(snapshot.status.state).toBe('running')
     expect(snapshot.status.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(snapshot.status.dataDir).toBe(dataDir)
+    expect(snapshot.status.controllable).toBe(true)
     expect(snapshot.pool?.size).toBeGreaterThan(0)
     expect(snapshot.config.fields.map((f) => f.name)).toContain('STARPUNK_PORT')
     // Secrets never leave the server in clear.
@@ -233,6 +234,7 @@ describe('console of a server started on its own', () => {
     const status = data<ServerStatus>(await server.server.context.console.call('server:status', undefined))
     expect(status.state).toBe('running')
     expect(status.url).toBe(server.url)
+    expect(status.controllable).toBe(false)
     const restart = await server.server.context.console.call('server:restart', undefined)
     expect(restart).toMatchObject({ ok: false, error: { code: 'CONSOLE_ACTION_UNAVAILABLE' } })
     const link = data<{ url: string }>(await server.server.context.console.call('link:open', { target: 'blog' }))

@@ -8,6 +8,7 @@ export function ConfigPanel() {
   const config = useConsole((s) => s.config)
   const problems = useConsole((s) => s.problems)
   const setConfig = useConsole((s) => s.setConfig)
+  const status = useConsole((s) => s.status)
   const [edits, setEdits] = useState<Record<string, string>>({})
   const [checked, setChecked] = useState<ErrorInfo[] | null>(null)
   const [message, setMessage] = useState<string | null>(null)
@@ -50,7 +51,7 @@ export function ConfigPanel() {
       if (restart) {
         await call('server:restart', undefined)
         setMessage('Saved. The server is restarting with the new configuration.')
-      } else setMessage('Saved to the config file. Restart the server to apply it.')
+      } else setMessage(`Saved to the config file. Restart the server${status?.controllable === false ? ' from its terminal' : ''} to apply it.`)
     } finally {
       setBusy(false)
     }
@@ -138,9 +139,11 @@ export function ConfigPanel() {
           <button type="submit" disabled={busy || !dirty}>
             Save
           </button>
-          <button type="button" disabled={busy || !dirty} onClick={() => void save(true)}>
-            Save and restart
-          </button>
+          {status?.controllable !== false ? (
+            <button type="button" disabled={busy || !dirty} onClick={() => void save(true)}>
+              Save and restart
+            </button>
+          ) : null}
           <button type="button" disabled={busy || !dirty} onClick={() => setEdits({})}>
             Discard changes
           </button>

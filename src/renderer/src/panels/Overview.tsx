@@ -61,7 +61,7 @@ export function OverviewPanel() {
         ))}
       </dl>
       <div className="actions">
-        {transport.kind === 'ipc' ? (
+        {transport.kind === 'ipc' && status.controllable !== false ? (
           <>
             <button type="button" disabled={busy !== null || status.state === 'running'} onClick={() => void act('server:start')}>
               Start
@@ -71,9 +71,13 @@ export function OverviewPanel() {
             </button>
           </>
         ) : null}
-        <button type="button" disabled={busy !== null} onClick={() => void act('server:restart')}>
-          {busy === 'server:restart' ? 'Restarting…' : 'Restart'}
-        </button>
+        {status.controllable !== false ? (
+          <button type="button" disabled={busy !== null} onClick={() => void act('server:restart')}>
+            {busy === 'server:restart' ? 'Restarting…' : 'Restart'}
+          </button>
+        ) : (
+          <span className="muted small">Started from a terminal: restart it there.</span>
+        )}
         <button type="button" disabled={status.state !== 'running'} onClick={() => void open('blog')}>
           Open blog
         </button>
