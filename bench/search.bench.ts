@@ -180,7 +180,10 @@ export default async function searchBench(ctx: BenchContext): Promise<void> {
             note: `matches ${totals[i]} notes (${((100 * totals[i]!) / size).toFixed(1)}%)`,
           })
         }
-        // What every later startup pays: documents checked against notes + FTS5 integrity-check.
+        // What every later startup pays on an intact index. Creating the LIKE service above flagged the FTS5
+        // index as possibly stale (in a real install that means a LIKE-engine run); here the FTS5 service
+        // kept it maintained all along, so clear the flag to measure the common case.
+        fx.db.writer.exec('DELETE FROM search_state')
         const checkStarted = performance.now()
         const again = createSearchService({ db: fx.db, notes: fx.notes, config: fx.config, logger: fx.logger, health: fx.health })
         const checkMs = performance.now() - checkStarted
