@@ -58,7 +58,15 @@ export async function createServer(config: Config, options: CreateServerOptions 
   })
   // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
   const notes = createNotesService({ db, logger, config })
-  const search = createSearchService({ db, notes, config, logger, health })
+  let search: ReturnType<typeof createSearchService>
+  try {
+    search = createSearchService({ db, notes, config, logger, health })
+  } catch (err) {
+    // e.g. STARPUNK_SEARCH_ENGINE=fts5 on an SQLite without FTS5: refuse to start without leaving the database open.
+    await db.close()
+    await logging.close()
+    throw err
+  }
   const auth = createAuthService({ ...options.auth, config, db, logger, listeningUrl: () => url })
   const siteBase = publicBase(config.siteUrl, () => url)
   const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase, ...options.tokens })
