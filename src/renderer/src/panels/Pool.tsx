@@ -4,15 +4,17 @@ import { POOL_HISTORY, useConsole, type PoolSample } from '../store'
 const WIDTH = 600
 const HEIGHT = 140
 
+/** The x axis spans at least a minute, growing to five as samples arrive (newest on the right). */
 function line(samples: PoolSample[], value: (s: PoolSample) => number, max: number): string {
-  const step = WIDTH / Math.max(1, POOL_HISTORY - 1)
-  const offset = POOL_HISTORY - samples.length
+  const span = Math.min(POOL_HISTORY, Math.max(60, samples.length))
+  const step = WIDTH / Math.max(1, span - 1)
+  const offset = span - samples.length
   return samples.map((s, i) => `${((offset + i) * step).toFixed(1)},${(HEIGHT - (value(s) / max) * (HEIGHT - 8)).toFixed(1)}`).join(' ')
 }
 
 function PoolChart({ samples }: { samples: PoolSample[] }) {
   const maxRate = Math.max(1, ...samples.map((s) => s.acquiredPerSecond))
-  const maxConn = Math.max(1, ...samples.map((s) => s.stats.size))
+  const maxConn = Math.max(1, ...samples.map((s) => Math.max(s.stats.size, s.stats.waiting, s.stats.active)))
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label="Pool activity over the last five minutes" preserveAspectRatio="none">
