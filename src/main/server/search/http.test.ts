@@ -165,6 +165,24 @@ describe.each(ENGINES)('search over HTTP ($name)', ({ name, env }) => {
   })
 })
 
+describe('detailed readiness over HTTP on the SQLite without FTS5', () => {
+  it('reports search:engine like (warn) and the index to an authorised monitor', async () => {
+    const token = 'health-token-for-search-test-0123456789'
+    const ts = await startTestServer({ STARPUNK_SQLITE_NATIVE_BINDING: noFts5, STARPUNK_HEALTH_TOKEN: token })
+    try {
+      await ts.server.context.notes.create({ content: 'One note to index.' })
+      const res = await fetch(`${ts.url}/health/ready`, { headers: { authorization: `Bearer ${token}` } })
+      expect(res.status).toBe(200)
+      const report = (await res.json()) as { checks?: Record<string, Array<{ observedValue?: unknown; status: string; output?: string }>> }
+      expect(report.checks?.['search:engine']?.[0]).toMatchObject({ observedValue: 'like', status: 'warn' })
+      expect(report.checks?.['search:engine']?.[0]?.output).toMatch(/no FTS5 module/)
+      expect(report.checks?.['search:index']?.[0]).toMatchObject({ observedValue: 1, status: 'pass' })
+    } finally {
+      await ts.close()
+    }
+  })
+})
+
 describe('search turned off', () => {
   let ts: TestServer
   beforeAll(async () => {
