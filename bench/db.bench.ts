@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { openDb, type PooledDb } from '../src/main/server/db'
 import { createLogging } from '../src/main/server/logging'
-import { timePerOp, type BenchContext } from './lib'
+import { createServer as createHttpServer } from 'node:http'
+import { load, timePerOp, type BenchContext } from './lib'
 
 const GROUP = 'Database pool'
 const WORDS = ['indieweb', 'micropub', 'sqlite', 'garden', 'bicycle', 'coffee', 'river', 'lantern', 'violet', 'harbor', 'meadow', 'pixel', 'static', 'thread', 'worker', 'signal']
@@ -116,6 +117,7 @@ export default async function dbBench(ctx: BenchContext): Promise<void> {
     ctx.report({ group: GROUP, name: `FTS5 query throughput (${notes} notes), 8 in flight: 2 worker readers vs main thread`, ours: workerFts, baseline: mainFtsOps, unit: 'ops/s', higherIsBetter: true })
 
     const mainLike = main.prepare(LIKE)
+    const fastP99: Record<'worker' | 'main', number> = { worker: NaN, main: NaN }
     const likeOps = ctx.quick ? 60 : 300
     const workerLike = await throughput(likeOps, 8, (i) => db.all(LIKE, [LIKE_TERMS[i % 3], LIKE_TERMS[i % 3]]))
     const mainLikeOps = await throughput(likeOps, 8, async (i) => mainLike.all(LIKE_TERMS[i % 3], LIKE_TERMS[i % 3]))
@@ -156,6 +158,27 @@ export default async function dbBench(ctx: BenchContext): Promise<void> {
     }
     ctx.report({ group: GROUP, name: 'FTS5 query mean latency, one in flight: worker vs main thread', ours: mean(w), baseline: mean(m), unit: 'ms', higherIsBetter: false, note: 'message passing cost' })
     ctx.report({ group: GROUP, name: 'LIKE scan mean latency, one in flight: worker vs main thread', ours: mean(wl), baseline: mean(ml), unit: 'ms', higherIsBetter: false })
+
+    // End to end: p99 of a cheap request while slow searches run on the same server, with the slow
+    // query in the reader pool vs on the main thread. This is what the worker threads are for.
+    for (const mode of ['worker', 'main'] as const) {
+      const server = createHttpServer((req, res) => {
+        if (req.url?.startsWith('/slow')) {
+          const term = LIKE_TERMS[Math.floor(Math.random() * 3)]
+          const rows = mode === 'worker' ? db.all(LIKE, [term, term]) : Promise.resolve(mainLike.all(term, term))
+          void rows.then((r) => res.end(JSON.stringify(r)))
+        } else {
+          res.end('ok')
+        }
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+      const seconds = ctx.quick ? 2 : 5
+      const [fast] = await Promise.all([load(`${base}/fast`, { seconds, connections: 4 }), load(`${base}/slow`, { seconds, connections: 2 })])
+      await new Promise((resolve) => server.close(resolve))
+      fastP99[mode] = fast.p99
+    }
+    ctx.report({ group: GROUP, name: 'p99 of a cheap request while LIKE scans run: slow query in worker vs on main thread', ours: fastP99.worker, baseline: fastP99.main, unit: 'ms', higherIsBetter: false, note: 'bare node:http, 4 + 2 connections' })
 
     // 4. Commit cost: synchronous=NORMAL (ours) vs FULL, one small note per transaction.
     const commits = ctx.quick ? 100 : 400
