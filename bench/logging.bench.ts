@@ -34,11 +34,18 @@ const run: BenchModule = async (ctx) => {
     const onP99: number[] = []
     const offP99: number[] = []
     await load(`${url}/health`, { seconds: 1 }) // warm-up
+    // CPU time per request (server and load client share this process, identically in both arms) is far
+    // less sensitive to other processes on the machine than req/s.
+    const onCpu: number[] = []
+    const offCpu: number[] = []
     const measure = async (level: 'INFO' | 'OFF'): Promise<void> => {
       server.context.logging.setLevel(level)
+      const cpuBefore = process.cpuUsage()
       const result = await load(`${url}/health`, { seconds })
+      const cpu = process.cpuUsage(cpuBefore)
       ;(level === 'INFO' ? on : off).push(result.reqPerSec)
       ;(level === 'INFO' ? onP99 : offP99).push(result.p99)
+      ;(level === 'INFO' ? onCpu : offCpu).push((cpu.user + cpu.system) / Math.max(1, result.reqPerSec * seconds))
     }
     // ABBA order, so a drift in machine load during the run does not favour one side.
     for (let i = 0; i < rounds; i++) {
@@ -54,6 +61,7 @@ const run: BenchModule = async (ctx) => {
     await server.close()
     closeSync(devNull)
     ctx.report({ group: 'Logging', name: '/health req/s: info request logging (console+file) vs logging off', ours: median(on), baseline: median(off), unit: 'req/s', higherIsBetter: true, note: `median of ${rounds} ABBA rounds, ${seconds}s each, 10 connections, load avg ${startLoad.toFixed(1)} at start` })
+    ctx.report({ group: 'Logging', name: '/health CPU per request (server + client): info logging vs off', ours: median(onCpu), baseline: median(offCpu), unit: 'µs', higherIsBetter: false, note: 'difference = logging cost per request' })
     ctx.report({ group: 'Logging', name: '/health p99: info request logging vs logging off', ours: median(onP99), baseline: median(offP99), unit: 'ms', higherIsBetter: false })
 
     // 2. Per-line cost: ours vs pino, the same access line, both inside a request context, discarded sink.
