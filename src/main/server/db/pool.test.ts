@@ -405,3 +405,31 @@ describe('db: failures', () => {
     }
   })
 })
+
+describe('db: reader threads that cannot start', () => {
+  it('a pool whose threads cannot load better-sqlite3 fails ready() with DATABASE_UNAVAILABLE and does not respawn in a loop', async () => {
+    const { ReaderPool } = await import('./pool')
+    const lines: string[] = []
+    const logging = createLogging({ logLevel: 'ERROR', logFormat: 'json', logDir: '/nonexistent' }, { write: (l) => lines.push(l) })
+    const pool = new ReaderPool({
+      path: '/nonexistent/starpunk.db',
+      modulePath: '/nonexistent/better-sqlite3',
+      nativeBinding: null,
+      size: 2,
+      acquireTimeoutMs: 100,
+      busyTimeoutMs: 100,
+      slowQueryMs: 100,
+      logger: logging.logger,
+    })
+    try {
+      await expect(pool.ready()).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' })
+      await new Promise((r) => setTimeout(r, 200))
+      expect(pool.snapshot().created).toBe(2)
+      // Closed after the failed start: further reads fail fast, no hang.
+      await expect(pool.withReader((r) => r.get('SELECT 1'))).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' })
+    } finally {
+      await pool.close()
+      await logging.close()
+    }
+  })
+})

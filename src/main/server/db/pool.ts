@@ -125,7 +125,11 @@ class Slot {
       this.pool.stats.created++
       this.spawn()
     }
-    await this.ready
+    try {
+      await this.ready
+    } catch (err) {
+      throw databaseUnavailable(err)
+    }
     const worker = this.worker
     if (!worker) throw databaseUnavailable(new Error('reader thread unavailable'))
     const id = this.nextId++
