@@ -433,3 +433,28 @@ describe('db: reader threads that cannot start', () => {
     }
   })
 })
+
+describe('db: an alternative SQLite build in every connection', () => {
+  it('config.db.nativeBinding reaches the writer and every reader thread (an SQLite without FTS5)', async () => {
+    const { join } = await import('node:path')
+    const { existsSync } = await import('node:fs')
+    const binding = join(process.cwd(), '.vendor', 'sqlite-nofts5', 'better_sqlite3.node')
+    if (!existsSync(binding)) throw new Error(`missing ${binding}: run \`node scripts/build-sqlite-nofts5.mjs\` (vitest's globalSetup does it)`)
+    const FTS5_OPTION = "SELECT count(*) AS n FROM pragma_compile_options WHERE compile_options = 'ENABLE_FTS5'"
+    const standard = await open({ poolSize: 2 })
+    expect((await standard.db.get<{ n: number }>(FTS5_OPTION))?.n).toBe(1)
+    await standard.close()
+    fixture = null
+    const { db } = await open({ poolSize: 2, nativeBinding: binding })
+    expect((db.writer.prepare(FTS5_OPTION).get() as { n: number }).n).toBe(0)
+    // Both reader threads, held at once so each answers.
+    const counts = await Promise.all([0, 1].map(() => db.withReader(async (r) => {
+      const row = await r.get<{ n: number }>(FTS5_OPTION)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      return row?.n
+    })))
+    expect(counts).toEqual([0, 0])
+    await expect(db.all('CREATE VIRTUAL TABLE x USING fts5(a)')).rejects.toThrow()
+    await expect(db.write((conn) => conn.exec('CREATE VIRTUAL TABLE x USING fts5(a)'))).rejects.toThrow(/no such module: fts5/)
+  })
+})
