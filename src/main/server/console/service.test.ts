@@ -239,5 +239,12 @@ describe('console of a server started on its own', () => {
     expect(restart).toMatchObject({ ok: false, error: { code: 'CONSOLE_ACTION_UNAVAILABLE' } })
     const link = data<{ url: string }>(await server.server.context.console.call('link:open', { target: 'blog' }))
     expect(link.url).toBe(`${server.url}/`)
+    // "Open admin in browser": a one-time sign-in link that works once.
+    const admin = data<{ url: string }>(await server.server.context.console.call('link:open', { target: 'admin' }))
+    expect(admin.url.startsWith(`${server.url}/admin/login/link?token=`)).toBe(true)
+    const first = await fetch(admin.url, { redirect: 'manual' })
+    expect(first.headers.getSetCookie().length).toBeGreaterThan(0)
+    const second = await fetch(admin.url, { redirect: 'manual' })
+    expect(second.headers.getSetCookie().some((c) => c.startsWith('starpunk_session=') && !c.includes('Max-Age=0') && !/=;/.test(c))).toBe(false)
   })
 })
