@@ -51,7 +51,7 @@ interface SearchPageData {
   hits: SearchHit[]
   total: number
   page: number
-  error: { message: string; suggestion: string } | null
+  error: { message: string; suggestion: string; requestId: string } | null
   disabled: boolean
 }
 
@@ -87,6 +87,9 @@ function SearchPage(data: SearchPageData) {
           <div className="error" role="alert">
             <p>{error.message}</p>
             <p>{error.suggestion}</p>
+            <p>
+              Request ID: <code>{error.requestId}</code>
+            </p>
           </div>
         )}
         {!disabled && !error && q === '' && <p className="empty">Type a word or phrase to search the notes.</p>}
@@ -161,7 +164,7 @@ export function searchRoutes({ config, search }: SearchRoutesDeps): Router {
     } catch (err) {
       if (!(err instanceof AppError) || err.kind !== 'user' || err.code === 'NOT_FOUND') throw err
       status = err.status
-      data.error = { message: err.info.message, suggestion: err.info.suggestion }
+      data.error = { message: err.info.message, suggestion: err.info.suggestion, requestId: String(res.locals.requestId ?? '') }
     }
     res.status(status).type('html').setHeader('Cache-Control', 'no-store')
     res.send(renderPage(<SearchPage {...data} />))
