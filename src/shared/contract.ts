@@ -31,9 +31,10 @@ export interface PoolStats {
   released: number
   created: number
   timeouts: number
+  /** Time spent waiting for a connection, ms: waits that got one and waits that timed out. */
   totalWaitMs: number
   maxWaitMs: number
-  /** Mean wait per acquisition, ms. */
+  /** Mean wait per acquisition attempt that ended (granted or timed out), ms. */
   meanWaitMs: number
   /** Epoch ms the snapshot was taken. */
   at: number

@@ -197,6 +197,11 @@ describe('db: the pool under load (the spec load test)', () => {
     expect(err.info.troubleshooting.length).toBeGreaterThan(0)
     expect(db.stats().timeouts).toBe(1)
     expect(db.stats().waiting).toBe(0)
+    // The timed-out wait counts: a pool whose waiters only ever time out must not report 0 ms of waiting.
+    const afterTimeout = db.stats()
+    expect(afterTimeout.maxWaitMs).toBeGreaterThanOrEqual(150)
+    expect(afterTimeout.totalWaitMs).toBe(afterTimeout.maxWaitMs)
+    expect(afterTimeout.meanWaitMs).toBeCloseTo(afterTimeout.totalWaitMs / (afterTimeout.acquired + afterTimeout.timeouts), 2)
     const exhaustionLog = f.logs().find((l) => logMessage(l) === 'database pool exhausted')
     expect(exhaustionLog?.level).toBe('WARNING')
     expect(logFields(exhaustionLog!).size).toBe(2)

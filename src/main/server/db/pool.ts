@@ -227,7 +227,8 @@ export class ReaderPool {
       timeouts: this.stats.timeouts,
       totalWaitMs: round(this.stats.totalWaitMs),
       maxWaitMs: round(this.stats.maxWaitMs),
-      meanWaitMs: this.stats.acquired === 0 ? 0 : round(this.stats.totalWaitMs / this.stats.acquired),
+      // Every attempt that ended: granted ones and timed-out ones (whose waits are in totalWaitMs too).
+      meanWaitMs: this.stats.acquired + this.stats.timeouts === 0 ? 0 : round(this.stats.totalWaitMs / (this.stats.acquired + this.stats.timeouts)),
       at: Date.now(),
     }
   }
@@ -252,7 +253,11 @@ export class ReaderPool {
           const index = this.waiters.indexOf(waiter)
           if (index >= 0) this.waiters.splice(index, 1)
           this.stats.timeouts++
-          reject(this.exhausted(performance.now() - waiter.enqueuedAt))
+          const waitedMs = performance.now() - waiter.enqueuedAt
+          // A wait that ended in a timeout is still a wait: without it, a pool that only ever times out
+          // would report a mean and max wait of 0.
+          this.recordWait(waitedMs)
+          reject(this.exhausted(waitedMs))
         }, this.options.acquireTimeoutMs),
       }
       this.waiters.push(waiter)
@@ -262,6 +267,10 @@ export class ReaderPool {
   private grant(slot: Slot, waitMs: number): void {
     slot.held = true
     this.stats.acquired++
+    this.recordWait(waitMs)
+  }
+
+  private recordWait(waitMs: number): void {
     this.stats.totalWaitMs += waitMs
     if (waitMs > this.stats.maxWaitMs) this.stats.maxWaitMs = waitMs
   }

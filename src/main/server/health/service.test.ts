@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { HealthCheck, HealthReport } from '../../../shared/contract'
+import { openTestDb } from '../db/test-support/db-fixture'
 import { createHealthService, memoryCheck } from './service'
 
 const time = () => new Date().toISOString()
@@ -85,6 +86,36 @@ describe('health service', () => {
       expect(report.checks?.['filesystem:writable']?.[0]?.output).toContain('ENOENT')
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("database connections are counted as the probe found them, not the readiness run's own queries", async () => {
+    const fixture = await openTestDb({ poolSize: 2 })
+    try {
+      const { db } = fixture
+      let pinged!: () => void
+      const pingDone = new Promise<void>((resolve) => (pinged = resolve))
+      // The database check's own ping, and another component reading while the database check runs (as
+      // the search component counts notes): neither is a connection the rest of the server holds.
+      const health = createHealthService({
+        version: 't',
+        startedAt: Date.now(),
+        db: { ping: async () => db.ping().finally(pinged), stats: () => db.stats() },
+      })
+      health.register('reader', () => db.withReader(async (r) => (await r.get('SELECT 1'), await pingDone, check('pass'))), { required: false })
+      const idle = await health.readiness(true)
+      expect(idle.checks?.['database:connections']?.[0]?.observedValue).toBe(0)
+
+      // A connection held by someone else while the probe arrives is reported.
+      let release!: () => void
+      const held = db.withReader(() => new Promise<void>((resolve) => (release = resolve)))
+      await new Promise((r) => setImmediate(r))
+      const busy = await health.readiness(true)
+      expect(busy.checks?.['database:connections']?.[0]?.observedValue).toBe(1)
+      release()
+      await held
+    } finally {
+      await fixture.close()
     }
   })
 })

@@ -45,6 +45,9 @@ export function databaseCheck(db: NonNullable<HealthDeps['db']>): ComponentCheck
   return async () => {
     const time = new Date().toISOString()
     const checks: Record<string, HealthCheck[]> = {}
+    // Pool stats as the probe found them: taken before this run's own queries (the ping here, the search
+    // component's counts) hold a connection, or a probe would report its own connection as in use.
+    const stats = db.stats()
     try {
       const ms = await db.ping()
       checks['database:responseTime'] = [{ componentType: 'datastore', observedValue: Math.round(ms * 1000) / 1000, observedUnit: 'ms', status: 'pass', time }]
@@ -66,7 +69,6 @@ export function databaseCheck(db: NonNullable<HealthDeps['db']>): ComponentCheck
             },
       ]
     }
-    const stats = db.stats()
     checks['database:connections'] = [
       {
         componentType: 'datastore',
