@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
 
@@ -235,6 +237,7 @@ describe('Micropub endpoint on a real server', () => {
         expect(typeof body.error).toBe('string')
         expect(typeof body.error_description).toBe('string')
         expect(body.request_id).toBe(res.headers.get('x-request-id'))
+        expect(Array.isArray(body.troubleshooting)).toBe(true)
         expect(JSON.stringify(body)).not.toMatch(/SELECT|INSERT|\/tmp\/|at .*\.ts:\d+/)
         expect(count().n).toBe(notesBefore)
         expect(mediaCount().n).toBe(mediaBefore)
@@ -331,5 +334,40 @@ describe('Micropub endpoint on a real server', () => {
     expect(joined.length).toBeGreaterThan(0)
     expect(joined).not.toContain(token)
     expect(joined).not.toContain(createOnly)
+  })
+})
+
+describe('Micropub while another program holds the write lock', () => {
+  let ts: TestServer
+  let token: string
+  beforeAll(async () => {
+    ts = await startTestServer({ STARPUNK_DB_BUSY_TIMEOUT_MS: '300' })
+    token = (await ts.server.context.tokens.createPersonal({ name: 'w', scopes: ['create'], expiresAt: null })).token
+  })
+  afterAll(async () => {
+    await ts.close()
+  })
+
+  it('503 DATABASE_LOCKED in the Micropub shape with Retry-After, troubleshooting and request ID; then works again', async () => {
+    const post = (content: string) =>
+      fetch(`${ts.url}/micropub`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new URLSearchParams({ h: 'entry', content }) })
+    const other = new Database(join(ts.dataDir, 'starpunk.db'))
+    try {
+      other.exec('BEGIN IMMEDIATE')
+      const blocked = await post('Written while locked')
+      expect(blocked.status).toBe(503)
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
+      const body = (await blocked.json()) as { error: string; code: string; troubleshooting: string[]; request_id: string }
+      expect(body.error).toBe('server_error')
+      expect(body.code).toBe('DATABASE_LOCKED')
+      expect(body.request_id).toBe(blocked.headers.get('x-request-id'))
+      expect(body.troubleshooting.length).toBeGreaterThan(0)
+      other.exec('ROLLBACK')
+      const after = await post('Written after the lock')
+      expect(after.status).toBe(201)
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK')
+      other.close()
+    }
   })
 })

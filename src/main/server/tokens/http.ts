@@ -20,7 +20,7 @@ export function oauthErrorName(error: AppError): string {
 
 /**
  * Errors in the shape Micropub and OAuth clients read: `{error, error_description}`, plus our code,
- * the request ID and (for 403) the missing scope. Headers from the error (WWW-Authenticate) are kept.
+ * suggestion, troubleshooting steps (as every other error), the request ID and (for 403) the missing scope. Headers from the error (WWW-Authenticate) are kept.
  */
 export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -44,6 +44,7 @@ export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
         ...(scope ? { scope } : {}),
         code: error.code,
         suggestion: error.info.suggestion,
+        troubleshooting: error.info.troubleshooting,
         request_id: requestId,
       })
   }
