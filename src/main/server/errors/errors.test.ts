@@ -42,6 +42,8 @@ beforeAll(async () => {
   app.post('/api/echo', express.json({ limit: 64 }), (req, res) => {
     res.json({ got: req.body as unknown })
   })
+  // Answers on a later turn: a request still in flight when the parser meets garbage behind it.
+  app.get('/later', (_req, res) => void setTimeout(() => res.send('later'), 20))
   app.get('/notes/:slug', (req, res) => {
     res.send(req.params.slug)
   })
@@ -198,6 +200,29 @@ describe('requests the HTTP parser rejects', () => {
     expect(body.error.code).toBe('BAD_REQUEST')
     expect(body.error.request_id).toBe(requestId)
     expect(logs().find((e) => e.requestId === requestId)?.fields?.parserError).toBe('HPE_INVALID_HEADER_TOKEN')
+  })
+
+  // Node's own HTTP client sends an OPTIONS body with no Content-Length (nor chunked framing): the server
+  // reads the body as the start of a second, invalid request. The first request must get its answer and
+  // nothing after it: a second response would corrupt the connection for the client ("Data after
+  // `Connection: close`").
+  const statusLines = (response: string) => response.match(/HTTP\/1\.1 \d{3}/g) ?? []
+  it.each([
+    ['an unframed OPTIONS body, answered synchronously', 'OPTIONS /things HTTP/1.1\r\nHost: x\r\n\r\nhello', 'HTTP/1.1 204', ''],
+    ['garbage behind a keep-alive GET', 'GET /things HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE GARBAGE\r\n\r\n', 'HTTP/1.1 200', 'things'],
+    ['garbage behind a request answered later', 'GET /later HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01junk', 'HTTP/1.1 200', 'later'],
+  ])('%s: one response for the valid request, nothing after it', async (_name, request, status, body) => {
+    // Written without half-closing: Node aborts a request whose client has already ended its side.
+    const port = (server.address() as AddressInfo).port
+    const response = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(request))
+      let data = ''
+      socket.on('data', (d) => (data += d.toString()))
+      socket.on('end', () => resolve(data))
+      socket.on('error', reject)
+    })
+    expect(statusLines(response)).toEqual([status])
+    if (body) expect(response.endsWith(`\r\n\r\n${body}`)).toBe(true)
   })
 
   it('too large headers are a 431', async () => {

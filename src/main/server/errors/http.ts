@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
 import type { ErrorInfo } from '../../../shared/errors'
@@ -140,6 +140,18 @@ export function clientErrorHandler(logging: Pick<Logging, 'logger' | 'runWithReq
       socket.destroy()
       return
     }
+    const inFlight = inFlightResponse(socket)
+    if (inFlight) {
+      // The bytes that failed to parse came after a valid request that is being answered (Node's own
+      // client, for one, sends an OPTIONS body without Content-Length). A second response on this socket
+      // would corrupt the connection for the client: let that request get its answer, then close.
+      logging.logger.info('request rejected: bytes after a request on the same connection are not valid HTTP; closing it after the answer', {
+        parserError: err.code ?? 'unknown',
+      })
+      if (inFlight.writableFinished) socket.end()
+      else inFlight.once('finish', () => socket.end()).once('close', () => socket.end())
+      return
+    }
     const requestId = randomUUID()
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
     const detail = status === 431 ? 'the request headers are too large.' : status === 408 ? 'the request took too long to arrive.' : 'it is not valid HTTP.'
@@ -155,4 +167,14 @@ export function clientErrorHandler(logging: Pick<Logging, 'logger' | 'runWithReq
         body,
     )
   }
+}
+
+/**
+ * The response Node is writing on this socket for an earlier request, if any. `_httpMessage` is Node's
+ * internal link from a socket to its current ServerResponse; Node's own clientError handling reads it
+ * for the same reason (never answer twice on one connection).
+ */
+function inFlightResponse(socket: Duplex): ServerResponse | null {
+  const message = (socket as Duplex & { _httpMessage?: unknown })._httpMessage
+  return message instanceof ServerResponse ? message : null
 }
