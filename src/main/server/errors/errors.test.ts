@@ -1,4 +1,4 @@
-import type { Server } from 'node:http'
+import { request as httpRequest, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -223,6 +223,23 @@ describe('requests the HTTP parser rejects', () => {
     })
     expect(statusLines(response)).toEqual([status])
     if (body) expect(response.endsWith(`\r\n\r\n${body}`)).toBe(true)
+  })
+
+  it('a HEAD the parser rejects gets its status and request ID without a body (Node\'s client reads it cleanly)', async () => {
+    const port = (server.address() as AddressInfo).port
+    const reply = await new Promise<{ status: number; requestId: unknown; bytes: number }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'HEAD', path: `/?page=${'x'.repeat(20_000)}` }, (res) => {
+        let bytes = 0
+        res.on('data', (d: Buffer) => (bytes += d.length))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, requestId: res.headers['x-request-id'], bytes }))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(reply.status).toBe(431)
+    expect(reply.bytes).toBe(0)
+    expect(typeof reply.requestId).toBe('string')
+    expect(logs().some((e) => e.requestId === reply.requestId)).toBe(true)
   })
 
   it('too large headers are a 431', async () => {

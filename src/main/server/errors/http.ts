@@ -158,13 +158,16 @@ export function clientErrorHandler(logging: Pick<Logging, 'logger' | 'runWithReq
     const error = appError('BAD_REQUEST', { status, vars: { detail } })
     logging.runWithRequest({ requestId }, () => logging.logger.info(`request rejected: ${error.code}`, { status, parserError: err.code ?? 'unknown' }))
     const body = JSON.stringify(errorBody(error.info, requestId))
+    // A response to HEAD has no body: a client that sent HEAD would read the body as garbage after the
+    // response. The request ID is still in the header.
+    const head = isHeadRequest(err)
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
         'Content-Type: application/json; charset=utf-8\r\n' +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Request-ID: ${requestId}\r\n` +
         'Connection: close\r\n\r\n' +
-        body,
+        (head ? '' : body),
     )
   }
 }
@@ -177,4 +180,14 @@ export function clientErrorHandler(logging: Pick<Logging, 'logger' | 'runWithReq
 function inFlightResponse(socket: Duplex): ServerResponse | null {
   const message = (socket as Duplex & { _httpMessage?: unknown })._httpMessage
   return message instanceof ServerResponse ? message : null
+}
+
+/**
+ * Whether the request the parser rejected was a HEAD. Node hands the rejected bytes over as `rawPacket`
+ * (documented for 'clientError'); they start with the request line unless a huge request arrived in
+ * several reads, in which case we cannot know and answer with a body, as for any other method.
+ */
+function isHeadRequest(err: NodeJS.ErrnoException): boolean {
+  const raw = (err as NodeJS.ErrnoException & { rawPacket?: unknown }).rawPacket
+  return Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD '
 }
