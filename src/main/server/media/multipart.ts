@@ -55,7 +55,16 @@ export function receiveMultipart(req: Request, media: MediaService, limits: Mult
       void Promise.allSettled(pending).then(() => Promise.all(files.map((f) => media.discard(f.tempPath)))).then(() => reject(err))
     }
 
-    parser.on('field', (name, value, info) => {
+    // busboy hands a part whose Content-Disposition has no name over with an undefined name (its types
+    // say string): such a part cannot be a property or a file field, so the body is malformed.
+    const nameless = () => fail(appError('MICROPUB_MALFORMED', { vars: { detail: 'every multipart part needs a name in its Content-Disposition.' } }))
+
+    parser.on('field', (name: string | undefined, value: string | undefined, info) => {
+      if (failure) return
+      if (typeof name !== 'string' || typeof value !== 'string') {
+        nameless()
+        return
+      }
       fieldBytes += name.length + value.length
       if (info.valueTruncated || fieldBytes > limits.maxFieldBytes) {
         fail(appError('PAYLOAD_TOO_LARGE', { vars: { limit: `${limits.maxFieldBytes} bytes of fields` } }))
@@ -63,8 +72,9 @@ export function receiveMultipart(req: Request, media: MediaService, limits: Mult
       }
       ;(fields[name] ??= []).push(value)
     })
-    parser.on('file', (name, stream, info) => {
-      if (failure) {
+    parser.on('file', (name: string | undefined, stream, info) => {
+      if (typeof name !== 'string') nameless()
+      if (failure || typeof name !== 'string') {
         stream.resume()
         return
       }

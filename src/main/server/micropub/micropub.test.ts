@@ -337,6 +337,39 @@ describe('Micropub endpoint on a real server', () => {
   })
 })
 
+describe('Micropub multipart parts without a name', () => {
+  let ts: TestServer
+  let token: string
+  beforeAll(async () => {
+    ts = await startTestServer()
+    token = (await ts.server.context.tokens.createPersonal({ name: 'm', scopes: ['create', 'media'], expiresAt: null })).token
+  })
+  afterAll(async () => {
+    await ts.close()
+  })
+
+  // busboy reports a part whose Content-Disposition has no name with an undefined name: it must be
+  // ignored (it cannot be a property), not crash the server.
+  it.each(['/micropub', '/micropub/media'])('%s: a nameless field part and a nameless file part are a clear 400, and the server lives', async (path) => {
+    const boundary = 'XyZ'
+    const body =
+      `--${boundary}\r\nContent-Disposition: form-data\r\n\r\njust a value\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; filename="a.png"\r\nContent-Type: image/png\r\n\r\n${PNG.toString('latin1')}\r\n` +
+      `--${boundary}--\r\n`
+    const res = await fetch(`${ts.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: Buffer.from(body, 'latin1'),
+    })
+    expect(res.status).toBe(400)
+    const json = (await res.json()) as { request_id: string }
+    expect(json.request_id).toBe(res.headers.get('x-request-id'))
+    expect((await fetch(`${ts.url}/health`)).status).toBe(200)
+    const notes = ts.server.context.db.writer.prepare('SELECT COUNT(*) AS n FROM notes').get() as { n: number }
+    expect(notes.n).toBe(0)
+  })
+})
+
 describe('Micropub while another program holds the write lock', () => {
   let ts: TestServer
   let token: string
