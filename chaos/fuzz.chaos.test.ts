@@ -30,6 +30,8 @@ afterAll(async () => {
   await server?.stop()
 })
 
+const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10
+
 interface Failure {
   index: number
   case: string
@@ -91,6 +93,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     const warmup = Array.from({ length: 300 }, () => generateCase(rng, server.token))
     await runCases(warmup, failures, 0, forbidden)
     const rssBefore = server.rssBytes()
+    const heapBefore = await server.heapAfterGc()
 
     const cases = Array.from({ length: COUNT }, () => generateCase(rng, server.token))
     const statuses = await runCases(cases, failures, warmup.length, forbidden)
@@ -114,6 +117,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     const live = await request(server.url, '/health')
     expect(live.status).toBe(200)
     const rssAfter = server.rssBytes()
+    const heapAfter = await server.heapAfterGc()
 
     const byStatus: Record<string, number> = {}
     for (const s of [...statuses, ...rawStatuses]) byStatus[s] = (byStatus[s] ?? 0) + 1
@@ -126,6 +130,10 @@ describe(`fuzz (seed ${SEED})`, () => {
       parserRejectionsWithoutRequestId: parserRejections.length,
       rssBeforeMb: Math.round(rssBefore / 1048576),
       rssAfterMb: Math.round(rssAfter / 1048576),
+      heapUsedBeforeMb: mb(heapBefore.heapUsed),
+      heapUsedAfterMb: mb(heapAfter.heapUsed),
+      externalBeforeMb: mb(heapBefore.external),
+      externalAfterMb: mb(heapAfter.external),
     }
     process.stdout.write(`fuzz: ${JSON.stringify(summary)}\n`)
     recordFigure('fuzz', summary)
@@ -139,6 +147,10 @@ describe(`fuzz (seed ${SEED})`, () => {
     expect(failures.length, `seed ${SEED}:\n${report}`).toBe(0)
     // Bounded memory: after thousands of requests (some with MB bodies) the process must not have grown without end.
     expect(rssAfter - rssBefore, `RSS ${summary.rssBeforeMb} MB → ${summary.rssAfterMb} MB`).toBeLessThan(96 * 1048576)
+    // Back to baseline: what the fuzz left reachable after a full GC (the JS heap and the buffers outside it).
+    // RSS above stays high because V8 and malloc keep freed pages; live memory must not.
+    const liveGrowth = heapAfter.heapUsed + heapAfter.external - (heapBefore.heapUsed + heapBefore.external)
+    expect(liveGrowth, `live memory after GC: heap ${summary.heapUsedBeforeMb} → ${summary.heapUsedAfterMb} MB, external ${summary.externalBeforeMb} → ${summary.externalAfterMb} MB`).toBeLessThan(8 * 1048576)
   })
 
   it('requests refused by the HTTP parser itself (before Express) still carry a request ID', () => {

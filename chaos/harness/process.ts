@@ -38,10 +38,19 @@ export interface ServerProcess extends ReadyInfo {
   alive: () => boolean
   /** Resident set size of the server process, bytes (from /proc). */
   rssBytes: () => number
+  /** Force a full garbage collection in the server (SIGUSR2 to the chaos entry) and read its memory. */
+  heapAfterGc: () => Promise<HeapFigures>
   kill9: () => Promise<void>
   /** SIGTERM and wait for a graceful exit. */
   stop: () => Promise<number | null>
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+export interface HeapFigures {
+  heapUsed: number
+  external: number
+  arrayBuffers: number
+  rss: number
 }
 
 export interface StartOptions {
@@ -70,7 +79,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     ...(options.setup ? { CHAOS_SETUP: '1' } : {}),
     ...options.env,
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', ENTRY], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   let exitedFlag = false
@@ -119,6 +128,28 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
       const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)
       return kb ? Number(kb[1]) * 1024 : NaN
+    },
+    heapAfterGc() {
+      return new Promise<HeapFigures>((resolveHeap, reject) => {
+        let pending = ''
+        const timer = setTimeout(() => {
+          child.stdout!.off('data', onData)
+          reject(new Error('the server did not report its heap within 10 s'))
+        }, 10_000)
+        // Read from the stream, not `out`: `out` stops growing at its cap, and the logs are on stdout too.
+        const onData = (chunk: string) => {
+          pending += chunk
+          const lines = pending.split('\n')
+          pending = lines.pop() ?? ''
+          const line = lines.find((l) => l.startsWith('{"chaosHeap":'))
+          if (!line) return
+          clearTimeout(timer)
+          child.stdout!.off('data', onData)
+          resolveHeap((JSON.parse(line) as { chaosHeap: HeapFigures }).chaosHeap)
+        }
+        child.stdout!.on('data', onData)
+        child.kill('SIGUSR2')
+      })
     },
     async kill9() {
       if (exitedFlag) return

@@ -54,6 +54,14 @@ async function main(): Promise<void> {
       () => process.exit(1),
     )
   }
+  // The suite's memory probe: a full GC, then the figures on stdout (the process runs with --expose-gc).
+  process.on('SIGUSR2', () => {
+    const gc = (globalThis as { gc?: () => void }).gc
+    gc?.()
+    gc?.()
+    const m = process.memoryUsage()
+    process.stdout.write(`\n${JSON.stringify({ chaosHeap: { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss } })}\n`)
+  })
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 }
