@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { createServer, type Server } from 'node:net'
+import { connect, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -82,6 +82,23 @@ describe('npm run serve', () => {
     expect(await r.exit).toBe(0)
     const file = readFileSync(join(cwd, 'data', 'logs', 'starpunk.log'), 'utf8')
     expect(file).toContain('"requestId":"after-epipe-4"')
+  })
+
+  it('a second Ctrl-C while a request is still in flight forces the exit (130) and says so', async () => {
+    const r = run(['serve'], { STARPUNK_PORT: '0' })
+    const url = new URL(await waitFor(runningUrl(r), 'listening', r))
+    // A request whose body never finishes arriving: the graceful stop waits for it (up to its grace period).
+    const socket = connect(Number(url.port), url.hostname)
+    await new Promise<void>((res) => socket.once('connect', () => res()))
+    socket.write(`POST /micropub HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"type":`)
+    socket.on('error', () => {})
+    r.child.kill('SIGINT')
+    await waitFor(() => (r.stderr().includes('Ctrl-C again to force') ? 'yes' : null), 'the graceful stop', r)
+    r.child.kill('SIGINT')
+    expect(await r.exit).toBe(130)
+    expect(r.stderr()).toContain('Forced exit: in-flight requests were cut.')
+    expect(r.stdout()).not.toContain('shutdown complete')
+    socket.destroy()
   })
 
   it('SIGTERM is graceful too', async () => {
