@@ -1,7 +1,7 @@
 import LinkHeader from 'http-link-header'
 import { Parser } from 'htmlparser2'
 import type { Logger } from '../logging'
-import { sha256Hex } from './crypto'
+import { sha256Hex } from '../auth'
 import type { TokenGrant } from './types'
 
 export interface ExternalVerifierOptions {

@@ -2,7 +2,7 @@ import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
-import { pkceS256, randomSecret, safeEqual, sha256Hex } from './crypto'
+import { pkceChallenge, randomToken, safeEqual, sha256Hex } from '../auth'
 import { createExternalVerifier, normalizeMe } from './external'
 import type {
   AuthorizationRequest,
@@ -94,7 +94,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
 
   async function insertToken(source: 'personal' | 'indieauth', name: string, clientId: string | null, scopes: string[], expiresAt: number | null) {
     const prefix = source === 'personal' ? PERSONAL_PREFIX : INDIEAUTH_PREFIX
-    const token = prefix + randomSecret()
+    const token = prefix + randomToken()
     const createdAt = now()
     const id = await db.write((conn) =>
       Number(
@@ -165,7 +165,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
     },
 
     async issueCode(request: AuthorizationRequest) {
-      const code = randomSecret()
+      const code = randomToken()
       const createdAt = now()
       await db.write((conn) => {
         // Expired codes are swept whenever a new one is issued: the table stays tiny.
@@ -193,7 +193,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
       })
       if (!row || row.used_at !== null || row.expires_at <= at) throw appError('INDIEAUTH_INVALID_GRANT')
       if (row.client_id !== input.clientId || row.redirect_uri !== input.redirectUri) throw appError('INDIEAUTH_INVALID_GRANT')
-      if (!input.codeVerifier || !safeEqual(pkceS256(input.codeVerifier), row.code_challenge)) throw appError('INDIEAUTH_INVALID_GRANT')
+      if (!input.codeVerifier || !safeEqual(pkceChallenge(input.codeVerifier), row.code_challenge)) throw appError('INDIEAUTH_INVALID_GRANT')
       return { me: row.me, scopes: row.scope.split(' ').filter(Boolean), clientId: row.client_id }
     },
 
