@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createServer, loadConfig, type CreateServerOptions } from '../../src/main/server'
-import type { TestServer } from './server'
+import type { CreateServerOptions } from '../../src/main/server'
+import { startTestServer, type TestServer } from './server'
 
 export interface AdminLogin {
   /** `starpunk_session=<token>`, ready for a Cookie header. */
@@ -40,23 +37,8 @@ export async function loginAsAdmin(ts: TestServer): Promise<AdminLogin> {
  * Like startTestServer, with auth options (an injectable clock, a rate-limit budget...), so tests drive
  * timeouts without sleeping.
  */
-export async function startAuthTestServer(env: Record<string, string> = {}, auth: CreateServerOptions['auth'] = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'starpunk-auth-'))
-  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', ...env } })
-  if (problems.length > 0) throw new Error(`test config invalid: ${problems.map((p) => p.message).join('; ')}`)
-  const lines: string[] = []
-  const server = await createServer(config, { logging: { write: (line) => lines.push(line) }, auth })
-  const url = await server.listen()
-  return {
-    url,
-    server,
-    dataDir,
-    lines,
-    async close() {
-      await server.close()
-      rmSync(dataDir, { recursive: true, force: true })
-    },
-  }
+export function startAuthTestServer(env: Record<string, string> = {}, auth: CreateServerOptions['auth'] = {}): Promise<TestServer> {
+  return startTestServer(env, { auth })
 }
 
 /** A clock tests move by hand. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer, loadConfig, type StarpunkServer } from '../../src/main/server'
+import { createServer, loadConfig, type CreateServerOptions, type StarpunkServer } from '../../src/main/server'
 import type { LogEntry } from '../../src/shared/contract'
 
 export interface TestServer {
@@ -14,12 +14,15 @@ export interface TestServer {
 }
 
 /** A whole real server on a fresh temp data dir, listening on a free loopback port. */
-export async function startTestServer(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { dataDir?: string; auth?: CreateServerOptions['auth'] } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'starpunk-test-'))
   const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', ...env } })
   if (problems.length > 0) throw new Error(`test config invalid: ${problems.map((p) => p.message).join('; ')}`)
   const lines: string[] = []
-  const server = await createServer(config, { logging: { write: (line) => lines.push(line) } })
+  const server = await createServer(config, { logging: { write: (line) => lines.push(line) }, ...(options.auth ? { auth: options.auth } : {}) })
   const url = await server.listen()
   return {
     url,
