@@ -187,6 +187,22 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
     return rowToNote(row, tags)
   }
 
+  /** Into the trash (soft delete) or back out; doing it twice changes nothing the second time. */
+  async function moveTrash(slugParam: string, trashed: boolean): Promise<Note> {
+    const slug = requireSlug(slugParam)
+    const note = await noteWrite((conn) => {
+      const existing = loadSync(conn, slug)
+      if (!existing) throw notFound()
+      if ((existing.deletedAt !== null) === trashed) return existing
+      conn.prepare('UPDATE notes SET deleted_at = ? WHERE id = ?').run(trashed ? new Date().toISOString() : null, existing.id)
+      const changed = loadSync(conn, slug)!
+      runHooks(conn, { type: trashed ? 'deleted' : 'restored', note: changed })
+      return changed
+    })
+    log.info(trashed ? 'note deleted' : 'note restored', { slug })
+    return note
+  }
+
   function setTags(conn: Connection, noteId: number, tags: TagInput[]) {
     conn.prepare('DELETE FROM note_tags WHERE note_id = ?').run(noteId)
     const upsertTag = conn.prepare(
@@ -333,33 +349,11 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
     },
 
     async remove(slugParam) {
-      const slug = requireSlug(slugParam)
-      const note = await noteWrite((conn) => {
-        const existing = loadSync(conn, slug)
-        if (!existing) throw notFound()
-        if (existing.deletedAt !== null) return existing // already in the trash: deleting again changes nothing
-        conn.prepare('UPDATE notes SET deleted_at = ? WHERE id = ?').run(new Date().toISOString(), existing.id)
-        const deleted = loadSync(conn, slug)!
-        runHooks(conn, { type: 'deleted', note: deleted })
-        return deleted
-      })
-      log.info('note deleted', { slug })
-      return note
+      return moveTrash(slugParam, true)
     },
 
     async restore(slugParam) {
-      const slug = requireSlug(slugParam)
-      const note = await noteWrite((conn) => {
-        const existing = loadSync(conn, slug)
-        if (!existing) throw notFound()
-        if (existing.deletedAt === null) return existing
-        conn.prepare('UPDATE notes SET deleted_at = NULL WHERE id = ?').run(existing.id)
-        const restored = loadSync(conn, slug)!
-        runHooks(conn, { type: 'restored', note: restored })
-        return restored
-      })
-      log.info('note restored', { slug })
-      return note
+      return moveTrash(slugParam, false)
     },
 
     async purge(slugParam) {
