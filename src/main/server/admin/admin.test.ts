@@ -34,6 +34,26 @@ function submit(path: string, form: Record<string, string>): Promise<Response> {
 }
 
 describe('admin notes', () => {
+  it('the drafts view lists only unpublished notes (not published ones, not the trash)', async () => {
+    await ts.server.context.notes.create({ content: 'Draft for the drafts view', slug: 'drafts-view-draft', published: false })
+    await ts.server.context.notes.create({ content: 'Published, not a draft', slug: 'drafts-view-published', published: true })
+    await ts.server.context.notes.create({ content: 'A draft in the trash', slug: 'drafts-view-trashed', published: false })
+    await ts.server.context.notes.remove('drafts-view-trashed')
+    const res = await asAdmin('/admin?view=drafts')
+    expect(res.status).toBe(200)
+    const html = await res.text()
+    expect(html).toContain('<h1>Drafts</h1>')
+    expect(html).toContain('data-slug="drafts-view-draft"')
+    expect(html).not.toContain('data-slug="drafts-view-published"')
+    expect(html).not.toContain('data-slug="drafts-view-trashed"')
+    expect(await validateHtml(html)).toEqual([])
+    const all = await (await asAdmin('/admin')).text()
+    expect(all).toContain('data-slug="drafts-view-published"')
+    expect(all).toContain('href="/admin?view=drafts"')
+    for (const slug of ['drafts-view-draft', 'drafts-view-published']) await ts.server.context.notes.remove(slug)
+    for (const slug of ['drafts-view-draft', 'drafts-view-published', 'drafts-view-trashed']) await ts.server.context.notes.purge(slug)
+  })
+
   it('creates, edits, unpublishes, publishes, deletes and restores a note, and the public site follows', async () => {
     const created = await submit('/admin/notes', { content: 'Hello from the **admin** form', tags: 'IndieWeb, Admin ', slug: 'hello-admin', published: '1' })
     expect(created.status).toBe(303)

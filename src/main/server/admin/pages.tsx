@@ -4,7 +4,7 @@ import type { Config } from '../config'
 import type { Note } from '../notes'
 import { Layout, renderPage } from '../web'
 
-export type DashboardView = 'all' | 'trash'
+export type DashboardView = 'all' | 'drafts' | 'trash'
 
 /** Path of a note's admin pages; slugs may be Unicode, so they are always encoded. */
 export function adminNotePath(slug: string, action?: string): string {
@@ -32,7 +32,7 @@ function AdminFrame({ config, session, title, children }: { config: Config; sess
   return (
     <Layout config={config} title={title} session={session} head={<meta name="csrf-token" content={session.csrfToken} />}>
       <nav className="admin-nav" aria-label="Admin">
-        <a href="/admin">Notes</a> · <a href="/admin/notes/new">New note</a> ·{' '}
+        <a href="/admin">Notes</a> · <a href="/admin?view=drafts">Drafts</a> · <a href="/admin/notes/new">New note</a> ·{' '}
         <a href="/admin?view=trash">Trash</a> · <a href="/admin/tokens">Tokens</a> · <a href="/admin/console/">Console</a> ·{' '}
         <span className="admin-who">
           Signed in as <strong>{session.me}</strong>
@@ -76,7 +76,7 @@ function describe(note: Note): string {
 
 export function renderDashboard(props: DashboardProps): string {
   const { config, session, notes, total, page, pageCount, view, notice } = props
-  const heading = view === 'trash' ? 'Trash' : 'Notes'
+  const heading = view === 'trash' ? 'Trash' : view === 'drafts' ? 'Drafts' : 'Notes'
   const pageHref = (n: number) => `/admin?${new URLSearchParams({ ...(view !== 'all' ? { view } : {}), page: String(n) }).toString()}`
   return renderPage(
     <AdminFrame config={config} session={session} title={heading}>
@@ -89,11 +89,11 @@ export function renderDashboard(props: DashboardProps): string {
         )}
         <p>
           {total === 1 ? '1 note' : `${total} notes`}
-          {view === 'trash' ? ' in the trash.' : ', drafts included.'}{' '}
+          {view === 'trash' ? ' in the trash.' : view === 'drafts' ? ' not yet published.' : ', drafts included.'}{' '}
           {view !== 'trash' && <a href="/admin/notes/new">Write a new note</a>}
         </p>
         {notes.length === 0 ? (
-          <p>{view === 'trash' ? 'The trash is empty.' : 'No notes yet.'}</p>
+          <p>{view === 'trash' ? 'The trash is empty.' : view === 'drafts' ? 'No drafts.' : 'No notes yet.'}</p>
         ) : (
           <table className="admin-notes">
             <thead>

@@ -55,11 +55,13 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   }
 
   router.get(['/admin', '/admin/'], ...protect, async (req, res) => {
-    const view: DashboardView = req.query.view === 'trash' ? 'trash' : 'all'
+    const view: DashboardView = req.query.view === 'trash' ? 'trash' : req.query.view === 'drafts' ? 'drafts' : 'all'
     const perPage = config.notesPerPage
     const page = pageNumber(req.query.page)
     const options =
-      view === 'trash' ? { onlyDeleted: true, includeDrafts: true, includeDeleted: true } : { includeDrafts: true, includeDeleted: false }
+      view === 'trash'
+        ? { onlyDeleted: true, includeDrafts: true, includeDeleted: true }
+        : { includeDrafts: true, includeDeleted: false, onlyDrafts: view === 'drafts' }
     const { notes: list, total } = await notes.list({ ...options, limit: perPage, offset: (page - 1) * perPage })
     const pageCount = Math.max(1, Math.ceil(total / perPage))
     res.type('html').send(renderDashboard({ config, session: sessionOf(res), notes: list, total, page, pageCount, view, notice: noticeText(req.query.done) }))

@@ -112,11 +112,12 @@ function rowToNote(row: NoteRow, tags: string[]): Note {
 }
 
 /** Build the WHERE clause shared by list() and its count. */
-function visibilityWhere(options: { includeDrafts?: boolean; includeDeleted?: boolean; onlyDeleted?: boolean }): string[] {
+function visibilityWhere(options: { includeDrafts?: boolean; includeDeleted?: boolean; onlyDeleted?: boolean; onlyDrafts?: boolean }): string[] {
   const where: string[] = []
   if (options.onlyDeleted) where.push('n.deleted_at IS NOT NULL')
   else if (!options.includeDeleted) where.push('n.deleted_at IS NULL')
-  if (!options.includeDrafts) where.push('n.published = 1')
+  if (options.onlyDrafts) where.push('n.published = 0')
+  else if (!options.includeDrafts) where.push('n.published = 1')
   return where
 }
 

@@ -48,6 +48,8 @@ export interface ListOptions {
   includeDeleted?: boolean
   /** Only deleted notes (admin trash). */
   onlyDeleted?: boolean
+  /** Only unpublished notes (the admin's drafts view). */
+  onlyDrafts?: boolean
   /** Tag name (case-insensitive). */
   tag?: string
   /**
