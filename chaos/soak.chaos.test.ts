@@ -12,11 +12,13 @@ import { recordSecret } from './harness/secrets'
 import { recordFigure } from './harness/figures'
 
 const SECONDS = Number(process.env.CHAOS_SOAK_SECONDS ?? 30)
-const WINDOWS = 6
+// Minute windows for a long soak ("p99 from the first minute to the last"); six windows for a short one.
+const WINDOWS = SECONDS >= 360 ? Math.round(SECONDS / 60) : 6
 const WINDOW_SECONDS = Math.max(3, Math.round(SECONDS / WINDOWS))
 const RATE = Number(process.env.CHAOS_SOAK_RATE ?? 80)
 let server: ServerProcess
 let slug = ''
+const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10
 
 beforeAll(async () => {
   server = await startServer({ dataDir: newDataDir('soak'), setup: true, env: { STARPUNK_LOG_LEVEL: 'WARNING' } })
@@ -93,11 +95,17 @@ describe(`soak (${WINDOWS} windows of ${WINDOW_SECONDS} s at ${RATE} req/s)`, ()
   it('zero unexpected errors, last-window p99 comparable to the first, bounded memory', async () => {
     const rssStartMb = Math.round(server.rssBytes() / 1048576)
     const windows: WindowResult[] = []
-    for (let i = 0; i < WINDOWS; i++) windows.push(await runWindow())
+    let heapAfterFirst = { heapUsed: 0, external: 0 }
+    for (let i = 0; i < WINDOWS; i++) {
+      windows.push(await runWindow())
+      // Live memory after warm-up, measured between windows so the forced GC does not land in a window.
+      if (i === 0) heapAfterFirst = await server.heapAfterGc()
+    }
+    const heapEnd = await server.heapAfterGc()
     const first = windows[0]!
     const last = windows[windows.length - 1]!
     const totals = windows.reduce((acc, w) => ({ requests: acc.requests + w.requests, non2xx: acc.non2xx + w.non2xx, errors: acc.errors + w.errors, timeouts: acc.timeouts + w.timeouts }), { requests: 0, non2xx: 0, errors: 0, timeouts: 0 })
-    const figures = { seconds: WINDOWS * WINDOW_SECONDS, rate: RATE, ...totals, p99FirstMs: first.p99, p99LastMs: last.p99, p50FirstMs: first.p50, p50LastMs: last.p50, rssStartMb, rssAfterFirstWindowMb: first.rssMb, rssEndMb: last.rssMb, windows }
+    const figures = { seconds: WINDOWS * WINDOW_SECONDS, rate: RATE, ...totals, p99FirstMs: first.p99, p99LastMs: last.p99, p50FirstMs: first.p50, p50LastMs: last.p50, rssStartMb, rssAfterFirstWindowMb: first.rssMb, rssEndMb: last.rssMb, liveAfterFirstWindowMb: mb(heapAfterFirst.heapUsed + heapAfterFirst.external), liveEndMb: mb(heapEnd.heapUsed + heapEnd.external), windows }
     process.stdout.write(`soak: ${JSON.stringify(figures)}\n`)
     recordFigure('soak', figures)
     expect(server.alive()).toBe(true)
@@ -108,5 +116,7 @@ describe(`soak (${WINDOWS} windows of ${WINDOW_SECONDS} s at ${RATE} req/s)`, ()
     expect(last.p99, `p99 first ${first.p99} ms, last ${last.p99} ms`).toBeLessThanOrEqual(first.p99 * 3 + 10)
     // Memory: after warm-up (first window), growth stays bounded.
     expect(last.rssMb - first.rssMb, `RSS ${first.rssMb} → ${last.rssMb} MB`).toBeLessThan(64)
+    // And what is still reachable after a full GC (JS heap + buffers) stays near where it was after warm-up.
+    expect(figures.liveEndMb - figures.liveAfterFirstWindowMb, `live memory after GC ${figures.liveAfterFirstWindowMb} → ${figures.liveEndMb} MB`).toBeLessThan(32)
   })
 })
