@@ -3,7 +3,7 @@
  * cookie flags, CSRF, login rate limit, and the listening address.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { newDataDir, startServer, type ServerProcess } from './harness/process'
 import { request } from './harness/http'
 import { recordSecret } from './harness/secrets'
@@ -31,11 +31,21 @@ describe('listening address', () => {
   it('binds 127.0.0.1 only by default (no wildcard listener)', () => {
     expect(new URL(server.url).hostname).toBe('127.0.0.1')
     const port = new URL(server.url).port
-    // The kernel's own table of listening sockets: the port must be on 127.0.0.1, never 0.0.0.0 or ::.
-    const table = execFileSync('ss', ['-ltnp'], { encoding: 'utf8' })
-    const lines = table.split('\n').filter((l) => new RegExp(`:${port}\\s`).test(l))
-    expect(lines.length).toBeGreaterThan(0)
-    for (const line of lines) expect(line).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}\\s`))
+    // The kernel's own table of listening sockets (/proc/net/tcp and tcp6, no tool needed): every listener
+    // on the port must be 127.0.0.1, never 0.0.0.0 or ::.
+    const portHex = Number(port).toString(16).toUpperCase().padStart(4, '0')
+    const listeners = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/))
+        // local_address is HEXIP:HEXPORT; state 0A is LISTEN.
+        .filter((cols) => cols[1]?.endsWith(`:${portHex}`) && cols[3] === '0A')
+        .map((cols) => cols[1]!.split(':')[0]!),
+    )
+    expect(listeners.length).toBeGreaterThan(0)
+    // 127.0.0.1 as the kernel writes it (little-endian) in /proc/net/tcp.
+    expect(listeners).toEqual(listeners.map(() => '0100007F'))
   })
 })
 
