@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { LogEntry, LogLevel } from '../../../shared/contract'
 import type { Config, LogFormat } from '../config/types'
-import { openRotatingFile, type RotatingFile } from './file-sink'
+import { openRotatingFile, type LogFileStatus, type RotatingFile } from './file-sink'
 import { createRedactor, formatHuman, formatJson, isoNow } from './format'
 import type { LogBuffer, LogFields, Logger, RequestContext } from './types'
 
@@ -35,7 +35,14 @@ export interface LoggingOptions {
   bufferCapacity?: number
   /** Literal values masked wherever they appear (defaults to the session secret and health token). */
   secrets?: string[]
+  /** Minimum time between attempts to reopen a log file that failed (default 1 s; tests use 0). */
+  fileRetryIntervalMs?: number
+  /** Where the one-line notices about the log file go (default process.stderr). */
+  stderr?: { write(chunk: string): unknown }
 }
+
+/** The log file's state for readiness: `enabled: false` when files are off (config or a `write` option). */
+export type LogFileState = LogFileStatus & { enabled: boolean }
 
 export interface Logging {
   logger: Logger
@@ -46,8 +53,12 @@ export interface Logging {
   /** Change the level at run time (console, benchmarks). */
   setLevel(level: LogLevel | 'OFF'): void
   readonly level: LogLevel | 'OFF'
-  /** Where the current log file is, or null when files are off. */
+  /** Where the current log file is (or will be, once its directory is usable), or null when files are off. */
   readonly filePath: string | null
+  /** Whether log lines reach the file (no disk access). */
+  fileStatus(): LogFileState
+  /** Look at the disk now and try to reopen a failed file at once (readiness): the state afterwards. */
+  recheckFile(): LogFileState
   /** Hand every batched line to its sink now (before a forced exit). */
   flush(): void
   /** Flush and close the files. Later lines still reach the console and the buffer. */
@@ -133,21 +144,24 @@ export class RingBuffer implements LogBuffer {
 
 type LoggingConfig = Pick<Config, 'logLevel' | 'logFormat' | 'logDir'> & Partial<Pick<Config, 'logFiles' | 'sessionSecret' | 'health'>>
 
-function openFile(config: LoggingConfig, warn: (msg: string) => void): RotatingFile | null {
+function openFile(config: LoggingConfig, say: (msg: string) => void, retryIntervalMs: number | undefined): RotatingFile | null {
   const files = config.logFiles ?? { enabled: true, maxBytes: 10 * 1024 * 1024, count: 10 }
   if (!files.enabled) return null
-  try {
-    return openRotatingFile({
-      dir: config.logDir,
-      fileName: LOG_FILE_NAME,
-      maxBytes: files.maxBytes,
-      count: files.count,
-      onError: (err) => warn(`log file stopped (${err.code ?? err.message}); logging to the console only`),
-    })
-  } catch (err) {
-    warn(`log directory unavailable (${(err as NodeJS.ErrnoException).code ?? 'error'}); logging to the console only`)
-    return null
-  }
+  // One line each way, no stack: the operator's terminal is where they look. The path is theirs to see here
+  // (stderr is local); readiness, which can answer over HTTP, gets the code only.
+  return openRotatingFile({
+    dir: config.logDir,
+    fileName: LOG_FILE_NAME,
+    maxBytes: files.maxBytes,
+    count: files.count,
+    ...(retryIntervalMs !== undefined ? { retryIntervalMs } : {}),
+    onError: (err) =>
+      say(
+        `cannot write the log file in ${config.logDir} (${err.code ?? 'error'}); logging to the console only. ` +
+          'Make that path a writable directory: file logging resumes by itself, no restart needed.',
+      ),
+    onResume: () => say(`the log file in ${config.logDir} is writable again; file logging resumed.`),
+  })
 }
 
 export function createLogging(config: LoggingConfig, options: LoggingOptions = {}): Logging {
@@ -188,7 +202,8 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
         detach = () => process.stdout.off('error', onError)
       }
     }
-    file = openFile(config, (msg) => process.stderr.write(`starpunk: ${msg}\n`))
+    const stderr = options.stderr ?? process.stderr
+    file = openFile(config, (msg) => stderr.write(`starpunk: ${msg}\n`), options.fileRetryIntervalMs)
     if (file) {
       const sink = file
       fileLines = new LineBatcher((chunk) => sink.write(chunk))
@@ -247,6 +262,8 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
       return level
     },
     filePath,
+    fileStatus: () => (file ? { enabled: true, ...file.status() } : { enabled: false, ok: true }),
+    recheckFile: () => (file ? { enabled: true, ...file.recheck() } : { enabled: false, ok: true }),
     flush() {
       consoleLines?.flush()
       fileLines?.flush()
