@@ -168,7 +168,8 @@ describe('readiness under real faults, and recovery', () => {
     const broken = await detailed(s.url)
     expect(broken.status).toBe(503)
     expect(broken.body.status).toBe('fail')
-    expect(failing(broken.body)).toEqual(['filesystem:writable'])
+    // The media dir lives in the data dir, so the (optional) media component fails with it.
+    expect(failing(broken.body)).toEqual(['filesystem:writable', 'media:writable'])
     expect(broken.body.checks?.['filesystem:writable']?.[0]?.output).toContain('ENOTDIR')
     // Anonymous callers see the failure too, just not which component.
     expect(await getJson(`${s.url}/health/ready`)).toMatchObject({ status: 503, body: { status: 'fail' } })

@@ -6,14 +6,14 @@ import type { Config } from './config'
 import { openDb } from './db'
 import { appError, clientErrorHandler, errorHandler, notFoundHandler } from './errors'
 import { createHealthService, healthRoutes } from './health'
-import { createLogging, requestLogging, type LoggingOptions } from './logging'
+import { createLogging, logFileCheck, requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
 import { authRoutes, createAuthService, type AuthServiceOptions } from './auth'
 import { adminRoutes } from './admin'
 import { createNotesService } from './notes'
 import { createSearchService, searchRoutes } from './search'
 import { createTokensService, indieauthRoutes, publicBase, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
-import { createMediaService, mediaRoutes } from './media'
+import { createMediaService, mediaDirCheck, mediaRoutes } from './media'
 import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsoleService } from './console'
@@ -56,6 +56,9 @@ export async function createServer(config: Config, options: CreateServerOptions 
     memoryThresholdMb: config.health.memoryThresholdMb,
     logger: logger.child({ component: 'health' }),
   })
+  // Optional components: readers are served without a log file or a media dir, so these warn, not fail.
+  if (logging.fileStatus().enabled) health.register('logs', logFileCheck(logging), { required: false })
+  health.register('media', mediaDirCheck(config.mediaDir, logger.child({ component: 'media' })), { required: false })
   // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
   const notes = createNotesService({ db, logger, config })
   let search: ReturnType<typeof createSearchService>

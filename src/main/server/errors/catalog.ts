@@ -239,6 +239,18 @@ export const ERROR_CATALOG = {
     details: 'Files are checked by their content, not by their name or declared type.',
     troubleshooting: ['Open the file in an image viewer to check it.', 'Convert it to JPEG, PNG, GIF or WebP.'],
   },
+  MEDIA_STORAGE_UNAVAILABLE: {
+    status: 503,
+    // No path: it answers HTTP requests. The errno code says what the disk refused.
+    message: 'Uploads cannot be stored right now: the media directory {reason} ({code}).',
+    suggestion: 'Try again later; text posts still work. The site owner can fix the media directory without a restart.',
+    details: 'Pages, feeds and text notes keep working; only media uploads are affected.',
+    troubleshooting: [
+      'Check /health/ready (the media component) for the cause.',
+      'Make <data dir>/media a directory the user running StarPunk can write to (ls -ld).',
+      'Check the disk is not full or mounted read-only (df -h, mount).',
+    ],
+  },
   INDIEAUTH_INVALID_REQUEST: {
     status: 400,
     message: 'Invalid IndieAuth request: {detail}',

@@ -81,23 +81,40 @@ export function receiveMultipart(req: Request, media: MediaService, limits: Mult
       const tempPath = media.tempPath()
       const file: ReceivedFile = { field: name, tempPath, size: 0, clientName: info.filename ?? '' }
       files.push(file)
-      const out = createWriteStream(tempPath, { flags: 'wx' })
-      stream.on('data', (chunk: Buffer) => {
-        file.size += chunk.length
-      })
       stream.on('limit', () => {
         fail(appError('PAYLOAD_TOO_LARGE', { vars: { limit: `${limits.maxFileBytes} bytes per file` } }))
       })
+      // The part waits (paused, so busboy holds the body back) until the media directory is known to exist:
+      // a deleted one is created again, a broken one answers MEDIA_STORAGE_UNAVAILABLE instead of a 500.
       pending.push(
-        new Promise<void>((done) => {
-          out.on('close', () => done())
-          out.on('error', (err) => {
-            fail(err)
-            done()
-          })
-        }),
+        media.ensureDir().then(
+          () =>
+            new Promise<void>((done) => {
+              if (failure) {
+                stream.resume()
+                done()
+                return
+              }
+              const out = createWriteStream(tempPath, { flags: 'wx' })
+              stream.on('data', (chunk: Buffer) => {
+                file.size += chunk.length
+              })
+              out.on('close', () => done())
+              out.on('error', (err) => {
+                // A disk that refuses mid-write (ENOSPC, EACCES...): the request fails, the temp file goes.
+                stream.unpipe(out)
+                stream.resume()
+                fail(media.storageError(err))
+                done()
+              })
+              stream.pipe(out)
+            }),
+          (err: unknown) => {
+            stream.resume()
+            fail(err instanceof Error ? err : media.storageError(err))
+          },
+        ),
       )
-      stream.pipe(out)
     })
     parser.on('filesLimit', () => fail(appError('MICROPUB_MALFORMED', { vars: { detail: `at most ${limits.maxFiles} files per request.` } })))
     parser.on('fieldsLimit', () => fail(appError('PAYLOAD_TOO_LARGE', { vars: { limit: '1000 fields' } })))

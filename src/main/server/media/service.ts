@@ -6,6 +6,7 @@ import { fileTypeFromFile } from 'file-type'
 import type { Db } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
+import { ensureMediaDir, errnoCode, isStorageError, mediaStorageError } from './storage'
 import type { MediaService, StoredMedia } from './types'
 
 /** Allowed image types, detected from the bytes: media type → file extension. */
@@ -28,7 +29,13 @@ export interface MediaServiceDeps {
 
 export function createMediaService(deps: MediaServiceDeps): MediaService {
   const { db, mediaDir } = deps
-  mkdirSync(mediaDir, { recursive: true })
+  try {
+    mkdirSync(mediaDir, { recursive: true })
+  } catch (err) {
+    // Not fatal: the blog serves readers without it. Uploads answer MEDIA_STORAGE_UNAVAILABLE, readiness
+    // names `media`, and both work again once the directory is fixed.
+    deps.logger.warn('media directory unavailable at start; uploads fail until it is fixed', { code: errnoCode(err) ?? 'ERROR' })
+  }
   const url = (filename: string) => `${deps.siteBase()}/media/${filename}`
 
   async function discard(tempPath: string): Promise<void> {
@@ -51,6 +58,10 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
   return {
     dir: mediaDir,
     tempPath: () => join(mediaDir, `.upload-${randomUUID()}.tmp`),
+    ensureDir: async () => {
+      await ensureMediaDir(mediaDir, deps.logger)
+    },
+    storageError: mediaStorageError,
     discard,
     filenameOf,
 
@@ -60,7 +71,8 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
         detected = await fileTypeFromFile(tempPath)
       } catch (err) {
         await discard(tempPath)
-        throw appError('MEDIA_NOT_IMAGE', { cause: err })
+        // The temp file vanished with its directory (or the disk failed): storage, not the upload's fault.
+        throw isStorageError(err) ? mediaStorageError(err) : appError('MEDIA_NOT_IMAGE', { cause: err })
       }
       const ext = detected ? IMAGE_TYPES[detected.mime] : undefined
       if (!detected || !ext) {
@@ -69,7 +81,11 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
       }
       const filename = `${randomUUID()}.${ext}`
       try {
-        await rename(tempPath, join(mediaDir, filename))
+        try {
+          await rename(tempPath, join(mediaDir, filename))
+        } catch (err) {
+          throw isStorageError(err) ? mediaStorageError(err) : err
+        }
         const id = await db.write((conn) =>
           Number(
             conn.prepare('INSERT INTO media (filename, mime, size, created_at) VALUES (?, ?, ?, ?)').run(filename, detected.mime, size, new Date().toISOString())

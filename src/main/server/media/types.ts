@@ -16,6 +16,13 @@ export interface MediaService {
   storeTempFile(tempPath: string, size: number): Promise<StoredMedia>
   /** A fresh temp path in the media directory (same filesystem, so the final rename is atomic). */
   tempPath(): string
+  /**
+   * Make sure the media directory exists before writing into it (mkdir -p: a deleted one is created again).
+   * Throws MEDIA_STORAGE_UNAVAILABLE (503) when it cannot be used (a file in its place, EACCES, EROFS...).
+   */
+  ensureDir(): Promise<void>
+  /** The MEDIA_STORAGE_UNAVAILABLE error for a file system failure while storing (no path in it). */
+  storageError(err: unknown): Error
   /** Delete a temp file, ignoring one that is already gone. */
   discard(tempPath: string): Promise<void>
   /** Look up a served file by name; null for anything not in the table (including traversal attempts). */
