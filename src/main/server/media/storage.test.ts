@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,6 +18,17 @@ interface ErrorBody {
   suggestion?: string
   troubleshooting?: string[]
   request_id?: string
+}
+
+/** Make a directory unwritable in a way that stops root too: the immutable attribute (chattr +i). */
+function immutable(dir: string, on: boolean): void {
+  try {
+    execFileSync('chattr', [on ? '+i' : '-i', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
+  } catch (err) {
+    throw new Error(
+      `Cannot ${on ? 'set' : 'clear'} the immutable attribute on ${dir} (needs chattr from e2fsprogs and CAP_LINUX_IMMUTABLE on a filesystem that supports it): ${String(err)}`,
+    )
+  }
 }
 
 /** Every file under `dir` (recursively) whose name starts with `.upload-`: leftovers of a failed upload. */
@@ -159,6 +171,24 @@ describe('media storage faults on a real server', () => {
     expect(fixed.media?.status).toBe('pass')
     const upload201 = await upload()
     expect(upload201.status).toBe(201)
+  })
+
+  it('a media dir that refuses writes (immutable: EPERM even for root): 503 naming EPERM, readiness fails, both recover when lifted', async () => {
+    immutable(mediaDir, true)
+    try {
+      const res = await upload()
+      const body = (await res.json()) as ErrorBody
+      expect(res.status).toBe(503)
+      expect(body.code).toBe('MEDIA_STORAGE_UNAVAILABLE')
+      expect(body.error_description).toMatch(/not writable \(permission denied\) \(EPERM\)/)
+      const report = await readiness()
+      expect(report.media).toMatchObject({ status: 'fail', output: expect.stringContaining('(EPERM)') })
+    } finally {
+      immutable(mediaDir, false)
+    }
+    expect(tempFiles(ts.dataDir)).toEqual([])
+    expect((await readiness()).media?.status).toBe('pass')
+    expect((await upload()).status).toBe(201)
   })
 
   it('readiness with the media dir deleted creates it again and passes, saying so', async () => {
