@@ -6,7 +6,7 @@ import { fileTypeFromFile } from 'file-type'
 import type { Db } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
-import { ensureMediaDir, errnoCode, isStorageError, mediaStorageError } from './storage'
+import { ensureMediaDir, errnoCode, isStorageError, mediaStorageError, mkdirFailure } from './storage'
 import type { MediaService, StoredMedia } from './types'
 
 /** Allowed image types, detected from the bytes: media type → file extension. */
@@ -34,7 +34,7 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
   } catch (err) {
     // Not fatal: the blog serves readers without it. Uploads answer MEDIA_STORAGE_UNAVAILABLE, readiness
     // names `media`, and both work again once the directory is fixed.
-    deps.logger.warn('media directory unavailable at start; uploads fail until it is fixed', { code: errnoCode(err) ?? 'ERROR' })
+    deps.logger.warn('media directory unavailable at start; uploads fail until it is fixed', { code: errnoCode(mkdirFailure(err)) ?? 'ERROR' })
   }
   const url = (filename: string) => `${deps.siteBase()}/media/${filename}`
 

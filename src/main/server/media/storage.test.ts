@@ -218,3 +218,29 @@ describe('mediaDirCheck', () => {
     expect(failed?.output).not.toContain(dir)
   })
 })
+
+describe('a media dir broken before start', () => {
+  it('does not stop the server: pages 200, uploads 503, the cause logged with its code; fine once repaired', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'starpunk-media-start-'))
+    const mediaDir = join(dataDir, 'media')
+    writeFileSync(mediaDir, 'not a directory')
+    const ts = await startTestServer({}, { dataDir })
+    try {
+      const token = (await ts.server.context.tokens.createPersonal({ name: 'm', scopes: ['media'], expiresAt: null })).token
+      const upload = () => {
+        const form = new FormData()
+        form.append('file', new Blob([PNG], { type: 'image/png' }), 'pixel.png')
+        return fetch(`${ts.url}/micropub/media`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })
+      }
+      expect((await fetch(`${ts.url}/`)).status).toBe(200)
+      expect(ts.lines.some((line) => line.includes('media directory unavailable at start') && line.includes('ENOTDIR'))).toBe(true)
+      expect((await upload()).status).toBe(503)
+      rmSync(mediaDir)
+      mkdirSync(mediaDir)
+      expect((await upload()).status).toBe(201)
+    } finally {
+      await ts.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})

@@ -49,6 +49,11 @@ export function mediaStorageError(err: unknown): AppError {
   })
 }
 
+/** mkdir -p says EEXIST when a file sits where the directory should be: ENOTDIR is what that means. */
+export function mkdirFailure(err: unknown): unknown {
+  return errnoCode(err) === 'EEXIST' ? Object.assign(new Error('media path is not a directory', { cause: err }), { code: 'ENOTDIR' }) : err
+}
+
 /**
  * mkdir -p the media directory. Resolves true when it had to be created (it was deleted while running);
  * throws MEDIA_STORAGE_UNAVAILABLE when something else is in its place or the disk refuses.
@@ -58,10 +63,8 @@ export async function ensureMediaDir(dir: string, logger: Logger): Promise<boole
   try {
     created = await mkdir(dir, { recursive: true })
   } catch (err) {
-    // mkdir -p says EEXIST when a file sits where the directory should be: ENOTDIR is what that means.
-    const cause = errnoCode(err) === 'EEXIST' ? Object.assign(new Error('media path is not a directory', { cause: err }), { code: 'ENOTDIR' }) : err
     // Logged once, with its errno code, by the error handler that answers the request (the cause).
-    throw mediaStorageError(cause)
+    throw mediaStorageError(mkdirFailure(err))
   }
   if (created !== undefined) logger.warn('media directory was missing; created it again')
   return created !== undefined
