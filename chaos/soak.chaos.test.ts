@@ -15,6 +15,8 @@ const SECONDS = Number(process.env.CHAOS_SOAK_SECONDS ?? 30)
 // Minute windows for a long soak ("p99 from the first minute to the last"); six windows for a short one.
 const WINDOWS = SECONDS >= 360 ? Math.round(SECONDS / 60) : 6
 const WINDOW_SECONDS = Math.max(3, Math.round(SECONDS / WINDOWS))
+// The soak itself plus the GC probes: the suite's default test timeout (10 min) would cut a 10-minute run.
+const SOAK_TIMEOUT_MS = (WINDOWS * WINDOW_SECONDS + 180) * 1000
 const RATE = Number(process.env.CHAOS_SOAK_RATE ?? 80)
 let server: ServerProcess
 let slug = ''
@@ -118,5 +120,5 @@ describe(`soak (${WINDOWS} windows of ${WINDOW_SECONDS} s at ${RATE} req/s)`, ()
     expect(last.rssMb - first.rssMb, `RSS ${first.rssMb} → ${last.rssMb} MB`).toBeLessThan(64)
     // And what is still reachable after a full GC (JS heap + buffers) stays near where it was after warm-up.
     expect(figures.liveEndMb - figures.liveAfterFirstWindowMb, `live memory after GC ${figures.liveAfterFirstWindowMb} → ${figures.liveEndMb} MB`).toBeLessThan(32)
-  })
+  }, SOAK_TIMEOUT_MS)
 })
