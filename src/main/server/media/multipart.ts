@@ -73,6 +73,9 @@ export function receiveMultipart(req: Request, media: MediaService, limits: Mult
       ;(fields[name] ??= []).push(value)
     })
     parser.on('file', (name: string | undefined, stream, info) => {
+      // A body that ends inside this part (no closing boundary) arrives as an 'error' on the part's stream;
+      // unheard, that is an uncaught exception that ends the process.
+      stream.on('error', (err: Error) => fail(appError('MICROPUB_MALFORMED', { vars: { detail: 'the multipart body ends inside a file.' }, cause: err })))
       if (typeof name !== 'string') nameless()
       if (failure || typeof name !== 'string') {
         stream.resume()
@@ -96,6 +99,8 @@ export function receiveMultipart(req: Request, media: MediaService, limits: Mult
                 return
               }
               const out = createWriteStream(tempPath, { flags: 'wx' })
+              // The part failed mid-way: close the temp file so `done` runs and fail() can remove it.
+              stream.on('error', () => out.destroy())
               stream.on('data', (chunk: Buffer) => {
                 file.size += chunk.length
               })
