@@ -225,6 +225,22 @@ describe('requests the HTTP parser rejects', () => {
     if (body) expect(response.endsWith(`\r\n\r\n${body}`)).toBe(true)
   })
 
+  it('a client that hangs up inside a request body: the connection is closed, not held open waiting for the rest', async () => {
+    const port = (server.address() as AddressInfo).port
+    // Half-close after 10 of 100 promised bytes: Node reports the early end as a parse error of the
+    // request in flight. Before the fix, this connection stayed open until the server closed.
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end('POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a": 1234'))
+      let data = ''
+      socket.on('data', (d) => (data += d.toString()))
+      socket.on('error', () => resolve(`reset after ${JSON.stringify(data)}`))
+      socket.on('close', () => resolve(`closed after ${JSON.stringify(data)}`))
+    })
+    expect(outcome).toMatch(/^(closed|reset) after/)
+    // Nothing of a second response: at most the answer to the request itself (here none: it never arrived).
+    expect((outcome.match(/HTTP\/1\.1 \d{3}/g) ?? []).length).toBeLessThanOrEqual(1)
+  })
+
   it('a HEAD the parser rejects gets its status and request ID without a body (Node\'s client reads it cleanly)', async () => {
     const port = (server.address() as AddressInfo).port
     const reply = await new Promise<{ status: number; requestId: unknown; bytes: number }>((resolve, reject) => {

@@ -141,6 +141,13 @@ export function clientErrorHandler(logging: Pick<Logging, 'logger' | 'runWithReq
       return
     }
     const inFlight = inFlightResponse(socket)
+    if (inFlight && !inFlight.req.complete) {
+      // The request being answered never arrived whole (the client hung up inside its body: Node reports
+      // the early end as a parse error). Nothing more will come: close, so the request is seen as aborted
+      // and its handler cleans up, instead of waiting for a body until the server's request timeout.
+      socket.destroy()
+      return
+    }
     if (inFlight) {
       // The bytes that failed to parse came after a valid request that is being answered (Node's own
       // client, for one, sends an OPTIONS body without Content-Length). A second response on this socket

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, type WriteStream } from 'node:fs'
 import type { Request } from 'express'
 import busboy from 'busboy'
 import { appError } from '../errors'
@@ -45,11 +45,16 @@ export function receiveMultipart(req: Request, media: MediaService, limits: Mult
     const pending: Array<Promise<void>> = []
     let fieldBytes = 0
     let failure: Error | null = null
+    /** Temp files still being written: once the request fails their parts never end, so close them here. */
+    const writing = new Set<WriteStream>()
 
     const fail = (err: Error) => {
       if (failure) return
       failure = err
       req.unpipe(parser)
+      // Without this a part cut off mid-file (client gone, limit hit) never ends, its temp file never closes,
+      // and the cleanup below waits for ever, leaving the file behind.
+      for (const out of writing) out.destroy()
       // Drain the rest so the client gets our answer instead of a reset connection.
       req.resume()
       void Promise.allSettled(pending).then(() => Promise.all(files.map((f) => media.discard(f.tempPath)))).then(() => reject(err))
@@ -99,6 +104,8 @@ export function receiveMultipart(req: Request, media: MediaService, limits: Mult
                 return
               }
               const out = createWriteStream(tempPath, { flags: 'wx' })
+              writing.add(out)
+              out.on('close', () => writing.delete(out))
               // The part failed mid-way: close the temp file so `done` runs and fail() can remove it.
               stream.on('error', () => out.destroy())
               stream.on('data', (chunk: Buffer) => {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { readdirSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
@@ -387,6 +388,26 @@ describe('Micropub multipart parts without a name', () => {
     const media = ts.server.context.db.writer.prepare('SELECT COUNT(*) AS n FROM media').get() as { n: number }
     expect(media.n).toBe(0)
     // Not even a temp file (`.upload-*.tmp`) is left behind.
+    expect(readdirSync(join(ts.dataDir, 'media'))).toEqual([])
+  })
+
+  it('a client that disconnects in the middle of an upload leaves no temp file, and the server lives', async () => {
+    const url = new URL(ts.url)
+    const boundary = 'GoneAway'
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`
+    const socket = connect(Number(url.port), url.hostname)
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+    socket.on('error', () => {})
+    socket.write(
+      `POST /micropub/media HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 1000000\r\n\r\n${head}`,
+    )
+    socket.write(Buffer.concat([PNG, Buffer.alloc(64 * 1024, 1)]))
+    // Until the server has started the temp file, then the client goes away.
+    for (let i = 0; i < 200 && readdirSync(join(ts.dataDir, 'media')).length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+    socket.destroy()
+    expect((await fetch(`${ts.url}/health`)).status).toBe(200)
+    for (let i = 0; i < 200 && readdirSync(join(ts.dataDir, 'media')).length > 0; i++) await new Promise((r) => setTimeout(r, 10))
     expect(readdirSync(join(ts.dataDir, 'media'))).toEqual([])
   })
 })
