@@ -3,7 +3,7 @@
  * Zero 5xx, zero crashes, no stack trace / SQL / file path in any body, every error carries its request ID,
  * memory bounded. The seed is printed; CHAOS_SEED=<n> replays the same run.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newDataDir, startServer, type ServerProcess } from './harness/process'
@@ -99,7 +99,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     const statuses = await runCases(cases, failures, warmup.length, forbidden)
 
     const host = new URL(server.url).host
-    const raw = rawCases(rng, host)
+    const raw = rawCases(rng, host, server.token)
     const rawStatuses: number[] = []
     for (const bytes of raw) {
       const response = await rawRequest(server.url, bytes)
@@ -117,6 +117,12 @@ describe(`fuzz (seed ${SEED})`, () => {
     const live = await request(server.url, '/health')
     expect(live.status).toBe(200)
     const rssAfter = server.rssBytes()
+    // No upload left a temp file behind (failed, refused or cut off by the client): look a few times
+    // (bounded), since the last cleanups may still be running.
+    const mediaDir = join(server.dataDir, 'media')
+    const tempFiles = () => (existsSync(mediaDir) ? readdirSync(mediaDir).filter((f) => f.startsWith('.upload-')) : [])
+    for (let i = 0; i < 20 && tempFiles().length > 0; i++) await new Promise((r) => setTimeout(r, 250))
+    expect(tempFiles(), 'temp upload files left in the media dir').toEqual([])
     const heapAfter = await server.heapAfterGc()
 
     const byStatus: Record<string, number> = {}

@@ -230,7 +230,7 @@ export function generateCase(rng: Rng, bearer?: string): FuzzCase {
 }
 
 /** Malformed at the HTTP level: sent on a raw socket, the server must answer 4xx or close, never crash. */
-export function rawCases(rng: Rng, host: string): Buffer[] {
+export function rawCases(rng: Rng, host: string, token?: string): Buffer[] {
   const cases: Buffer[] = [
     Buffer.from(`GET / HTTP/1.1\r\nHost: ${host}\r\nContent-Length: -1\r\n\r\n`),
     Buffer.from(`POST /micropub HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 100\r\nContent-Type: application/json\r\n\r\n{"a":`),
@@ -248,6 +248,18 @@ export function rawCases(rng: Rng, host: string): Buffer[] {
     Buffer.from(`GET /media/..%2f..%2fstarpunk.db HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
     Buffer.from(`POST /micropub/media HTTP/1.1\r\nHost: ${host}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 40\r\n\r\n--x\r\nContent-Disposition: form-data; name="file"`),
   ]
+  // Authenticated uploads whose client hangs up inside the file (promised length never sent, then EOF):
+  // the server must drop the request at once and leave no temp file behind.
+  if (token) {
+    for (const [path, field] of [['/micropub/media', 'file'], ['/micropub', 'photo']] as const) {
+      const part = Buffer.concat([
+        Buffer.from(`--cut\r\nContent-Disposition: form-data; name="${field}"; filename="x.png"\r\nContent-Type: image/png\r\n\r\n`),
+        rng.bytes(1 + rng.int(40_000)),
+      ])
+      const head = `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: multipart/form-data; boundary=cut\r\nContent-Length: ${part.length + 100_000}\r\n\r\n`
+      cases.push(Buffer.concat([Buffer.from(head), part]))
+    }
+  }
   for (let i = 0; i < 25; i++) cases.push(Buffer.concat([Buffer.from(rng.pick(['GET', 'POST', 'XYZ', '']) + ' /'), rng.bytes(rng.int(300)), Buffer.from(' HTTP/1.1\r\n\r\n')]))
   return cases
 }
