@@ -10,6 +10,7 @@
  */
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { errnoCode, mkdirFailure } from '../errors/errno'
 
 /** How often, at most, a failed sink tries to reopen its file (on the next write after this long). */
 export const DEFAULT_RETRY_INTERVAL_MS = 1_000
@@ -53,18 +54,12 @@ export interface RotatingFile {
   close(): void
 }
 
-function errnoCode(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code
-  return typeof code === 'string' ? code : 'ERROR'
-}
-
 /** mkdir -p, saying ENOTDIR (not mkdir's EEXIST) when a file sits where the directory should be. */
 function makeDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true })
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
-    throw err
+    throw mkdirFailure(err)
   }
 }
 
@@ -94,10 +89,10 @@ export function openRotatingFile(options: RotatingFileOptions): RotatingFile {
     dropFd()
     if (failure) {
       // Still failed: keep `since` and stay quiet, but report the latest cause.
-      failure.code = errnoCode(err)
+      failure.code = errnoCode(err) ?? 'ERROR'
       return
     }
-    failure = { code: errnoCode(err), since: new Date(now()).toISOString() }
+    failure = { code: errnoCode(err) ?? 'ERROR', since: new Date(now()).toISOString() }
     options.onError(err as NodeJS.ErrnoException)
   }
 

@@ -6,7 +6,8 @@ import { fileTypeFromFile } from 'file-type'
 import type { Db } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
-import { ensureMediaDir, errnoCode, isStorageError, mediaStorageError, mkdirFailure } from './storage'
+import { errnoCode, mkdirFailure } from '../errors/errno'
+import { ensureMediaDir, isStorageError, mediaStorageError } from './storage'
 import type { MediaService, StoredMedia } from './types'
 
 /** Allowed image types, detected from the bytes: media type → file extension. */

@@ -4,10 +4,11 @@
  * clear answer that names the errno code and never the path.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, stat, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ComponentCheck } from '../health'
 import { appError, type AppError } from '../errors'
+import { errnoCode, mkdirFailure } from '../errors/errno'
 import type { Logger } from '../logging'
 
 /** errno codes that mean "the storage cannot take this file", as opposed to a bug or a bad upload. */
@@ -28,11 +29,6 @@ const REASONS: Record<string, string> = {
 /** How long a client should wait before retrying: a broken directory needs a person, not a moment. */
 export const MEDIA_RETRY_AFTER_SECONDS = '60'
 
-export function errnoCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
-}
-
 /** True when `err` is a file system failure of the media storage (not a bug, not a bad upload). */
 export function isStorageError(err: unknown): boolean {
   const code = errnoCode(err)
@@ -47,11 +43,6 @@ export function mediaStorageError(err: unknown): AppError {
     headers: { 'Retry-After': MEDIA_RETRY_AFTER_SECONDS },
     cause: err,
   })
-}
-
-/** mkdir -p says EEXIST when a file sits where the directory should be: ENOTDIR is what that means. */
-export function mkdirFailure(err: unknown): unknown {
-  return errnoCode(err) === 'EEXIST' ? Object.assign(new Error('media path is not a directory', { cause: err }), { code: 'ENOTDIR' }) : err
 }
 
 /**
@@ -72,7 +63,8 @@ export async function ensureMediaDir(dir: string, logger: Logger): Promise<boole
 
 /**
  * The `media` readiness component: the media directory exists (a missing one is created again, which is a
- * pass: uploads would do the same), is a directory, and really takes a write and a delete. Register it as
+ * pass: uploads would do the same), is a directory, and really takes a write and a delete (mkdir -p refuses
+ * a file in its place, and so would the probe's write, with ENOTDIR). Register it as
  * optional: readers are served without it, so a failure shows as `warn` at the top level.
  */
 export function mediaDirCheck(dir: string, logger: Logger): ComponentCheck {
@@ -81,7 +73,6 @@ export function mediaDirCheck(dir: string, logger: Logger): ComponentCheck {
     const probe = join(dir, `.health-probe-${process.pid}-${randomBytes(4).toString('hex')}`)
     try {
       const recreated = await ensureMediaDir(dir, logger)
-      if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
       await writeFile(probe, 'ok', { flag: 'wx' })
       await unlink(probe)
       return {
