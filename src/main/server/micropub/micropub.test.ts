@@ -350,6 +350,23 @@ describe('Micropub multipart parts without a name', () => {
     await ts.close()
   })
 
+  /** POST a hand-built multipart body (latin1, so the PNG bytes go as they are) with the token. */
+  async function postMultipart(path: string, boundary: string, body: string): Promise<Response> {
+    return fetch(`${ts.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: Buffer.from(body, 'latin1'),
+    })
+  }
+
+  /** A clear 400 that carries the request ID, and a server still answering afterwards. */
+  async function expectClearRejection(res: Response): Promise<void> {
+    expect(res.status).toBe(400)
+    const json = (await res.json()) as { request_id: string }
+    expect(json.request_id).toBe(res.headers.get('x-request-id'))
+    expect((await fetch(`${ts.url}/health`)).status).toBe(200)
+  }
+
   // busboy reports a part whose Content-Disposition has no name with an undefined name: it must be
   // ignored (it cannot be a property), not crash the server.
   it.each(['/micropub', '/micropub/media'])('%s: a nameless field part and a nameless file part are a clear 400, and the server lives', async (path) => {
@@ -358,15 +375,7 @@ describe('Micropub multipart parts without a name', () => {
       `--${boundary}\r\nContent-Disposition: form-data\r\n\r\njust a value\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; filename="a.png"\r\nContent-Type: image/png\r\n\r\n${PNG.toString('latin1')}\r\n` +
       `--${boundary}--\r\n`
-    const res = await fetch(`${ts.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
-      body: Buffer.from(body, 'latin1'),
-    })
-    expect(res.status).toBe(400)
-    const json = (await res.json()) as { request_id: string }
-    expect(json.request_id).toBe(res.headers.get('x-request-id'))
-    expect((await fetch(`${ts.url}/health`)).status).toBe(200)
+    await expectClearRejection(await postMultipart(path, boundary, body))
     const notes = ts.server.context.db.writer.prepare('SELECT COUNT(*) AS n FROM notes').get() as { n: number }
     expect(notes.n).toBe(0)
   })
@@ -376,15 +385,7 @@ describe('Micropub multipart parts without a name', () => {
   it.each(['/micropub', '/micropub/media'])('%s: a body that ends inside a file part is a clear 400, nothing is kept, and the server lives', async (path) => {
     const boundary = 'CutShort'
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="${path === '/micropub' ? 'photo' : 'file'}"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n${PNG.toString('latin1')}`
-    const res = await fetch(`${ts.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
-      body: Buffer.from(body, 'latin1'),
-    })
-    expect(res.status).toBe(400)
-    const json = (await res.json()) as { request_id: string }
-    expect(json.request_id).toBe(res.headers.get('x-request-id'))
-    expect((await fetch(`${ts.url}/health`)).status).toBe(200)
+    await expectClearRejection(await postMultipart(path, boundary, body))
     const media = ts.server.context.db.writer.prepare('SELECT COUNT(*) AS n FROM media').get() as { n: number }
     expect(media.n).toBe(0)
     // Not even a temp file (`.upload-*.tmp`) is left behind.
