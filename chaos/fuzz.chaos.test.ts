@@ -12,7 +12,7 @@ import { createRng } from './harness/prng'
 import { generateCase, rawCases, type FuzzCase } from './harness/fuzz'
 import { findLeaks } from './harness/leaks'
 import { recordSecret } from './harness/secrets'
-import { recordFigure } from './harness/figures'
+import { mb, recordFigure } from './harness/figures'
 
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const COUNT = Number(process.env.CHAOS_FUZZ_COUNT ?? 3000)
@@ -29,8 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop()
 })
-
-const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10
 
 interface Failure {
   index: number

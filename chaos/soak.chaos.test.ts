@@ -9,7 +9,7 @@ import autocannon from 'autocannon'
 import { newDataDir, startServer, type ServerProcess } from './harness/process'
 import { request } from './harness/http'
 import { recordSecret } from './harness/secrets'
-import { recordFigure } from './harness/figures'
+import { mb, recordFigure } from './harness/figures'
 
 const SECONDS = Number(process.env.CHAOS_SOAK_SECONDS ?? 30)
 // Minute windows for a long soak ("p99 from the first minute to the last"); six windows for a short one.
@@ -20,7 +20,6 @@ const SOAK_TIMEOUT_MS = (WINDOWS * WINDOW_SECONDS + 180) * 1000
 const RATE = Number(process.env.CHAOS_SOAK_RATE ?? 80)
 let server: ServerProcess
 let slug = ''
-const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10
 
 beforeAll(async () => {
   server = await startServer({ dataDir: newDataDir('soak'), setup: true, env: { STARPUNK_LOG_LEVEL: 'WARNING' } })

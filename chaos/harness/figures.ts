@@ -9,3 +9,6 @@ export function recordFigure(scenario: string, figures: Record<string, unknown>)
   // Also kept beside the repo (ignored by git unless copied into docs) so a run's numbers survive the temp dir.
   if (process.env.CHAOS_FIGURES_FILE) appendFileSync(process.env.CHAOS_FIGURES_FILE, line)
 }
+
+/** Bytes as MiB with one decimal, as the figures are written. */
+export const mb = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10

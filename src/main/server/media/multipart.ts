@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import type { Request } from 'express'
 import busboy from 'busboy'
 import { appError } from '../errors'
+import { mediaStorageError } from './storage'
 import type { MediaService } from './types'
 
 export interface ReceivedFile {
@@ -116,14 +117,14 @@ export function receiveMultipart(req: Request, media: MediaService, limits: Mult
                 // A disk that refuses mid-write (ENOSPC, EACCES...): the request fails, the temp file goes.
                 stream.unpipe(out)
                 stream.resume()
-                fail(media.storageError(err))
+                fail(mediaStorageError(err))
                 done()
               })
               stream.pipe(out)
             }),
           (err: unknown) => {
             stream.resume()
-            fail(err instanceof Error ? err : media.storageError(err))
+            fail(err instanceof Error ? err : mediaStorageError(err))
           },
         ),
       )

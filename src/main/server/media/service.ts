@@ -62,7 +62,6 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
     ensureDir: async () => {
       await ensureMediaDir(mediaDir, deps.logger)
     },
-    storageError: mediaStorageError,
     discard,
     filenameOf,
 

@@ -21,8 +21,6 @@ export interface MediaService {
    * Throws MEDIA_STORAGE_UNAVAILABLE (503) when it cannot be used (a file in its place, EACCES, EROFS...).
    */
   ensureDir(): Promise<void>
-  /** The MEDIA_STORAGE_UNAVAILABLE error for a file system failure while storing (no path in it). */
-  storageError(err: unknown): Error
   /** Delete a temp file, ignoring one that is already gone. */
   discard(tempPath: string): Promise<void>
   /** Look up a served file by name; null for anything not in the table (including traversal attempts). */
