@@ -3,7 +3,7 @@ import type { Config } from '../config'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
 import { receiveMultipart, type MediaService, type ReceivedFile } from '../media'
-import { authenticate, bearerToken, oauthErrorHandler, requireScope, type TokenGrant, type TokensService } from '../tokens'
+import { authenticate, bearerToken, hasScope, oauthErrorHandler, requireScope, type TokenGrant, type TokensService } from '../tokens'
 import { foldFormFields, malformed, parseFormRequest, parseJsonRequest, type MicropubAction } from './request'
 import type { MicropubService } from './service'
 
@@ -50,11 +50,12 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
     maxFiles: MAX_FILES,
   }
 
-  // Queries: a valid token of any scope.
+  // Queries: a valid token of any scope; the text of posts and the tags of drafts only to a token that can write posts.
   router.get('/micropub', async (req, res) => {
     const query = foldFormFields(req.query as Record<string, unknown>)
     if (query.access_token) throw malformed('send the token in the Authorization header, not the address (it would end up in logs and history).')
-    await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
+    const grant = await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
+    const canWritePosts = hasScope(grant, 'create') || hasScope(grant, 'update')
     const q = query.q?.[0]
     if (!q) throw malformed('a GET request needs a q parameter (config, source, syndicate-to or category).')
     noStore(res)
@@ -66,10 +67,12 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
         res.json({ 'syndicate-to': [] })
         return
       case 'category':
-        res.json({ categories: await micropub.categories(query.filter?.[0] ?? null) })
+        res.json({ categories: await micropub.categories(query.filter?.[0] ?? null, { includeDrafts: canWritePosts }) })
         return
       case 'source': {
         const url = query.url?.[0]
+        // A draft's text is private: a media-only token must not read it (nor any post's source).
+        if (!canWritePosts) requireScope(grant, 'update')
         if (!url) throw malformed('q=source needs a url parameter.')
         res.json(await micropub.source(url, query.properties ?? []))
         return

@@ -27,7 +27,8 @@ export interface MicropubService {
   /** q=source: all properties, or only those named. */
   source(url: string, only: string[]): Promise<{ type?: string[]; properties: Mf2Properties }>
   config(): Record<string, unknown>
-  categories(filter: string | null): Promise<string[]>
+  /** q=category: tags of published notes, and of drafts too when `includeDrafts`. */
+  categories(filter: string | null, options: { includeDrafts: boolean }): Promise<string[]>
   permalink(slug: string): string
 }
 
@@ -265,8 +266,8 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
       }
     },
 
-    async categories(filter) {
-      const all = await notes.tags({ includeDrafts: true })
+    async categories(filter, options) {
+      const all = await notes.tags({ includeDrafts: options.includeDrafts })
       const needle = filter?.toLowerCase() ?? null
       return all.map((t) => t.display).filter((name) => !needle || name.toLowerCase().startsWith(needle))
     },
