@@ -1,7 +1,8 @@
 import { Router } from 'express'
 import type { MediaService } from './types'
 
-/** GET /media/<uuid>.<ext>: exactly the stored bytes, with the type detected at upload, cached for a year. */
+/** GET /media/<uuid>.<ext>: exactly the stored bytes, with the type detected at upload, cached for a year,
+ * embeddable from any origin. */
 export function mediaRoutes(media: MediaService): Router {
   const router = Router()
   router.get('/media/:file', async (req, res, next) => {
@@ -12,6 +13,9 @@ export function mediaRoutes(media: MediaService): Router {
     }
     res.type(found.mime)
     res.setHeader('X-Content-Type-Options', 'nosniff')
+    // Photos are meant to be shown elsewhere too (feed readers, syndication copies): helmet's same-origin
+    // default would make browsers refuse to embed them on any other site.
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin')
     res.sendFile(found.filename, { root: media.dir, dotfiles: 'deny', maxAge: 365 * 24 * 3600 * 1000, immutable: true, lastModified: true }, (err) => {
       if (err && !res.headersSent) next()
     })
