@@ -368,6 +368,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     feed: { maxItems: get('STARPUNK_FEED_MAX_ITEMS', 50), cacheSeconds: get('STARPUNK_FEED_CACHE_SECONDS', 300) },
     media: { maxUploadBytes: get('STARPUNK_MEDIA_MAX_BYTES', 10 * 1024 * 1024) },
     maxBodyBytes: get('STARPUNK_MAX_BODY_BYTES', 1024 * 1024),
+    fetch: { enabled: get('STARPUNK_FETCH_ENABLED', true), allowPrivate: get('STARPUNK_FETCH_ALLOW_PRIVATE', false) },
     notesPerPage: get('STARPUNK_NOTES_PER_PAGE', 20),
     devMode: get('STARPUNK_DEV_MODE', false),
     production,
@@ -456,6 +457,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     STARPUNK_FEED_CACHE_SECONDS: String(config.feed.cacheSeconds),
     STARPUNK_MEDIA_MAX_BYTES: String(config.media.maxUploadBytes),
     STARPUNK_MAX_BODY_BYTES: String(config.maxBodyBytes),
+    STARPUNK_FETCH_ENABLED: String(config.fetch.enabled),
+    STARPUNK_FETCH_ALLOW_PRIVATE: String(config.fetch.allowPrivate),
     STARPUNK_NOTES_PER_PAGE: String(config.notesPerPage),
   }
   if (fromEnv('STARPUNK_DATA_DIR') !== undefined) sources.set('STARPUNK_DATA_DIR', 'env')

@@ -371,6 +371,22 @@ export const SETTINGS = {
     parse: integer(1024, 1024 * MiB, 'bytes'),
     suggestion: 'Use a size in bytes such as 1048576 (1 MiB).',
   }),
+  STARPUNK_FETCH_ENABLED: spec<boolean>({
+    name: 'STARPUNK_FETCH_ENABLED',
+    defaultText: 'true',
+    description: 'Let the server make requests to other sites (IndieAuth sign-in and discovery, external token checks). false turns every outbound request off.',
+    secret: false,
+    parse: boolean,
+    suggestion: 'Use true, or false to keep the server from contacting other sites.',
+  }),
+  STARPUNK_FETCH_ALLOW_PRIVATE: spec<boolean>({
+    name: 'STARPUNK_FETCH_ALLOW_PRIVATE',
+    defaultText: 'false',
+    description: 'Let outbound requests reach loopback, private, link-local and unique-local addresses (tests, two servers on one machine or a private network).',
+    secret: false,
+    parse: boolean,
+    suggestion: 'Use false unless the IndieAuth server or site you sign in with runs on this machine or a private network.',
+  }),
   STARPUNK_NOTES_PER_PAGE: spec<number>({
     name: 'STARPUNK_NOTES_PER_PAGE',
     defaultText: '20',

@@ -66,6 +66,12 @@ export interface Config {
   }
   /** Largest accepted request body for forms/JSON, bytes. */
   maxBodyBytes: number
+  /** Requests the server makes to other sites (the outbound module). */
+  fetch: {
+    enabled: boolean
+    /** Allow loopback and private-network targets. */
+    allowPrivate: boolean
+  }
   notesPerPage: number
   devMode: boolean
   /** NODE_ENV=production. */

@@ -184,6 +184,35 @@ export const ERROR_CATALOG = {
       'Your IndieAuth server must send you back to {siteUrl}/admin/login/callback.',
     ],
   },
+  OUTBOUND_DISABLED: {
+    status: 503,
+    message: 'Outbound requests are turned off: {detail}',
+    suggestion: 'Set STARPUNK_FETCH_ENABLED=true to let StarPunk contact other sites (IndieAuth sign-in, external tokens).',
+    troubleshooting: [
+      'STARPUNK_FETCH_ENABLED=false stops every request StarPunk makes to other sites.',
+      'Meanwhile, sign in with the one-time link `npm run serve` prints.',
+    ],
+  },
+  OUTBOUND_REFUSED: {
+    status: 502,
+    message: 'StarPunk refused to fetch an address: {detail}',
+    suggestion: 'Use a public http(s) address of another site.',
+    troubleshooting: [
+      'Only http and https addresses on the public internet are fetched.',
+      'For a test or a two-server set-up on one machine or a private network, set STARPUNK_FETCH_ALLOW_PRIVATE=true.',
+      'This site never fetches its own address to verify a token.',
+    ],
+  },
+  OUTBOUND_FAILED: {
+    status: 502,
+    message: 'A request to another site failed: {detail}',
+    suggestion: 'Check that the other site is reachable and answers normally, then try again.',
+    troubleshooting: [
+      'Open the address in a browser: it must answer within 10 seconds, with at most 5 redirects.',
+      'Documents larger than 1 MiB are not read.',
+      'Check the network connection of the machine running StarPunk.',
+    ],
+  },
   INDIEAUTH_UNAVAILABLE: {
     status: 502,
     message: 'Could not complete sign-in with the IndieAuth server: {detail}',
@@ -250,6 +279,13 @@ export const ERROR_CATALOG = {
       'Make <data dir>/media a directory the user running StarPunk can write to (ls -ld).',
       'Check the disk is not full or mounted read-only (df -h, mount).',
     ],
+  },
+  UPLOADS_BUSY: {
+    status: 429,
+    message: 'Too many uploads that carry their access token in the body are being received right now.',
+    suggestion: 'Send the access token in the Authorization header (it is checked before the upload is read), or try again in a moment.',
+    details: 'A token in the body can only be checked once the whole upload has arrived, so only a few such uploads are taken at a time.',
+    troubleshooting: ['Wait for the time in Retry-After.', 'Configure your Micropub client to send "Authorization: Bearer <token>".'],
   },
   INDIEAUTH_INVALID_REQUEST: {
     status: 400,
