@@ -18,6 +18,12 @@ export const FEED_TYPES = {
 } as const
 export type FeedFormat = keyof typeof FEED_TYPES
 
+/**
+ * Every string that reaches a feed (note HTML, titles, tags, alt text, settings) may hold characters XML 1.0
+ * forbids: xmlbuilder2 drops them while serialising, so one odd note cannot make the feed invalid.
+ */
+const XML_OPTIONS = { version: '1.0', encoding: 'UTF-8', invalidCharReplacement: '' } as const
+
 const abs = (config: Config, path: string) => `${config.siteUrl}${path}`
 const noteLink = (config: Config, note: Note) => abs(config, `/notes/${encodeURIComponent(note.slug)}`)
 
@@ -44,7 +50,7 @@ export function itemTitle(note: Note, max = 80, name: string | null = note.title
 }
 
 export function buildRss({ config, notes, updated }: FeedData): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' })
+  const doc = create(XML_OPTIONS)
   const channel = doc
     .ele('rss', { version: '2.0', 'xmlns:atom': 'http://www.w3.org/2005/Atom' })
     .ele('channel')
@@ -68,7 +74,7 @@ export function buildRss({ config, notes, updated }: FeedData): string {
 }
 
 export function buildAtom({ config, notes, updated }: FeedData): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' })
+  const doc = create(XML_OPTIONS)
   const feed = doc.ele('feed', { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': 'en' })
   feed.ele('id').txt(abs(config, '/'))
   feed.ele('title').txt(config.siteName)
@@ -124,7 +130,7 @@ export function buildJsonFeed({ config, notes }: FeedData): string {
 
 /** OPML 2.0 listing this site's feeds, for readers that import subscription lists. */
 export function buildOpml({ config, updated }: FeedData): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' })
+  const doc = create(XML_OPTIONS)
   const opml = doc.ele('opml', { version: '2.0' })
   const head = opml.ele('head')
   head.ele('title').txt(`${config.siteName} feeds`)

@@ -21,6 +21,17 @@ const RESPONSE_PROPERTIES: Array<[string, string]> = [
   ['syndication', 'Also on'],
 ]
 
+/**
+ * Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). One of them in a
+ * name or alt text would make every feed invalid for every subscriber; on a page they are noise.
+ */
+const XML_FORBIDDEN = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu
+
+/** Text as it may appear in a feed or a page: without the characters XML 1.0 forbids. */
+export function withoutForbiddenCharacters(text: string): string {
+  return text.replace(XML_FORBIDDEN, '')
+}
+
 /** An absolute http(s) URL, or null when the value is not one (site-relative paths are resolved). */
 export function safeUrl(config: Config, value: unknown): string | null {
   if (typeof value !== 'string' || value.length > 2000) return null
@@ -50,7 +61,8 @@ export function entryExtras(config: Config, note: Note): EntryExtras {
   for (const value of Array.isArray(props.photo) ? props.photo : []) {
     const url = urlOf(config, value)
     if (!url) continue
-    const alt = value && typeof value === 'object' && typeof (value as { alt?: unknown }).alt === 'string' ? (value as { alt: string }).alt : ''
+    const rawAlt = value && typeof value === 'object' && typeof (value as { alt?: unknown }).alt === 'string' ? (value as { alt: string }).alt : ''
+    const alt = withoutForbiddenCharacters(rawAlt)
     // Photos the note's own Markdown already shows (Micropub posts made only of photos) are not repeated.
     if (note.html.includes(`src="${url}"`) || note.html.includes(`src="${new URL(url).pathname}"`)) continue
     photos.push({ url, alt })
@@ -62,5 +74,6 @@ export function entryExtras(config: Config, note: Note): EntryExtras {
       if (url) links.push({ className: `u-${property}`, label, url })
     }
   }
-  return { name: note.title ?? (typeof rawName === 'string' ? rawName.trim().slice(0, 200) : null), photos, links }
+  const name = note.title ?? (typeof rawName === 'string' ? rawName.trim().slice(0, 200) : null)
+  return { name: name === null ? null : withoutForbiddenCharacters(name) || null, photos, links }
 }
