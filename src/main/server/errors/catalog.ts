@@ -291,7 +291,11 @@ export const ERROR_CATALOG = {
     status: 400,
     message: 'Invalid IndieAuth request: {detail}',
     suggestion: 'Check the sign-in settings of your client; it may need an update.',
-    troubleshooting: ['PKCE with S256 is required.', 'redirect_uri must be on the same host as client_id.'],
+    troubleshooting: [
+      'PKCE with S256 and a state parameter are required.',
+      'redirect_uri must have the scheme, host and port of client_id (a loopback redirect may use any port), or be published by the page at client_id (redirect_uris in its JSON metadata, or rel="redirect_uri").',
+      'client_id must be an http(s) URL with a domain name (or 127.0.0.1 / [::1]), without fragment or user name.',
+    ],
   },
   INDIEAUTH_INVALID_GRANT: {
     status: 400,

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mf2 } from 'microformats-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAsAdmin, type AdminLogin } from '../../../../test/helpers/admin'
+import { hiddenFields } from '../../../../test/helpers/consent'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
 
 async function freePort(): Promise<number> {
@@ -63,20 +64,12 @@ describe('built-in IndieAuth provider: a Quill-like client signs in and posts', 
     return url.href
   }
 
-  /** Consent as the signed-in admin; returns the redirect the browser would follow. */
+  /** Consent as the signed-in admin, posting back the page's own hidden fields as a browser would; returns the redirect it would follow. */
   async function consent(params: Record<string, string>, decision: 'approve' | 'deny', scopes: string[]): Promise<URL> {
-    const page = await fetch(authorizeUrl(params), { headers: { cookie: admin.cookie, accept: 'text/html' }, redirect: 'manual' })
+    const page = await fetch(authorizeUrl({ state: 'st', ...params }), { headers: { cookie: admin.cookie, accept: 'text/html' }, redirect: 'manual' })
     expect(page.status).toBe(200)
-    const body = new URLSearchParams({
-      _csrf: admin.csrfToken,
-      client_id: params.client_id!,
-      redirect_uri: params.redirect_uri!,
-      state: params.state ?? '',
-      code_challenge: params.code_challenge!,
-      code_challenge_method: 'S256',
-      requested_scope: params.scope ?? '',
-      decision,
-    })
+    const body = hiddenFields(await page.text())
+    body.set('decision', decision)
     for (const s of scopes) body.append('scope', s)
     const res = await fetch(`${site}/indieauth/auth/consent`, { method: 'POST', headers: { cookie: admin.cookie }, body, redirect: 'manual' })
     expect(res.status).toBe(302)
@@ -198,17 +191,17 @@ describe('built-in IndieAuth provider: a Quill-like client signs in and posts', 
     expect(((await expired.json()) as { error: string }).error).toBe('invalid_grant')
   })
 
-  it('requires PKCE S256, and reports a denial, back to the client with state and iss', async () => {
+  it('requires PKCE S256 on an error page (never a redirect); a denial after consent goes back with state and iss', async () => {
     const noPkce = await fetch(authorizeUrl({ response_type: 'code', client_id: client.url, redirect_uri: `${client.url}callback`, state: 'p', scope: 'create' }), {
       headers: { cookie: admin.cookie, accept: 'text/html' },
       redirect: 'manual',
     })
-    expect(noPkce.status).toBe(302)
-    const to = new URL(noPkce.headers.get('location')!)
-    expect(to.searchParams.get('error')).toBe('invalid_request')
-    expect(to.searchParams.get('state')).toBe('p')
-    const plain = await fetch(authorizeUrl({ client_id: client.url, redirect_uri: `${client.url}callback`, code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }), { headers: { cookie: admin.cookie }, redirect: 'manual' })
-    expect(new URL(plain.headers.get('location')!).searchParams.get('error')).toBe('invalid_request')
+    expect(noPkce.status).toBe(400)
+    expect(noPkce.headers.get('location')).toBeNull()
+    expect(await noPkce.text()).toContain('PKCE')
+    const plain = await fetch(authorizeUrl({ client_id: client.url, redirect_uri: `${client.url}callback`, state: 'p', code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }), { headers: { cookie: admin.cookie }, redirect: 'manual' })
+    expect(plain.status).toBe(400)
+    expect(plain.headers.get('location')).toBeNull()
     const { challenge } = pkce()
     const denied = await consent({ client_id: client.url, redirect_uri: `${client.url}callback`, state: 'd', code_challenge: challenge, code_challenge_method: 'S256', scope: 'create' }, 'deny', ['create'])
     expect(denied.searchParams.get('error')).toBe('access_denied')
@@ -219,7 +212,7 @@ describe('built-in IndieAuth provider: a Quill-like client signs in and posts', 
 
   it('never redirects to a redirect_uri on another host, and refuses consent without the CSRF token', async () => {
     const { challenge } = pkce()
-    const evil = await fetch(authorizeUrl({ client_id: client.url, redirect_uri: 'https://evil.example/steal', code_challenge: challenge, code_challenge_method: 'S256' }), {
+    const evil = await fetch(authorizeUrl({ client_id: client.url, redirect_uri: 'https://evil.example/steal', state: 'e', code_challenge: challenge, code_challenge_method: 'S256' }), {
       headers: { cookie: admin.cookie, accept: 'text/html' },
       redirect: 'manual',
     })
@@ -229,7 +222,7 @@ describe('built-in IndieAuth provider: a Quill-like client signs in and posts', 
     const forged = await fetch(`${site}/indieauth/auth/consent`, {
       method: 'POST',
       headers: { cookie: admin.cookie, accept: 'text/html' },
-      body: new URLSearchParams({ client_id: client.url, redirect_uri: `${client.url}callback`, code_challenge: challenge, code_challenge_method: 'S256', requested_scope: 'create', scope: 'create', decision: 'approve' }),
+      body: new URLSearchParams({ client_id: client.url, redirect_uri: `${client.url}callback`, state: 'f', code_challenge: challenge, code_challenge_method: 'S256', requested_scope: 'create', scope: 'create', decision: 'approve' }),
       redirect: 'manual',
     })
     expect(forged.status).toBe(403)

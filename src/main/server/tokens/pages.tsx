@@ -140,10 +140,12 @@ export interface ConsentPageProps {
   scopes: string[]
   codeChallenge: string
   me: string
+  /** Proves on POST that the hidden fields are the request that was checked and shown. */
+  approval: string
 }
 
 export function renderConsentPage(props: ConsentPageProps): string {
-  const { config, session, clientId, redirectUri, state, scopes, codeChallenge, me } = props
+  const { config, session, clientId, redirectUri, state, scopes, codeChallenge, me, approval } = props
   return renderPage(
     <Layout config={config} title="Sign in to an app" session={session} head={<meta name="robots" content="noindex" />}>
       <h1>Sign in to an app</h1>
@@ -161,6 +163,7 @@ export function renderConsentPage(props: ConsentPageProps): string {
         <input type="hidden" name="code_challenge" value={codeChallenge} />
         <input type="hidden" name="code_challenge_method" value="S256" />
         <input type="hidden" name="requested_scope" value={scopes.join(' ')} />
+        <input type="hidden" name="_approval" value={approval} />
         {scopes.length > 0 ? (
           <fieldset>
             <legend>It may</legend>

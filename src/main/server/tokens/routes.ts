@@ -1,11 +1,20 @@
+import { createHmac } from 'node:crypto'
 import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express'
-import type { AuthGuards } from '../auth'
+import { safeEqual, type AuthGuards } from '../auth'
 import type { Config } from '../config'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
+import {
+  checkCodeVerifier,
+  formActionSource,
+  invalidRequest,
+  matchesPublished,
+  readAuthorizationRequest,
+  sameOriginAsClient,
+  type AuthorizationParams,
+} from './authorization-request'
 import { authenticate, bearerToken, oauthErrorHandler } from './http'
 import { renderConsentPage, renderTokensPage } from './pages'
-import { normalizeScopes } from './service'
 import type { TokensService } from './types'
 
 export interface IndieAuthRoutesDeps {
@@ -14,6 +23,8 @@ export interface IndieAuthRoutesDeps {
   tokens: TokensService
   guards: AuthGuards
   siteBase: () => string
+  /** The redirect URIs a client's document publishes (bounded outbound fetch); absent when outbound requests are off. */
+  clientRedirectUris?: ClientRedirectUris
 }
 
 /** Express 5 runs a middleware chain for us only inside a route; this runs one guard inline. */
@@ -36,60 +47,41 @@ function one(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
-function invalid(detail: string) {
-  return appError('INDIEAUTH_INVALID_REQUEST', { vars: { detail } })
-}
+const invalid = invalidRequest
 
-function httpUrl(value: string | undefined, name: string): URL {
-  if (!value) throw invalid(`${name} is missing.`)
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw invalid(`${name} is not a URL.`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`${name} must be an http(s) URL.`)
-  if (url.username || url.password) throw invalid(`${name} must not carry a user name or password.`)
-  return url
-}
-
-interface AuthParams {
-  clientId: string
-  redirectUri: string
-  state: string
-  codeChallenge: string
-  scopes: string[]
-}
-
-/**
- * Check an authorization request. Problems with client_id/redirect_uri are shown to the person (never
- * redirected: that would make us an open redirector); the rest go back to the client as OAuth errors.
- */
-function readAuthParams(source: Record<string, unknown>): { params: AuthParams; redirectError: string | null } {
-  const client = httpUrl(one(source.client_id), 'client_id')
-  const redirect = httpUrl(one(source.redirect_uri), 'redirect_uri')
-  // Without fetching the client's metadata we only trust redirects to the client's own host.
-  if (redirect.host !== client.host) throw invalid('redirect_uri must be on the same host as client_id.')
-  const state = one(source.state) ?? ''
-  const params: AuthParams = {
-    clientId: client.href,
-    redirectUri: redirect.href,
-    state,
-    codeChallenge: one(source.code_challenge) ?? '',
-    scopes: normalizeScopes((one(source.scope) ?? one(source.requested_scope) ?? '').split(/\s+/).filter(Boolean)),
-  }
-  const responseType = one(source.response_type) ?? 'code'
-  let redirectError: string | null = null
-  if (responseType !== 'code' && responseType !== 'id') redirectError = 'unsupported_response_type'
-  else if (!params.codeChallenge || !/^[A-Za-z0-9._~-]{43,128}$/.test(params.codeChallenge) || one(source.code_challenge_method) !== 'S256') redirectError = 'invalid_request'
-  else if (state.length > 2000) redirectError = 'invalid_request'
-  return { params, redirectError }
-}
+/** Where a client may be sent back to: trusted without asking (same origin), or published in its own document. */
+export type ClientRedirectUris = (clientId: URL) => Promise<readonly string[]>
 
 function redirectBack(res: Response, redirectUri: string, values: Record<string, string>): void {
   const url = new URL(redirectUri)
   for (const [key, value] of Object.entries(values)) url.searchParams.set(key, value)
   res.set('Cache-Control', 'no-store').redirect(302, url.href)
+}
+
+/**
+ * helmet's `form-action 'self'` also governs where a form submission may be redirected, and browsers check
+ * it against the policy of the page that holds the form. The consent page's form ends at the client's
+ * (validated) redirect_uri, so that page allows exactly that one target besides ourselves.
+ */
+export function allowFormActionTo(res: Response, target: URL): void {
+  const policy = res.getHeader('Content-Security-Policy')
+  if (typeof policy !== 'string') return
+  const source = formActionSource(target)
+  const directives = policy.split(';').map((d) => d.trim()).filter(Boolean)
+  const index = directives.findIndex((d) => d.split(/\s+/, 1)[0] === 'form-action')
+  if (index < 0) directives.push(`form-action 'self' ${source}`)
+  else if (!directives[index]!.split(/\s+/).includes(source)) directives[index] += ` ${source}`
+  res.setHeader('Content-Security-Policy', directives.join(';'))
+}
+
+/**
+ * The consent form carries the request's parameters in hidden fields; this MAC (keyed by the site secret
+ * and bound to the session's CSRF token) proves they are the ones that were checked and shown, so the POST
+ * need not fetch the client's document again and nobody can swap the redirect_uri in between.
+ */
+function consentMac(secret: string, csrfToken: string, params: AuthorizationParams): string {
+  const fields = [csrfToken, params.clientId, params.redirectUri, params.state, params.codeChallenge, params.scopes.join(' ')]
+  return createHmac('sha256', secret).update(`indieauth-consent:${JSON.stringify(fields)}`).digest('base64url')
 }
 
 /** The built-in IndieAuth provider: metadata, authorization (consent) and token endpoints, revocation. */
@@ -117,30 +109,52 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
     })
   })
 
-  router.get('/indieauth/auth', async (req, res) => {
-    const query = req.query as Record<string, unknown>
-    const { params, redirectError } = readAuthParams(query)
-    if (redirectError) {
-      redirectBack(res, params.redirectUri, {
-        error: redirectError,
-        error_description: redirectError === 'invalid_request' ? 'PKCE with code_challenge_method=S256 is required' : 'only response_type=code is supported',
-        ...(params.state ? { state: params.state } : {}),
-        iss: issuer(),
-      })
-      return
+  /** Does redirect_uri belong to client_id? Same origin is trusted; anything else must be published by the client. */
+  async function checkRedirect(client: URL, redirect: URL): Promise<void> {
+    if (sameOriginAsClient(client, redirect)) return
+    if (!deps.clientRedirectUris) {
+      throw invalid(`redirect_uri (${redirect.origin === 'null' ? redirect.protocol : redirect.origin}) is not on the origin of client_id, and this server does not fetch client documents (outbound requests are off).`)
     }
+    let published: readonly string[]
+    try {
+      published = await deps.clientRedirectUris(client)
+    } catch (err) {
+      deps.logger.info('client document unavailable', { clientId: client.href, cause: err })
+      throw invalid('redirect_uri is not on the origin of client_id, and the app\'s page (client_id) could not be fetched to confirm it.')
+    }
+    if (!matchesPublished(redirect, published)) throw invalid('redirect_uri is not on the origin of client_id, and the app\'s page does not publish it (redirect_uris, or rel="redirect_uri").')
+  }
+
+  router.get('/indieauth/auth', async (req, res) => {
+    // Every problem before consent is an error page: we never send the browser to a client nobody approved.
+    const { params, client, redirect } = readAuthorizationRequest(req.query as Record<string, unknown>)
     if (!(await run(guards.requireAdmin, req, res))) return
+    // Only for the signed-in author: a stranger cannot make us fetch client documents.
+    await checkRedirect(client, redirect)
+    const session = res.locals.session!
+    allowFormActionTo(res, redirect)
     res
       .set('Cache-Control', 'no-store')
       .type('html')
-      .send(renderConsentPage({ config, session: res.locals.session!, ...params, me: tokens.me }))
+      .send(renderConsentPage({ config, session, ...params, me: tokens.me, approval: consentMac(config.sessionSecret, session.csrfToken, params) }))
   })
 
   router.post('/indieauth/auth/consent', form, guards.requireAdmin, guards.verifyCsrf, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>
-    const { params, redirectError } = readAuthParams({ ...body, response_type: 'code' })
-    if (redirectError) throw invalid('the consent form is incomplete; start signing in again from the app.')
-    const back = { ...(params.state ? { state: params.state } : {}), iss: issuer() }
+    let request: ReturnType<typeof readAuthorizationRequest>
+    try {
+      request = readAuthorizationRequest({ ...body, response_type: 'code' })
+    } catch {
+      throw invalid('the consent form is incomplete; start signing in again from the app.')
+    }
+    const { params, redirect } = request
+    const approval = one(body._approval) ?? ''
+    if (!safeEqual(approval, consentMac(config.sessionSecret, res.locals.session!.csrfToken, params))) {
+      throw invalid('the consent form does not match the request that was checked; start signing in again from the app.')
+    }
+    // The approval MAC proves redirect_uri was checked when the page was shown: from here on, errors go back to the client.
+    const back = { state: params.state, iss: issuer() }
+    allowFormActionTo(res, redirect)
     if (one(body.decision) !== 'approve') {
       deps.logger.info('sign-in denied', { clientId: params.clientId })
       redirectBack(res, params.redirectUri, { error: 'access_denied', ...back })
@@ -164,6 +178,7 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
     const codeVerifier = one(body.code_verifier)
     if (!code || !clientId || !redirectUri) throw invalid('code, client_id and redirect_uri are required.')
     if (!codeVerifier) throw invalid('code_verifier is required (PKCE).')
+    checkCodeVerifier(codeVerifier)
     // URLs are compared in their normalised form, as they were stored.
     const norm = (v: string) => {
       try {
