@@ -1,5 +1,6 @@
 export type { MediaService, StoredMedia } from './types'
 export { createMediaService, IMAGE_TYPES, MEDIA_NAME } from './service'
 export { receiveMultipart, type MultipartBody, type ReceivedFile } from './multipart'
+export { UnverifiedUploadGate, type UnverifiedUploadLimits, type UploadTicket } from './upload-gate'
 export { mediaRoutes } from './routes'
 export { mediaDirCheck, mediaStorageError, MEDIA_RETRY_AFTER_SECONDS } from './storage'

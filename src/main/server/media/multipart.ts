@@ -29,7 +29,13 @@ export interface MultipartLimits {
  * Stream a multipart/form-data body: files go straight to temp files in the media dir (never held in
  * memory), fields are collected. Over-size files → 413, and every temp file written so far is removed.
  */
-export function receiveMultipart(req: Request, media: MediaService, limits: MultipartLimits): Promise<MultipartBody> {
+export function receiveMultipart(
+  req: Request,
+  media: MediaService,
+  limits: MultipartLimits,
+  /** Asked before each chunk of a file is written; an error fails the request (temp files removed). */
+  budget?: (bytes: number) => Error | null,
+): Promise<MultipartBody> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy
     try {
@@ -109,7 +115,13 @@ export function receiveMultipart(req: Request, media: MediaService, limits: Mult
               out.on('close', () => writing.delete(out))
               // The part failed mid-way: close the temp file so `done` runs and fail() can remove it.
               stream.on('error', () => out.destroy())
+              // Registered before pipe(), so a chunk over the budget is refused before it reaches the disk.
               stream.on('data', (chunk: Buffer) => {
+                const refused = budget?.(chunk.length)
+                if (refused) {
+                  fail(refused)
+                  return
+                }
                 file.size += chunk.length
               })
               out.on('close', () => done())

@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express'
 import type { Config } from '../config'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
-import { receiveMultipart, type MediaService, type ReceivedFile } from '../media'
+import { receiveMultipart, UnverifiedUploadGate, type MediaService, type ReceivedFile, type UnverifiedUploadLimits, type UploadTicket } from '../media'
 import { authenticate, bearerToken, hasScope, oauthErrorHandler, requireScope, type TokenGrant, type TokensService } from '../tokens'
 import { foldFormFields, malformed, parseFormRequest, parseJsonRequest, type MicropubAction } from './request'
 import type { MicropubService } from './service'
@@ -13,6 +13,8 @@ export interface MicropubRoutesDeps {
   tokens: TokensService
   micropub: MicropubService
   media: MediaService
+  /** Bounds on uploads whose token is in the body (default: 2 at a time, twice STARPUNK_MEDIA_MAX_BYTES together). */
+  unverifiedUploads?: UnverifiedUploadLimits
 }
 
 /** Multipart bodies may carry photos (create) or one file (media endpoint). */
@@ -35,6 +37,19 @@ function checkDeclaredLength(req: Request, limit: number): void {
   }
 }
 
+/**
+ * Refused before the body was read: answer and close the connection instead of reading (and discarding)
+ * whatever the client still sends.
+ */
+function closeUnread(res: Response, err: unknown): never {
+  res.set('Connection', 'close')
+  throw err
+}
+
+function bodyTokenOf(fields: Record<string, string[]>): unknown {
+  return fields.access_token && fields.access_token.length > 1 ? fields.access_token : fields.access_token?.[0]
+}
+
 function noStore(res: Response): Response {
   return res.set('Cache-Control', 'no-store')
 }
@@ -48,6 +63,35 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
     maxFileBytes: config.media.maxUploadBytes,
     maxFieldBytes: config.maxBodyBytes,
     maxFiles: MAX_FILES,
+  }
+  const unverified = new UnverifiedUploadGate(deps.unverifiedUploads ?? { maxConcurrent: 2, maxBytes: 2 * config.media.maxUploadBytes })
+
+  /**
+   * A header token is checked before a byte of the body is read, so a stranger cannot make us parse or
+   * store anything. Null when there is no header: the token may then be in the body.
+   */
+  const headerGrant = async (req: Request, res: Response): Promise<TokenGrant | null> => {
+    if (req.get('authorization') === undefined) return null
+    try {
+      return await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
+    } catch (err) {
+      return closeUnread(res, err)
+    }
+  }
+
+  /** The grant for the whole request: the header's (a body token must then be the same one), else the body's. */
+  const grantFor = async (req: Request, checked: TokenGrant | null, bodyToken: unknown): Promise<TokenGrant> => {
+    const token = bearerToken(req, bodyToken)
+    return checked ?? authenticate(tokens, token, config.adminMe)
+  }
+
+  /** A slot for an upload that cannot be authenticated before it is read (token in the body). */
+  const enterUnverified = (res: Response): UploadTicket => {
+    try {
+      return unverified.enter()
+    } catch (err) {
+      return closeUnread(res, err)
+    }
   }
 
   // Queries: a valid token of any scope; the text of posts and the tags of drafts only to a token that can write posts.
@@ -84,43 +128,47 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
 
   router.post('/micropub', async (req, res) => {
     const kind = bodyKind(req)
+    if (kind === 'other') {
+      req.resume()
+      throw appError('UNSUPPORTED_MEDIA_TYPE', { vars: { type: String(req.headers['content-type']).slice(0, 64) } })
+    }
+    const checked = await headerGrant(req, res)
+    let ticket: UploadTicket | null = null
     let action: MicropubAction
-    let bodyToken: unknown
     let files: ReceivedFile[] = []
     let grant: TokenGrant
     if (kind === 'json') {
       checkDeclaredLength(req, config.maxBodyBytes)
       await new Promise<void>((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
       const body = req.body as unknown
-      bodyToken = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).access_token : undefined
-      grant = await authenticate(tokens, bearerToken(req, bodyToken), config.adminMe)
+      const bodyToken = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).access_token : undefined
+      grant = await grantFor(req, checked, bodyToken)
       action = parseJsonRequest(body)
     } else if (kind === 'form') {
       checkDeclaredLength(req, config.maxBodyBytes)
       await new Promise<void>((resolve, reject) => form(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
       const fields = foldFormFields((req.body ?? {}) as Record<string, unknown>)
-      bodyToken = fields.access_token && fields.access_token.length > 1 ? fields.access_token : fields.access_token?.[0]
-      grant = await authenticate(tokens, bearerToken(req, bodyToken), config.adminMe)
+      grant = await grantFor(req, checked, bodyTokenOf(fields))
       action = parseFormRequest(fields)
     } else if (kind === 'multipart') {
       checkDeclaredLength(req, config.media.maxUploadBytes * MAX_FILES + config.maxBodyBytes)
-      const body = await receiveMultipart(req, media, multipartLimits)
-      files = body.files
+      const slot = checked ? null : enterUnverified(res)
+      ticket = slot
       try {
+        const body = await receiveMultipart(req, media, multipartLimits, slot ? (bytes) => slot.take(bytes) : undefined)
+        files = body.files
         const fields = foldFormFields(body.fields)
-        bodyToken = fields.access_token && fields.access_token.length > 1 ? fields.access_token : fields.access_token?.[0]
-        grant = await authenticate(tokens, bearerToken(req, bodyToken), config.adminMe)
+        grant = await grantFor(req, checked, bodyTokenOf(fields))
         action = parseFormRequest(fields)
       } catch (err) {
+        // Removed at once: an unauthenticated upload must not keep its disk space until the answer is sent.
         await Promise.all(files.map((f) => media.discard(f.tempPath)))
+        ticket?.release()
         throw err
       }
-    } else if (kind === 'none') {
-      await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
-      throw malformed('the request has no body.')
     } else {
-      req.resume()
-      throw appError('UNSUPPORTED_MEDIA_TYPE', { vars: { type: String(req.headers['content-type']).slice(0, 64) } })
+      await grantFor(req, checked, undefined)
+      throw malformed('the request has no body.')
     }
     try {
       requireScope(grant, action.action)
@@ -152,6 +200,7 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
       noStore(res).status(204).end()
     } finally {
       await Promise.all(files.map((f) => media.discard(f.tempPath)))
+      ticket?.release()
     }
   })
 
@@ -162,13 +211,12 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
       throw malformed('the media endpoint takes multipart/form-data with one "file" part.')
     }
     checkDeclaredLength(req, config.media.maxUploadBytes + config.maxBodyBytes)
-    // A header token is checked before the upload is read, so a stranger cannot make us write to disk.
-    if (req.get('authorization')) await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
-    const body = await receiveMultipart(req, media, { ...multipartLimits, maxFiles: 1 })
+    const checked = await headerGrant(req, res)
+    const ticket = checked ? null : enterUnverified(res)
+    let body: { fields: Record<string, string[]>; files: ReceivedFile[] } = { fields: {}, files: [] }
     try {
-      const fields = foldFormFields(body.fields)
-      const bodyToken = fields.access_token && fields.access_token.length > 1 ? fields.access_token : fields.access_token?.[0]
-      const grant = await authenticate(tokens, bearerToken(req, bodyToken), config.adminMe)
+      body = await receiveMultipart(req, media, { ...multipartLimits, maxFiles: 1 }, ticket ? (bytes) => ticket.take(bytes) : undefined)
+      const grant = await grantFor(req, checked, bodyTokenOf(foldFormFields(body.fields)))
       requireScope(grant, 'media')
       const file = body.files[0]
       if (!file || file.field !== 'file') throw malformed('send the upload as a multipart part named "file".')
@@ -178,6 +226,7 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
       noStore(res).status(201).location(stored.url).json({ url: stored.url })
     } finally {
       await Promise.all(body.files.map((f) => media.discard(f.tempPath)))
+      ticket?.release()
     }
   })
 
