@@ -47,7 +47,7 @@ const LIKE = 'SELECT id, slug FROM notes WHERE deleted_at IS NULL AND (content L
 const LIKE_TERMS = ['%zeppelin%', '%quasar%', '%nebula%']
 
 /** Run `total` operations with `inFlight` of them outstanding at once; returns ops/s. */
-async function throughput(total: number, inFlight: number, op: (i: number) => Promise<unknown> | unknown): Promise<number> {
+async function throughput(total: number, inFlight: number, op: (i: number) => unknown): Promise<number> {
   let next = 0
   const start = performance.now()
   await Promise.all(

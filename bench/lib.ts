@@ -47,7 +47,7 @@ export async function load(url: string, options: { seconds?: number; connections
 }
 
 /** Median of n runs of fn's synchronous/asynchronous duration per op, in ms. */
-export async function timePerOp(ops: number, fn: () => unknown | Promise<unknown>): Promise<number> {
+export async function timePerOp(ops: number, fn: () => unknown): Promise<number> {
   const start = performance.now()
   for (let i = 0; i < ops; i++) await fn()
   return (performance.now() - start) / ops

@@ -95,7 +95,7 @@ describe('data dir read-only and full (tmpfs)', () => {
           await s.stop()
           return null
         },
-        (err: Error) => err.message,
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
       )
       expect(refused, 'the server started on a read-only data dir').not.toBeNull()
       expect(refused).toMatch(/not writable|read-only/i)

@@ -85,7 +85,7 @@ describe('detailed health and the console need credentials', () => {
 
 describe('security headers on every page', () => {
   for (const path of PAGES) {
-    it(`${path}`, async () => {
+    it(path, async () => {
       const reply = await request(server.url, path)
       expect(reply.status, path).toBeLessThan(500)
       expect(reply.headers['x-content-type-options']).toBe('nosniff')

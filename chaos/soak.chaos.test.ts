@@ -77,7 +77,8 @@ function runWindow(): Promise<WindowResult> {
         ],
       },
       (err, result) => {
-        if (err) return reject(err)
+        // autocannon types its error as any.
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)))
         resolve({
           p50: result.latency.p50,
           p99: result.latency.p99,

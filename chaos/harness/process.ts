@@ -89,9 +89,9 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
       resolveExit({ code, signal })
     })
   })
-  child.stdout!.setEncoding('utf8')
-  child.stderr!.setEncoding('utf8')
-  child.stderr!.on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8')
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (chunk: string) => {
     // Bounded: a chatty process must not grow the test's memory without end.
     if (err.length < 4_000_000) err += chunk
   })
@@ -101,7 +101,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
       reject(new Error(`server did not start within ${options.startTimeoutMs ?? 30_000} ms\nstdout:\n${out.slice(-3000)}\nstderr:\n${err.slice(-3000)}`))
     }, options.startTimeoutMs ?? 30_000)
     let found = false
-    child.stdout!.on('data', (chunk: string) => {
+    child.stdout.on('data', (chunk: string) => {
       if (out.length < 4_000_000) out += chunk
       if (found) return
       const line = out.split('\n').find((l) => l.startsWith('{"chaosReady":true'))
@@ -133,7 +133,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
       return new Promise<HeapFigures>((resolveHeap, reject) => {
         let pending = ''
         const timer = setTimeout(() => {
-          child.stdout!.off('data', onData)
+          child.stdout.off('data', onData)
           reject(new Error('the server did not report its heap within 10 s'))
         }, 10_000)
         // Read from the stream, not `out`: `out` stops growing at its cap, and the logs are on stdout too.
@@ -144,10 +144,10 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
           const line = lines.find((l) => l.startsWith('{"chaosHeap":'))
           if (!line) return
           clearTimeout(timer)
-          child.stdout!.off('data', onData)
+          child.stdout.off('data', onData)
           resolveHeap((JSON.parse(line) as { chaosHeap: HeapFigures }).chaosHeap)
         }
-        child.stdout!.on('data', onData)
+        child.stdout.on('data', onData)
         child.kill('SIGUSR2')
       })
     },

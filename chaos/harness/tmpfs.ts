@@ -20,6 +20,7 @@ export function mountTmpfs(path: string, sizeMb: number): Tmpfs {
     throw new Error(
       `cannot mount a tmpfs at ${path} (${(err as Error).message.split('\n')[0]}). The filesystem-fault scenarios need it: ` +
         'run the suite as root in a container allowed to mount (docker run --privileged, or --cap-add SYS_ADMIN).',
+      { cause: err },
     )
   }
   const remount = (mode: 'ro' | 'rw') => execFileSync('mount', ['-o', `remount,${mode}`, path], { stdio: 'pipe' })

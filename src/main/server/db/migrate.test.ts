@@ -36,7 +36,7 @@ function startChild(dbPath: string) {
   const done = new Promise<ChildResult>((resolveDone) => {
     child.once('exit', (code) => {
       const last = stdout.trim().split('\n').pop() ?? ''
-      let report: ChildResult['report'] = {}
+      let report: ChildResult['report']
       try {
         report = JSON.parse(last) as ChildResult['report']
       } catch {

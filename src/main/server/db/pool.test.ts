@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -382,7 +385,6 @@ describe('db: failures', () => {
   })
 
   it('reports whether the configured path still leads to the opened file', async () => {
-    const { renameSync } = await import('node:fs')
     const f = await open()
     expect(f.db.fileIntact()).toBe(true)
     renameSync(f.path, `${f.path}.moved`)
@@ -392,9 +394,6 @@ describe('db: failures', () => {
   })
 
   it('refuses to start on a file that is not a database, with DATABASE_CORRUPT', async () => {
-    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
     const dir = mkdtempSync(join(tmpdir(), 'starpunk-db-bad-'))
     const path = join(dir, 'starpunk.db')
     writeFileSync(path, 'this is not a sqlite database, just text that is long enough to have a header'.repeat(20))
@@ -441,8 +440,6 @@ describe('db: reader threads that cannot start', () => {
 
 describe('db: an alternative SQLite build in every connection', () => {
   it('config.db.nativeBinding reaches the writer and every reader thread (an SQLite without FTS5)', async () => {
-    const { join } = await import('node:path')
-    const { existsSync } = await import('node:fs')
     const binding = join(process.cwd(), '.vendor', 'sqlite-nofts5', 'better_sqlite3.node')
     if (!existsSync(binding)) throw new Error(`missing ${binding}: run \`node scripts/build-sqlite-nofts5.mjs\` (vitest's globalSetup does it)`)
     const FTS5_OPTION = "SELECT count(*) AS n FROM pragma_compile_options WHERE compile_options = 'ENABLE_FTS5'"

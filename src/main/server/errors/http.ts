@@ -63,7 +63,7 @@ const DEFAULT_RETRY_AFTER_SECONDS = '5'
 export function errorHandler(deps: ErrorHandlerDeps): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = toAppError(err)
-    const requestId = String(res.locals.requestId ?? '')
+    const requestId = res.locals.requestId ?? ''
     // The full story goes to the log (same request ID): cause message and stack, details, status.
     const logFields = {
       code: error.code,

@@ -180,7 +180,7 @@ export function createHealthService(deps: HealthDeps): HealthService {
           return { name, required, result: await withTimeout(Promise.resolve().then(check), checkTimeoutMs) }
         } catch (err) {
           const failed: HealthCheck = { componentType: 'component', status: 'fail', time: new Date().toISOString(), output: `The ${name} check failed (${errorCode(err)}).` }
-          return { name, required, result: { [`${name}:check`]: [failed] } as Record<string, HealthCheck[]> }
+          return { name, required, result: { [`${name}:check`]: [failed] } }
         }
       }),
     )
@@ -212,8 +212,8 @@ export function createHealthService(deps: HealthDeps): HealthService {
       if (status === 'pass') {
         if (previous !== null) deps.logger?.info('health recovered', { status })
       } else {
-        const log = status === 'fail' ? deps.logger?.error : deps.logger?.warn
-        log?.(`health ${status}`, { status, failing })
+        if (status === 'fail') deps.logger?.error(`health ${status}`, { status, failing })
+        else deps.logger?.warn(`health ${status}`, { status, failing })
       }
       for (const listener of listeners) {
         try {

@@ -138,7 +138,9 @@ const BARE = /^[A-Za-z0-9_.:/@+-]+$/
 function humanValue(value: unknown): string {
   if (typeof value === 'string') return BARE.test(value) ? value : escapeControl(JSON.stringify(value))
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value)
-  return escapeControl(JSON.stringify(value) ?? String(value))
+  // No JSON form: JSON.stringify returns undefined for these.
+  if (value === undefined || typeof value === 'symbol' || typeof value === 'function') return escapeControl(String(value))
+  return escapeControl(JSON.stringify(value))
 }
 
 /** The development format: `time LEVEL [request] message key=value ...`, one physical line, always. */

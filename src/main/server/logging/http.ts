@@ -39,20 +39,20 @@ export function requestLogging(logging: Logging): RequestHandler {
 
     // Count body bytes as they are written (streamed responses have no Content-Length).
     let bytes = 0
-    const write = res.write
-    const end = res.end
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res
     const count = (chunk: unknown, encoding: unknown): void => {
       if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
       else if (chunk instanceof Uint8Array) bytes += chunk.byteLength
     }
     // The overloads of write/end are many; we only look at the first two arguments and pass all through.
-    res.write = function (this: typeof res, chunk: unknown, encoding?: unknown, cb?: unknown) {
+    res.write = function (chunk: unknown, encoding?: unknown, cb?: unknown) {
       count(chunk, encoding)
-      return (write as (...args: unknown[]) => boolean).call(this, chunk, encoding, cb)
+      return write(chunk, encoding, cb)
     } as typeof res.write
-    res.end = function (this: typeof res, chunk?: unknown, encoding?: unknown, cb?: unknown) {
+    res.end = function (chunk?: unknown, encoding?: unknown, cb?: unknown) {
       if (typeof chunk !== 'function') count(chunk, encoding)
-      return (end as (...args: unknown[]) => typeof res).call(this, chunk, encoding, cb)
+      return end(chunk, encoding, cb)
     } as typeof res.end
 
     let logged = false

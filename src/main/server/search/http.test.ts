@@ -208,6 +208,6 @@ describe('forcing FTS5 on a SQLite without it', () => {
   it('stops startup with a configuration error that says what to do', async () => {
     const err = await startTestServer({ STARPUNK_SQLITE_NATIVE_BINDING: noFts5, STARPUNK_SEARCH_ENGINE: 'fts5' }).catch((e: unknown) => e)
     expect((err as { code?: string }).code).toBe('CONFIG_INVALID')
-    expect(String((err as Error).message)).toMatch(/STARPUNK_SEARCH_ENGINE=auto/)
+    expect((err as Error).message).toMatch(/STARPUNK_SEARCH_ENGINE=auto/)
   })
 })

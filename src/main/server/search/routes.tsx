@@ -164,7 +164,7 @@ export function searchRoutes({ config, search }: SearchRoutesDeps): Router {
     } catch (err) {
       if (!(err instanceof AppError) || err.kind !== 'user' || err.code === 'NOT_FOUND') throw err
       status = err.status
-      data.error = { message: err.info.message, suggestion: err.info.suggestion, requestId: String(res.locals.requestId ?? '') }
+      data.error = { message: err.info.message, suggestion: err.info.suggestion, requestId: res.locals.requestId ?? '' }
     }
     res.status(status).type('html').setHeader('Cache-Control', 'no-store')
     res.send(renderPage(<SearchPage {...data} />))

@@ -391,12 +391,12 @@ function noteSource(note: Note): SourceNote {
 
 /** Prepared statements for the hook's hot path, per connection (prepare costs more than the write). */
 function cachedStatements() {
-  const caches = new WeakMap<Connection, Map<string, BetterSqlite3.Statement<unknown[], unknown>>>()
+  const caches = new WeakMap<Connection, Map<string, BetterSqlite3.Statement>>()
   return (c: Connection, sql: string) => {
     let cache = caches.get(c)
-    if (!cache) caches.set(c, (cache = new Map()))
+    if (!cache) caches.set(c, (cache = new Map<string, BetterSqlite3.Statement>()))
     let statement = cache.get(sql)
-    if (!statement) cache.set(sql, (statement = c.prepare<unknown[], unknown>(sql)))
+    if (!statement) cache.set(sql, (statement = c.prepare(sql)))
     return statement
   }
 }

@@ -54,5 +54,6 @@ export function logFields(entry: Record<string, unknown>): Record<string, unknow
 }
 
 export function logMessage(entry: Record<string, unknown>): string {
-  return String(entry.msg ?? entry.message ?? '')
+  const message = entry.msg ?? entry.message
+  return typeof message === 'string' ? message : ''
 }
