@@ -2,33 +2,12 @@
 // `npm start`: build main, preload and renderer, then launch Electron. Where the Electron binary is not
 // installed (CI, servers, this sandbox), say so and point at the headless mode instead of crashing.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findElectron } from './electron-binary.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const require = createRequire(import.meta.url)
-
-function electronBinary() {
-  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
-    const candidate = join(process.env.ELECTRON_OVERRIDE_DIST_PATH, process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron')
-    return existsSync(candidate) ? candidate : null
-  }
-  let pkgDir
-  try {
-    pkgDir = dirname(require.resolve('electron/package.json'))
-  } catch {
-    return null
-  }
-  // Do not `require('electron')`: without the binary it tries to download it.
-  const pathFile = join(pkgDir, 'path.txt')
-  if (!existsSync(pathFile)) return null
-  const binary = join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim())
-  return existsSync(binary) ? binary : null
-}
-
-const binary = electronBinary()
+const binary = findElectron()?.binary ?? null
 if (!binary) {
   console.error(
     [

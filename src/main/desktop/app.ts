@@ -1,19 +1,21 @@
 /**
  * The Electron shell: one window, a tray whose colour follows readiness, a menu, the IPC transport.
  * Everything with logic lives in the server core (console service, supervisor) or in the pure modules
- * next to this file (ipc.ts, security.ts), which are tested in plain Node. The server core runs
+ * next to this file (ipc.ts, security.ts, shell.ts, paths.ts), which are tested in plain Node. The server core runs
  * in-process: it is I/O-bound and its SQLite reads already leave the main thread's hot path short;
  * see docs/architecture.md ("Desktop app and console transport") for the reasoning.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, extname, join, resolve } from 'node:path'
+import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BrowserWindow, Menu, Tray, app, ipcMain, nativeImage, net, protocol, session, shell, type MenuItemConstructorOptions } from 'electron'
 import log from 'electron-log/main'
 import type { HealthStatus, ServerStatus } from '../../shared/contract'
-import { createSupervisor, findRendererDir, type ServerSupervisor } from '../server/console'
+import { createSupervisor, type ServerSupervisor } from '../server/console'
 import { forwardEvents, registerIpcHandlers } from './ipc'
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, DESKTOP_CSP, isAllowedNavigation, isSafeExternalUrl, resolveAppFile, trayIconName } from './security'
+import { resolveDesktopPaths } from './paths'
+import { APP_ORIGIN, APP_SCHEME, DESKTOP_CSP, isAllowedNavigation, isSafeExternalUrl, resolveAppFile, trayIconName } from './security'
+import { devToolsAllowed, launchDecision, menuTemplate, secondInstanceSteps, windowTarget, type WindowTarget } from './shell'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const MIME: Record<string, string> = {
@@ -26,20 +28,26 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 }
 
-function resourcesDir(): string {
-  const candidates = [resolve(here, '../../resources'), resolve(process.resourcesPath ?? '', 'resources'), resolve(process.cwd(), 'resources')]
-  return candidates.find((dir) => existsSync(join(dir, 'icon.png'))) ?? (candidates[0] as string)
-}
-
 export async function runDesktopApp(): Promise<void> {
-  if (!app.requestSingleInstanceLock()) {
+  // Before any configuration is read or server started: a second launch only hands over to the first.
+  if (launchDecision(app.requestSingleInstanceLock()).kind === 'quit') {
     app.quit()
     return
   }
+  let window: BrowserWindow | null = null
+  // Registered at once, so a launch during the first one's start-up is still handed over.
+  app.on('second-instance', () => {
+    for (const step of secondInstanceSteps(window)) {
+      if (step === 'restore') window?.restore()
+      else if (step === 'show') window?.show()
+      else window?.focus()
+    }
+  })
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
   await app.whenReady()
 
-  const supervisor = createSupervisor({ safeMode: true, onStartError: (err) => log.error('server failed to start', err) })
+  const paths = resolveDesktopPaths({ isPackaged: app.isPackaged, appPath: app.getAppPath(), mainDir: here, userDataDir: app.getPath('userData'), cwd: process.cwd() })
+  const supervisor = createSupervisor({ safeMode: true, cwd: paths.serverCwd, onStartError: (err) => log.error('server failed to start', err) })
   // The app's own log, rotating, next to the server's log files.
   log.transports.file.resolvePathFn = () => join(supervisor.loaded().config.logDir, 'desktop.log')
   log.transports.file.maxSize = 5 * 1024 * 1024
@@ -47,8 +55,9 @@ export async function runDesktopApp(): Promise<void> {
   log.info('StarPunk desktop starting')
   process.on('uncaughtException', (err) => log.error('uncaught exception', err))
 
-  const devServerOrigin = process.env.ELECTRON_RENDERER_URL ? new URL(process.env.ELECTRON_RENDERER_URL).origin : null
-  const rendererDir = findRendererDir()
+  const target = windowTarget(app.isPackaged, process.env.ELECTRON_RENDERER_URL)
+  const devServerOrigin = target.devServerOrigin
+  const rendererDir = paths.rendererDir
   protocol.handle(APP_SCHEME, (request) => {
     const file = resolveAppFile(request.url, rendererDir)
     if (!file || !existsSync(file)) return new Response('Not found', { status: 404 })
@@ -60,19 +69,26 @@ export async function runDesktopApp(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
 
-  const window = createWindow(devServerOrigin)
+  const shown = createWindow(target, paths.preloadFile, devToolsAllowed(app.isPackaged))
+  window = shown
   const unregister = registerIpcHandlers(ipcMain, supervisor.console, { appOrigin: APP_ORIGIN, devServerOrigin })
   const unforward = forwardEvents(supervisor.console, (channel, payload) => {
-    if (!window.isDestroyed()) window.webContents.send(channel, payload)
+    if (!shown.isDestroyed()) shown.webContents.send(channel, payload)
   })
-  const tray = createTray(supervisor, window)
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(supervisor, window)))
+  const tray = createTray(supervisor, shown, paths.iconsDir)
+  const menu = menuTemplate(
+    { isPackaged: app.isPackaged, platform: process.platform },
+    {
+      startServer: () => void supervisor.start(),
+      stopServer: () => void supervisor.stop(),
+      restartServer: () => void supervisor.restart(),
+      openBlog: () => void openLink(supervisor, 'blog'),
+      openAdmin: () => void openLink(supervisor, 'admin'),
+      showWindow: () => shown.show(),
+    },
+  )
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menu))
 
-  app.on('second-instance', () => {
-    if (window.isMinimized()) window.restore()
-    window.show()
-    window.focus()
-  })
   app.on('before-quit', () => {
     unforward()
     unregister()
@@ -87,19 +103,21 @@ export async function runDesktopApp(): Promise<void> {
   if (status.state === 'failed') log.warn('server did not start', status.error?.code)
 }
 
-function createWindow(devServerOrigin: string | null): BrowserWindow {
+function createWindow(target: WindowTarget, preloadFile: string, devTools: boolean): BrowserWindow {
+  const devServerOrigin = target.devServerOrigin
   const window = new BrowserWindow({
     width: 1200,
     height: 800,
     title: 'StarPunk',
     show: false,
     webPreferences: {
-      preload: join(here, '../preload/index.cjs'),
+      preload: preloadFile,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      devTools,
     },
   })
   window.once('ready-to-show', () => window.show())
@@ -117,13 +135,11 @@ function createWindow(devServerOrigin: string | null): BrowserWindow {
     if (details.level === 'error' || details.level === 'warning') log.warn('renderer', details.message, details.sourceId, details.lineNumber)
   })
   contents.on('render-process-gone', (_event, details) => log.error('renderer process gone', details.reason))
-  if (devServerOrigin && process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else void window.loadURL(`${APP_SCHEME}://${APP_HOST}/index.html`)
+  void window.loadURL(target.url)
   return window
 }
 
-function createTray(supervisor: ServerSupervisor, window: BrowserWindow): Tray {
-  const dir = resourcesDir()
+function createTray(supervisor: ServerSupervisor, window: BrowserWindow, dir: string): Tray {
   const icon = (status: HealthStatus | null) => nativeImage.createFromPath(join(dir, trayIconName(status)))
   const tray = new Tray(icon(null))
   tray.setToolTip('StarPunk')
@@ -159,25 +175,5 @@ function trayMenu(supervisor: ServerSupervisor, window: BrowserWindow): MenuItem
     { label: 'Restart server', click: () => void supervisor.restart() },
     { type: 'separator' },
     { label: 'Quit', role: 'quit' },
-  ]
-}
-
-function menuTemplate(supervisor: ServerSupervisor, window: BrowserWindow): MenuItemConstructorOptions[] {
-  return [
-    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
-    { label: 'File', submenu: [{ role: 'quit' }] },
-    {
-      label: 'Server',
-      submenu: [
-        { label: 'Start', click: () => void supervisor.start() },
-        { label: 'Stop', click: () => void supervisor.stop() },
-        { label: 'Restart', accelerator: 'CmdOrCtrl+Shift+R', click: () => void supervisor.restart() },
-        { type: 'separator' },
-        { label: 'Open blog in browser', accelerator: 'CmdOrCtrl+B', click: () => void openLink(supervisor, 'blog') },
-        { label: 'Open admin in browser', accelerator: 'CmdOrCtrl+Shift+A', click: () => void openLink(supervisor, 'admin') },
-      ],
-    },
-    { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { role: 'togglefullscreen' }] },
-    { label: 'Window', submenu: [{ role: 'minimize' }, { label: 'Show', click: () => window.show() }] },
   ]
 }

@@ -1,9 +1,10 @@
-import { statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import Database from 'better-sqlite3'
 import type { Config } from '../config/types'
 import type { Logger } from '../logging'
 import { migrate } from './migrate'
+import { outsideAsar } from './module-path'
 import { ReaderPool } from './pool'
 import { databaseLocked, databaseUnavailable, isBusyError, isUnavailableError, retryBusy } from './sqlite-errors'
 import type { Connection, Db, Migration } from './types'
@@ -34,7 +35,7 @@ export const WRITER_SYNCHRONOUS = 'NORMAL'
 /** Where the better-sqlite3 package lives, for the reader threads to require by absolute path. */
 function betterSqlitePath(): string {
   try {
-    return createRequire(import.meta.url).resolve('better-sqlite3')
+    return outsideAsar(createRequire(import.meta.url).resolve('better-sqlite3'), existsSync)
   } catch {
     // Bundles where import.meta.url cannot resolve packages: the threads resolve it from the working dir.
     return 'better-sqlite3'
