@@ -81,7 +81,8 @@ export async function createServer(config: Config, options: CreateServerOptions 
 
   const app = express()
   app.disable('x-powered-by')
-  app.set('trust proxy', false)
+  // X-Forwarded-* are believed only from the proxies named in STARPUNK_TRUSTED_PROXIES (none by default).
+  app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false)
   app.use(requestLogging(logging))
   app.use(helmet())
   // [wire:middleware] Request-wide middleware (static files, body parsers scoped to your routes, session loading).

@@ -34,6 +34,8 @@ export class FailureLimiter {
   recordFailure(key: string): void {
     const recent = this.recent(key)
     recent.push(this.options.clock())
+    // Only the newest maxFailures decide a check: a locked-out client that keeps failing cannot grow the list.
+    if (recent.length > this.options.maxFailures) recent.splice(0, recent.length - this.options.maxFailures)
     this.failures.delete(key)
     this.failures.set(key, recent)
     // Map keeps insertion order: evict the least recently failing keys first.

@@ -7,8 +7,9 @@ import { safeNext } from './redirect'
 import type { AuthInternals } from './service'
 
 function clientKey(req: Request): string {
-  // trust proxy is off: this is the socket peer, which a client cannot spoof with headers.
-  return req.socket.remoteAddress ?? 'unknown'
+  // The socket peer; only when that is a trusted proxy (STARPUNK_TRUSTED_PROXIES, Express `trust proxy`) the
+  // client it names in X-Forwarded-For. A client cannot pose as another one with headers of its own.
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown'
 }
 
 /** Login, one-time link, IndieAuth callback and logout under /admin. */
@@ -38,6 +39,30 @@ export function authRoutes(auth: AuthInternals): Router {
         await handler(req, res, next)
       } catch (err) {
         if (err instanceof AppError && err.kind === 'user') auth.limiter.recordFailure(key)
+        next(err)
+      }
+    }
+
+  const tooMany = (retryAfterSeconds: number) =>
+    appError('TOO_MANY_LOGIN_ATTEMPTS', { vars: { seconds: retryAfterSeconds }, headers: { 'Retry-After': String(retryAfterSeconds) } })
+
+  /**
+   * For requests that carry their own proof (a one-time link, an IndieAuth callback): the proof is checked
+   * first, so a valid one signs in even while the address is over its budget — behind a shared proxy, or
+   * while someone keeps renewing the lockout. A failure still counts, and answers 429 while over budget.
+   */
+  const limitedProof =
+    (handler: RequestHandler): RequestHandler =>
+    async (req, res, next) => {
+      const key = clientKey(req)
+      try {
+        await handler(req, res, next)
+      } catch (err) {
+        if (err instanceof AppError && err.kind === 'user') {
+          const check = auth.limiter.check(key)
+          auth.limiter.recordFailure(key)
+          if (!check.allowed) return next(tooMany(check.retryAfterSeconds))
+        }
         next(err)
       }
     }
@@ -73,7 +98,7 @@ export function authRoutes(auth: AuthInternals): Router {
 
   router.get(
     '/admin/login/link',
-    limited(async (req, res) => {
+    limitedProof(async (req, res) => {
       const token = typeof req.query.token === 'string' ? req.query.token : ''
       const result = await auth.links.consume(token)
       if (!result.ok) {
@@ -89,7 +114,7 @@ export function authRoutes(auth: AuthInternals): Router {
 
   router.get(
     '/admin/login/callback',
-    limited(async (req, res) => {
+    limitedProof(async (req, res) => {
       if (!config.adminMe) {
         throw appError('LOGIN_FAILED', { vars: { detail: 'IndieAuth sign-in needs STARPUNK_ADMIN_ME, which is not set.', siteUrl: config.siteUrl } })
       }

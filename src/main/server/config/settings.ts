@@ -91,6 +91,24 @@ function host(raw: string): ParseResult<string> {
   return bad('must be an IP address (such as 127.0.0.1 or ::1) or a host name (such as localhost)')
 }
 
+/** Names proxy-addr (Express's `trust proxy`) understands besides addresses and ranges. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** IP addresses and CIDR ranges, separated by commas or spaces; empty means none. */
+export function proxyList(raw: string): ParseResult<string[]> {
+  const items = raw.split(/[\s,]+/).filter(Boolean)
+  for (const item of items) {
+    if (PROXY_NAMES.has(item.toLowerCase())) continue
+    const [address = '', prefix, ...rest] = item.split('/')
+    const family = isIP(address)
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32))
+    if (!family || !prefixOk || rest.length > 0) {
+      return bad(`must list IP addresses or CIDR ranges (such as 127.0.0.1, 10.0.0.0/8 or loopback) separated by commas; ${JSON.stringify(item.slice(0, 60))} is neither`)
+    }
+  }
+  return ok(items.map((item) => (PROXY_NAMES.has(item.toLowerCase()) ? item.toLowerCase() : item)))
+}
+
 export const SESSION_SECRET_MIN_LENGTH = 32
 
 function secret(minLength: number): (raw: string) => ParseResult<string> {
@@ -176,6 +194,15 @@ export const SETTINGS = {
     secret: false,
     parse: integer(0, 65535),
     suggestion: 'Use a free port such as 8080.',
+  }),
+  STARPUNK_TRUSTED_PROXIES: spec<string[]>({
+    name: 'STARPUNK_TRUSTED_PROXIES',
+    defaultText: '(not set)',
+    description:
+      'Reverse proxies whose X-Forwarded-For header is believed: IP addresses or CIDR ranges, comma-separated (also loopback, linklocal, uniquelocal). Unset: none, every client is its socket address.',
+    secret: false,
+    parse: proxyList,
+    suggestion: 'List the address of your TLS reverse proxy, such as 127.0.0.1 when it runs on this computer, or leave it unset without a proxy.',
   }),
   STARPUNK_DATA_DIR: spec<string>({
     name: 'STARPUNK_DATA_DIR',

@@ -16,6 +16,8 @@ export interface Config {
   sessionSecret: string
   host: string
   port: number
+  /** Proxies whose X-Forwarded-For is believed (Express `trust proxy`); empty: trust none. */
+  trustedProxies: string[]
   dataDir: string
   /** Where the SQLite file lives (default `<dataDir>/starpunk.db`). */
   databasePath: string
