@@ -1,34 +1,11 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { ipcChannel, type StarpunkApi } from '../shared/contract'
 
-/**
- * The Electron runtime cannot exist here: this stands in for `electron` in the preload (the one allowed
- * double), recording what the bridge exposes and which channels it uses, like the real modules would.
- */
-const exposed: Record<string, unknown> = {}
-const invoked: Array<[string, unknown]> = []
-const listeners = new Map<string, Set<(...args: unknown[]) => void>>()
-vi.mock('electron', () => ({
-  contextBridge: {
-    exposeInMainWorld: (key: string, api: unknown) => {
-      exposed[key] = api
-    },
-  },
-  ipcRenderer: {
-    invoke: async (channel: string, payload: unknown) => {
-      invoked.push([channel, payload])
-      return { ok: true, data: { channel } }
-    },
-    on: (channel: string, listener: (...args: unknown[]) => void) => {
-      const set = listeners.get(channel) ?? new Set()
-      set.add(listener)
-      listeners.set(channel, set)
-    },
-    removeListener: (channel: string, listener: (...args: unknown[]) => void) => {
-      listeners.get(channel)?.delete(listener)
-    },
-  },
-}))
+import { standIn } from '../../test/helpers/electron-stand-in'
+
+// The one allowed double: Electron cannot run here (see the stand-in for what it records).
+vi.mock('electron', () => import('../../test/helpers/electron-stand-in'))
+const { exposed, invoked, listeners } = standIn
 
 describe('preload bridge', () => {
   let api: StarpunkApi
@@ -61,7 +38,7 @@ describe('preload bridge', () => {
     const seen: unknown[] = []
     const off = api.on('pool:stats', (payload) => seen.push(payload))
     const channel = ipcChannel.event('pool:stats')
-    for (const listener of listeners.get(channel) ?? []) listener({ sender: 'ipc-event-object' }, { size: 4 })
+    standIn.send(channel, { size: 4 })
     expect(seen).toEqual([{ size: 4 }])
     off()
     expect(listeners.get(channel)?.size).toBe(0)

@@ -1,155 +1,206 @@
 /**
  * The one contract between the server core (main), the preload bridge and the renderer.
  * Two transports carry it: Electron IPC (desktop) and HTTP + Server-Sent Events under /admin/console
- * (browser, when the server runs headless). Both are generated from the tables below, so a call has
- * one name, one payload type and one result type everywhere.
+ * (browser, when the server runs headless). Each call and each pushed event is defined once below, as a
+ * zod schema; the TypeScript types, the name lists and the server's validation of requests all derive
+ * from these two tables, so a call has one name, one payload type and one result type everywhere.
  */
+import { z } from 'zod'
 import type { ErrorInfo, Result } from './errors'
 
 export type { ErrorInfo, Result }
 
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL'
-export type HealthStatus = 'pass' | 'warn' | 'fail'
+// --- the shapes the calls and events carry ---------------------------------------------------------
 
-export interface LogEntry {
-  /** Monotonic sequence number within this process; lets clients resume and detect gaps. */
-  seq: number
-  time: string
-  level: LogLevel
-  msg: string
-  requestId?: string
+export const errorInfoSchema: z.ZodType<ErrorInfo> = z.object({
+  code: z.string(),
+  message: z.string(),
+  suggestion: z.string(),
+  details: z.string().optional(),
+  troubleshooting: z.array(z.string()),
+})
+
+export const logLevelSchema = z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'])
+export type LogLevel = z.output<typeof logLevelSchema>
+
+export const healthStatusSchema = z.enum(['pass', 'warn', 'fail'])
+export type HealthStatus = z.output<typeof healthStatusSchema>
+
+export const logEntrySchema = z.object({
+  /** Monotonic sequence number within one server start; lets clients resume and detect gaps. */
+  seq: z.number().int(),
+  /**
+   * Which server start wrote the line. A restarted server numbers its lines from 1 again, so a line is
+   * identified by boot and seq together.
+   */
+  boot: z.string(),
+  time: z.string(),
+  level: logLevelSchema,
+  msg: z.string(),
+  requestId: z.string().optional(),
   /** Any further structured fields, already redacted. */
-  fields?: Record<string, unknown>
-}
+  fields: z.record(z.string(), z.unknown()).optional(),
+})
+export type LogEntry = z.output<typeof logEntrySchema>
 
-export interface PoolStats {
-  size: number
-  active: number
-  idle: number
-  waiting: number
-  acquired: number
-  released: number
-  created: number
-  timeouts: number
+export const poolStatsSchema = z.object({
+  size: z.number(),
+  active: z.number(),
+  idle: z.number(),
+  waiting: z.number(),
+  acquired: z.number(),
+  released: z.number(),
+  created: z.number(),
+  timeouts: z.number(),
   /** Time spent waiting for a connection, ms: waits that got one and waits that timed out. */
-  totalWaitMs: number
-  maxWaitMs: number
+  totalWaitMs: z.number(),
+  maxWaitMs: z.number(),
   /** Mean wait per acquisition attempt that ended (granted or timed out), ms. */
-  meanWaitMs: number
+  meanWaitMs: z.number(),
   /** Epoch ms the snapshot was taken. */
-  at: number
-}
+  at: z.number(),
+})
+export type PoolStats = z.output<typeof poolStatsSchema>
 
 /** One component check, after the IETF health-check draft (keys are `component:measurement`). */
-export interface HealthCheck {
-  componentType?: string
-  observedValue?: string | number | boolean
-  observedUnit?: string
-  status: HealthStatus
-  time: string
-  output?: string
-}
+export const healthCheckSchema = z.object({
+  componentType: z.string().optional(),
+  observedValue: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  observedUnit: z.string().optional(),
+  status: healthStatusSchema,
+  time: z.string(),
+  output: z.string().optional(),
+})
+export type HealthCheck = z.output<typeof healthCheckSchema>
 
-export interface HealthReport {
-  status: HealthStatus
-  version?: string
-  releaseId?: string
-  description?: string
-  uptimeSeconds?: number
-  checks?: Record<string, HealthCheck[]>
-}
+export const healthReportSchema = z.object({
+  status: healthStatusSchema,
+  version: z.string().optional(),
+  releaseId: z.string().optional(),
+  description: z.string().optional(),
+  uptimeSeconds: z.number().optional(),
+  checks: z.record(z.string(), z.array(healthCheckSchema)).optional(),
+})
+export type HealthReport = z.output<typeof healthReportSchema>
 
-export interface ServerStatus {
-  state: 'starting' | 'running' | 'stopped' | 'failed'
-  url: string | null
-  version: string
-  startedAt: string | null
-  uptimeSeconds: number
-  dataDir: string
-  searchEngine: 'fts5' | 'like' | 'disabled' | null
+export const serverStatusSchema = z.object({
+  state: z.enum(['starting', 'running', 'stopped', 'failed']),
+  url: z.string().nullable(),
+  version: z.string(),
+  startedAt: z.string().nullable(),
+  uptimeSeconds: z.number(),
+  dataDir: z.string(),
+  searchEngine: z.enum(['fts5', 'like', 'disabled']).nullable(),
   /** Set when state is 'failed' (e.g. port in use). */
-  error?: ErrorInfo
+  error: errorInfoSchema.optional(),
   /** Whether start/stop/restart work from the console (false for a server the plain CLI started). */
-  controllable?: boolean
-}
+  controllable: z.boolean().optional(),
+})
+export type ServerStatus = z.output<typeof serverStatusSchema>
 
-export interface ConfigField {
+export const configFieldSchema = z.object({
   /** Environment variable name, e.g. STARPUNK_PORT. */
-  name: string
-  value: string
-  default: string
-  description: string
-  secret: boolean
-  source: 'env' | 'file' | 'default' | 'generated'
-}
+  name: z.string(),
+  value: z.string(),
+  default: z.string(),
+  description: z.string(),
+  secret: z.boolean(),
+  source: z.enum(['env', 'file', 'default', 'generated']),
+})
+export type ConfigField = z.output<typeof configFieldSchema>
 
-export interface ConfigView {
-  fields: ConfigField[]
-  problems: ErrorInfo[]
+export const configViewSchema = z.object({
+  fields: z.array(configFieldSchema),
+  problems: z.array(errorInfoSchema),
   /** Where the optional config file lives. */
-  filePath: string
-}
+  filePath: z.string(),
+})
+export type ConfigView = z.output<typeof configViewSchema>
 
-export interface Snapshot {
-  status: ServerStatus
-  pool: PoolStats | null
-  health: HealthReport | null
-  config: ConfigView
-  logs: LogEntry[]
-}
+export const snapshotSchema = z.object({
+  status: serverStatusSchema,
+  pool: poolStatsSchema.nullable(),
+  health: healthReportSchema.nullable(),
+  config: configViewSchema,
+  logs: z.array(logEntrySchema),
+})
+export type Snapshot = z.output<typeof snapshotSchema>
 
-/** Request/response calls: name → [request payload, response data]. */
-export interface ContractCalls {
-  'server:snapshot': [void, Snapshot]
-  'server:status': [void, ServerStatus]
-  'pool:stats': [void, PoolStats | null]
-  'health:get': [void, HealthReport]
-  'config:get': [void, ConfigView]
-  'config:validate': [{ values: Record<string, string> }, { problems: ErrorInfo[] }]
-  'config:save': [{ values: Record<string, string> }, { problems: ErrorInfo[]; saved: boolean }]
-  'logs:recent': [{ limit?: number; afterSeq?: number }, { entries: LogEntry[]; dropped: number }]
-  'server:restart': [void, ServerStatus]
-  'server:stop': [void, ServerStatus]
-  'server:start': [void, ServerStatus]
-  'link:open': [{ target: 'blog' | 'admin' }, { url: string }]
-}
+export const logsBatchSchema = z.object({ entries: z.array(logEntrySchema), dropped: z.number().int() })
+export type LogsBatch = z.output<typeof logsBatchSchema>
 
-/** Pushed events: name → payload. */
-export interface ContractEvents {
-  'pool:stats': PoolStats
-  'health:changed': HealthReport
-  'logs:batch': { entries: LogEntry[]; dropped: number }
-  'config:problems': { problems: ErrorInfo[] }
-  'server:status': ServerStatus
-}
+export const lifecycleActionSchema = z.enum(['start', 'stop', 'restart'])
+export type LifecycleAction = z.output<typeof lifecycleActionSchema>
 
-export type CallName = keyof ContractCalls
-export type EventName = keyof ContractEvents
-export type CallRequest<N extends CallName> = ContractCalls[N][0]
-export type CallResponse<N extends CallName> = ContractCalls[N][1]
+/**
+ * What start, stop and restart answer at once, on both transports: the action was accepted, and the
+ * status at that moment. The outcome (running, stopped, failed) arrives later as a `server:status` event.
+ */
+export const lifecycleAcceptedSchema = z.object({ accepted: lifecycleActionSchema, status: serverStatusSchema })
+export type LifecycleAccepted = z.output<typeof lifecycleAcceptedSchema>
 
-export const CALL_NAMES = [
-  'server:snapshot',
-  'server:status',
-  'pool:stats',
-  'health:get',
-  'config:get',
-  'config:validate',
-  'config:save',
-  'logs:recent',
-  'server:restart',
-  'server:stop',
-  'server:start',
-  'link:open',
-] as const satisfies readonly CallName[]
+export const linkTargetSchema = z.enum(['blog', 'admin'])
+export type LinkTarget = z.output<typeof linkTargetSchema>
 
-export const EVENT_NAMES = [
-  'pool:stats',
-  'health:changed',
-  'logs:batch',
-  'config:problems',
-  'server:status',
-] as const satisfies readonly EventName[]
+// --- the calls and events ---------------------------------------------------------------------------
+
+/** A call without a payload: the IPC bridge sends undefined, the HTTP client an empty JSON object. */
+const noPayload = z.union([z.undefined(), z.null(), z.object({}).strict()]).transform(() => undefined)
+const editedValues = z.object({ values: z.record(z.string(), z.string().max(10_000)) }).strict()
+
+/** Request/response calls: name → the schema of its payload and of its result's data. */
+export const CONTRACT_CALLS = {
+  'server:snapshot': { request: noPayload, response: snapshotSchema },
+  'server:status': { request: noPayload, response: serverStatusSchema },
+  'pool:stats': { request: noPayload, response: poolStatsSchema.nullable() },
+  'health:get': { request: noPayload, response: healthReportSchema },
+  'config:get': { request: noPayload, response: configViewSchema },
+  'config:validate': { request: editedValues, response: z.object({ problems: z.array(errorInfoSchema) }) },
+  'config:save': { request: editedValues, response: z.object({ problems: z.array(errorInfoSchema), saved: z.boolean() }) },
+  'logs:recent': {
+    request: z
+      .object({ limit: z.number().int().min(1).max(10_000).optional(), afterSeq: z.number().int().min(-1).optional() })
+      .strict()
+      .or(z.undefined())
+      .or(z.null()),
+    response: logsBatchSchema,
+  },
+  'server:restart': { request: noPayload, response: lifecycleAcceptedSchema },
+  'server:stop': { request: noPayload, response: lifecycleAcceptedSchema },
+  'server:start': { request: noPayload, response: lifecycleAcceptedSchema },
+  /**
+   * Open the blog or its admin area for the person: the desktop app opens the system browser (with a
+   * one-time sign-in link for admin, minted then and there), the browser console a new tab. The answer
+   * names the page opened, never the sign-in link.
+   */
+  'link:open': { request: z.object({ target: linkTargetSchema }).strict(), response: z.object({ url: z.string() }) },
+} as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>
+
+/** Pushed events: name → the schema of its payload. */
+export const CONTRACT_EVENTS = {
+  'pool:stats': poolStatsSchema,
+  'health:changed': healthReportSchema,
+  'logs:batch': logsBatchSchema,
+  'config:problems': z.object({ problems: z.array(errorInfoSchema) }),
+  'server:status': serverStatusSchema,
+} as const satisfies Record<string, z.ZodType>
+
+type Calls = typeof CONTRACT_CALLS
+type Events = typeof CONTRACT_EVENTS
+
+export type CallName = keyof Calls
+export type EventName = keyof Events
+/** What a caller sends (before validation: an absent payload may be undefined, null or {}). */
+export type CallRequest<N extends CallName> = z.input<Calls[N]['request']>
+/** What the server's handler receives, after validation. */
+export type CallPayload<N extends CallName> = z.output<Calls[N]['request']>
+export type CallResponse<N extends CallName> = z.output<Calls[N]['response']>
+export type EventPayload<E extends EventName> = z.output<Events[E]>
+export type ContractEvents = { [E in EventName]: EventPayload<E> }
+
+// Object.keys loses the key type; the tables above are the only source of these names.
+export const CALL_NAMES = Object.freeze(Object.keys(CONTRACT_CALLS)) as readonly CallName[]
+export const EVENT_NAMES = Object.freeze(Object.keys(CONTRACT_EVENTS)) as readonly EventName[]
 
 /** IPC channel names derive from the call and event names, so nothing else spells them. */
 export const ipcChannel = {
@@ -161,13 +212,25 @@ export const ipcChannel = {
 export interface StarpunkApi {
   call<N extends CallName>(name: N, request: CallRequest<N>): Promise<Result<CallResponse<N>>>
   /** Subscribe to a pushed event; returns the unsubscribe function. */
-  on<E extends EventName>(name: E, listener: (payload: ContractEvents[E]) => void): () => void
+  on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void
 }
 
 export function isCallName(value: unknown): value is CallName {
-  return typeof value === 'string' && (CALL_NAMES as readonly string[]).includes(value)
+  return typeof value === 'string' && Object.hasOwn(CONTRACT_CALLS, value)
 }
 
 export function isEventName(value: unknown): value is EventName {
-  return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value)
+  return typeof value === 'string' && Object.hasOwn(CONTRACT_EVENTS, value)
+}
+
+/**
+ * Validate an untrusted payload for `name`. The failure names the call and the first offending path,
+ * never the value (it may be a secret).
+ */
+export function parseCallRequest<N extends CallName>(name: N, request: unknown): { ok: true; data: CallPayload<N> } | { ok: false; detail: string } {
+  const parsed = CONTRACT_CALLS[name].request.safeParse(request)
+  if (parsed.success) return { ok: true, data: parsed.data as CallPayload<N> }
+  const issue = parsed.error.issues[0]
+  const where = issue && issue.path.length > 0 ? ` at "${issue.path.join('.')}"` : ''
+  return { ok: false, detail: `the payload of ${name} is invalid${where}.` }
 }

@@ -10,9 +10,9 @@ import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BrowserWindow, Menu, Tray, app, ipcMain, nativeImage, net, protocol, session, shell, type MenuItemConstructorOptions } from 'electron'
 import log from 'electron-log/main'
-import type { HealthStatus, ServerStatus } from '../../shared/contract'
+import type { HealthStatus } from '../../shared/contract'
 import { createSupervisor, type ServerSupervisor } from '../server/console'
-import { forwardEvents, registerIpcHandlers } from './ipc'
+import { createLinkOpener, forwardEvents, registerIpcHandlers } from './ipc'
 import { resolveDesktopPaths } from './paths'
 import { APP_ORIGIN, APP_SCHEME, DESKTOP_CSP, isAllowedNavigation, isSafeExternalUrl, resolveAppFile, trayIconName } from './security'
 import { devToolsAllowed, launchDecision, menuTemplate, secondInstanceSteps, windowTarget, type WindowTarget } from './shell'
@@ -71,7 +71,7 @@ export async function runDesktopApp(): Promise<void> {
 
   const shown = createWindow(target, paths.preloadFile, devToolsAllowed(app.isPackaged))
   window = shown
-  const unregister = registerIpcHandlers(ipcMain, supervisor.console, { appOrigin: APP_ORIGIN, devServerOrigin })
+  const unregister = registerIpcHandlers(ipcMain, supervisor.console, { trusted: { appOrigin: APP_ORIGIN, devServerOrigin }, openExternal: (url) => shell.openExternal(url) })
   const unforward = forwardEvents(supervisor.console, (channel, payload) => {
     if (!shown.isDestroyed()) shown.webContents.send(channel, payload)
   })
@@ -146,24 +146,22 @@ function createTray(supervisor: ServerSupervisor, window: BrowserWindow, dir: st
   tray.setContextMenu(Menu.buildFromTemplate(trayMenu(supervisor, window)))
   supervisor.console.subscribe((event) => {
     if (event.name === 'health:changed') {
-      const status = (event.payload as { status: HealthStatus }).status
+      const status = event.payload.status
       tray.setImage(icon(status))
       tray.setToolTip(`StarPunk: ${status}`)
-    } else if (event.name === 'server:status' && (event.payload as ServerStatus).state !== 'running') {
+    } else if (event.name === 'server:status' && event.payload.state !== 'running') {
       tray.setImage(icon(null))
-      tray.setToolTip(`StarPunk: ${(event.payload as ServerStatus).state}`)
+      tray.setToolTip(`StarPunk: ${event.payload.state}`)
     }
   })
   tray.on('click', () => window.show())
   return tray
 }
 
+/** The tray's and the menu's "Open … in browser": the same opener as the window's IPC `link:open`. */
 async function openLink(supervisor: ServerSupervisor, target: 'blog' | 'admin'): Promise<void> {
-  const result = await supervisor.console.call('link:open', { target })
-  if (result.ok) {
-    const url = (result.data as { url: string }).url
-    if (isSafeExternalUrl(url)) await shell.openExternal(url)
-  } else log.warn('cannot open link', result.error.code)
+  const result = await createLinkOpener(supervisor.console, (url) => shell.openExternal(url))(target)
+  if (!result.ok) log.warn('cannot open link', result.error.code)
 }
 
 function trayMenu(supervisor: ServerSupervisor, window: BrowserWindow): MenuItemConstructorOptions[] {

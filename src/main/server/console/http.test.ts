@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -146,6 +147,36 @@ describe('console HTTP transport (server started on its own)', () => {
     }
   })
 
+  it('drops an event stream whose client stopped reading, instead of buffering for it without end', { timeout: 120_000 }, async () => {
+    const { port } = new URL(ts.url)
+    const socket = connect(Number(port), '127.0.0.1')
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+    let closed = false
+    socket.on('close', () => {
+      closed = true
+    })
+    socket.on('error', () => undefined)
+    // A real client that asks for the stream and then reads nothing: no 'data' listener, paused.
+    socket.write(`GET /admin/console/api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\nAccept: text/event-stream\r\n\r\n`)
+    socket.pause()
+    const dropLine = () => ts.lines.some((line) => line.includes('console event stream dropped'))
+    const logger = ts.server.context.logger
+    const big = 'x'.repeat(8000)
+    // Log batches of ~8 MB each, until the server gives up on this client (the test timeout bounds it).
+    while (!dropLine()) {
+      for (let i = 0; i < 1000; i++) logger.info(`slow-client ${big}`)
+      await new Promise((r) => setTimeout(r, 300))
+    }
+    // Reading now finds the end of a stream the server closed, not an endless backlog.
+    socket.resume()
+    socket.on('data', () => undefined)
+    while (!closed) await new Promise((r) => setTimeout(r, 50))
+    // The server itself is fine, and a reading client still gets its events.
+    expect((await fetch(`${ts.url}/health`)).status).toBe(200)
+    const events = await readEvents(`${ts.url}/admin/console/api/events`, { cookie }, 1, (e) => e.event === 'pool:stats')
+    expect(events.length).toBe(1)
+  })
+
   it('serves the built console with a strict CSP, or says how to build it', async () => {
     const res = await fetch(`${ts.url}/admin/console/`, { headers: { cookie, accept: 'text/html' } })
     const csp = res.headers.get('content-security-policy') ?? ''
@@ -181,8 +212,10 @@ describe('console HTTP transport under the supervisor', () => {
     const { cookie, csrf } = await signIn(url, () => supervisor.server!.context.auth.issueLoginLink())
     const oldServer = supervisor.server
     const res = await fetch(`${url}/admin/console/api/call/server:restart`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{}' })
+    // Accepted, with the status as it is: the server answering is the one about to restart.
     expect(res.status).toBe(202)
-    expect(((await res.json()) as { data: { state: string } }).data.state).toBe('starting')
+    expect(res.headers.get('connection')).toBe('close')
+    expect(((await res.json()) as { data: unknown }).data).toMatchObject({ accepted: 'restart', status: { state: 'running', url } })
     while (!(supervisor.server && supervisor.server !== oldServer && supervisor.status().state === 'running')) await new Promise((r) => setTimeout(r, 50))
     // Client and server share this event loop: let it read the old server's FIN on pooled keep-alive
     // sockets before reusing the port (a browser retries such a request by itself).

@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { Router, type RequestHandler, type Response } from 'express'
-import type { CallName, Result, ServerStatus } from '../../../shared/contract'
+import type { Result } from '../../../shared/contract'
 import type { AuthGuards } from '../auth/types'
 import type { Config } from '../config'
 import { ERROR_CATALOG, appError } from '../errors'
-import type { ConsoleService, PushedEvent } from './types'
+import type { Logger } from '../logging'
+import type { CallOptions, ConsoleService, PushedEvent } from './types'
 
 /** Where the console lives; everything else derives from it. */
 export const CONSOLE_PATH = '/admin/console'
@@ -28,9 +29,6 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-/** Calls that stop the server answering this very request: they run after the response is sent. */
-const AFTER_RESPONSE: ReadonlySet<CallName> = new Set(['server:restart', 'server:stop'])
-
 /** The built renderer (electron-vite's out/renderer), from the source tree, the bundle or the cwd. */
 export function findRendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url))
@@ -46,6 +44,12 @@ export interface ConsoleRoutesDeps {
   rendererDir?: string
   /** Heartbeat comment interval on the event stream, ms (keeps proxies and idle timers from cutting it). */
   heartbeatMs?: number
+  /**
+   * A stream whose client stopped reading is dropped once this much is still waiting for it after the
+   * socket said "full" (it reconnects with Last-Event-ID, or resyncs). Default 8 MiB.
+   */
+  maxStreamBufferBytes?: number
+  logger?: Logger
 }
 
 export interface ConsoleTransport {
@@ -60,8 +64,8 @@ function statusOf(result: Result<unknown>): number {
   return entry?.status ?? 500
 }
 
-function writeEvent(res: Response, event: PushedEvent): void {
-  res.write(`id: ${event.id}\nevent: ${event.name}\ndata: ${JSON.stringify(event.payload)}\n\n`)
+function eventText(event: PushedEvent): string {
+  return `id: ${event.id}\nevent: ${event.name}\ndata: ${JSON.stringify(event.payload)}\n\n`
 }
 
 /** HTTP + Server-Sent Events transport of the console contract, and the built renderer, behind the admin session. */
@@ -69,6 +73,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
   const router = Router()
   const rendererDir = deps.rendererDir ?? findRendererDir()
   const heartbeatMs = deps.heartbeatMs ?? 15_000
+  const maxBuffered = deps.maxStreamBufferBytes ?? 8 * 1024 * 1024
   const streams = new Set<Response>()
 
   const refuseWithoutAuth: RequestHandler = (_req, _res, next) => next(appError('UNAUTHORIZED'))
@@ -98,29 +103,20 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
   })
 
   api.post('/call/:name', verifyCsrf, express.json({ limit: deps.config.maxBodyBytes, strict: false }), async (req, res) => {
-    const name = req.params.name
     const requestId = String(res.locals.requestId ?? '')
-    const request: unknown = req.body
-    if (AFTER_RESPONSE.has(name as CallName) && deps.console.supervised) {
-      // Stopping the server waits for in-flight requests, this one included: answer first, act after.
-      const status = await deps.console.call('server:status', undefined)
-      if (!status.ok) {
-        res.status(statusOf(status)).json({ ok: false, error: { ...status.error, request_id: requestId } })
-        return
-      }
-      const current = status.data as ServerStatus
-      const accepted: ServerStatus = { ...current, state: name === 'server:stop' ? 'stopped' : 'starting' }
-      // Close this connection once the answer is flushed, and act only then: closing the server cuts
-      // connections, which would otherwise drop the unflushed answer.
-      res.setHeader('Connection', 'close')
-      const act = () => void deps.console.call(name, request)
-      if (res.socket) res.socket.once('close', act)
-      else res.once('finish', act)
-      res.status(202).json({ ok: true, data: accepted })
-      return
+    let scheduled = false
+    const options: CallOptions = {
+      // Stopping the server waits for in-flight requests, this one included, and cuts connections: close
+      // this one once the answer is flushed, and only then act.
+      schedule(action) {
+        scheduled = true
+        res.setHeader('Connection', 'close')
+        if (res.socket) res.socket.once('close', action)
+        else res.once('finish', action)
+      },
     }
-    const result = await deps.console.call(name, request)
-    if (result.ok) res.json(result)
+    const result = await deps.console.dispatch(req.params.name, req.body as unknown, options)
+    if (result.ok) res.status(scheduled ? 202 : 200).json(result)
     else res.status(statusOf(result)).json({ ok: false, error: { ...result.error, request_id: requestId } })
   })
 
@@ -132,16 +128,35 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Accel-Buffering', 'no')
     res.flushHeaders()
-    res.write('retry: 2000\n\n')
+
+    // Backpressure: once the socket says "full", the next write finds out whether the client caught up.
+    // One that is still more than maxBuffered behind is dropped rather than buffered without end.
+    let congested = false
+    let dropped = false
+    res.on('drain', () => {
+      congested = false
+    })
+    const send = (text: string): void => {
+      if (dropped) return
+      if (congested && res.writableLength > maxBuffered) {
+        dropped = true
+        deps.logger?.warn('console event stream dropped: the client is not reading', { bufferedBytes: res.writableLength })
+        res.destroy()
+        return
+      }
+      if (!res.write(text)) congested = true
+    }
+
+    send('retry: 2000\n\n')
     if (lastId !== null) {
       const { events, complete } = deps.console.eventsSince(lastId)
       // The client missed more than we kept: tell it to fetch a fresh snapshot.
-      if (!complete) res.write(`event: resync\ndata: {}\n\n`)
-      for (const event of events) writeEvent(res, event)
+      if (!complete) send(`event: resync\ndata: {}\n\n`)
+      for (const event of events) send(eventText(event))
     }
     streams.add(res)
-    const unsubscribe = deps.console.subscribe((event) => writeEvent(res, event))
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs)
+    const unsubscribe = deps.console.subscribe((event) => send(eventText(event)))
+    const heartbeat = setInterval(() => send(': keep-alive\n\n'), heartbeatMs)
     heartbeat.unref()
     const cleanup = () => {
       clearInterval(heartbeat)

@@ -3,7 +3,7 @@ import { createServer as createNetServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { LogEntry, PoolStats, Result, ServerStatus, Snapshot } from '../../../shared/contract'
+import { CONTRACT_CALLS, healthReportSchema, lifecycleAcceptedSchema, type LifecycleAccepted, type LogEntry, type PoolStats, type Result, type ServerStatus, type Snapshot } from '../../../shared/contract'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
 import { createSupervisor, type PushedEvent, type ServerSupervisor } from '.'
 
@@ -64,11 +64,11 @@ describe('console service over the supervisor', () => {
   })
 
   it('answers bad names and payloads with a catalog error, never a throw', async () => {
-    const unknown = await supervisor.console.call('server:explode', undefined)
+    const unknown = await supervisor.console.dispatch('server:explode', undefined)
     expect(unknown).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
-    const badPayload = await supervisor.console.call('logs:recent', { limit: 'lots' })
+    const badPayload = await supervisor.console.dispatch('logs:recent', { limit: 'lots' })
     expect(badPayload).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
-    const extra = await supervisor.console.call('link:open', { target: 'file:///etc/passwd' })
+    const extra = await supervisor.console.dispatch('link:open', { target: 'file:///etc/passwd' })
     expect(extra).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
     if (!extra.ok) expect(extra.error.troubleshooting.length).toBeGreaterThan(0)
   })
@@ -87,7 +87,12 @@ describe('console service over the supervisor', () => {
     const logs = waitForEvent(supervisor, (e) => e.name === 'logs:batch' && (e.payload as { entries: LogEntry[] }).entries.some((l) => l.requestId === 'console-push-1'))
     await fetch(`${supervisor.status().url}/health`, { headers: { 'x-request-id': 'console-push-1' } })
     expect(((await pool).payload as PoolStats).size).toBeGreaterThan(0)
-    expect(['pass', 'warn', 'fail']).toContain(((await health).payload as { status: string }).status)
+    // The pushed report is the readiness report, in the contract's shape (not just any status word).
+    const pushed = healthReportSchema.parse((await health).payload)
+    const direct = await supervisor.server!.context.health.readiness(true)
+    expect(pushed.status).toBe(direct.status)
+    expect(Object.keys(pushed.checks ?? {}).sort()).toEqual(Object.keys(direct.checks ?? {}).sort())
+    expect(Object.keys(pushed.checks ?? {})).toContain('filesystem:writable')
     await logs
     // Every pushed event is kept for resume, with increasing ids.
     const { events, complete } = supervisor.console.eventsSince(0)
@@ -107,35 +112,56 @@ describe('console service over the supervisor', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ STARPUNK_SITE_NAME: 'Console Test Blog' })
   })
 
-  it('restarts on the same data and applies the saved configuration, pushing each state', async () => {
+  it('answers every read-only call in the shape its schema defines', async () => {
+    const requests = { 'server:snapshot': undefined, 'server:status': undefined, 'pool:stats': undefined, 'health:get': undefined, 'config:get': undefined, 'logs:recent': { limit: 3 } } as const
+    for (const [name, request] of Object.entries(requests) as Array<[keyof typeof requests, undefined]>) {
+      const result = await supervisor.console.call(name, request)
+      expect(result.ok, name).toBe(true)
+      if (result.ok) expect(() => CONTRACT_CALLS[name].response.parse(result.data), name).not.toThrow()
+    }
+  })
+
+  it('accepts a restart at once, then pushes each state; the new server runs the saved configuration', async () => {
     const states: string[] = []
+    const running = waitForEvent(supervisor, (e) => e.name === 'server:status' && e.payload.state === 'running')
     const off = supervisor.console.subscribe((e) => {
-      if (e.name === 'server:status') states.push((e.payload as ServerStatus).state)
+      if (e.name === 'server:status') states.push(e.payload.state)
     })
-    const before = supervisor.server!.context.startedAt
-    const status = data<ServerStatus>(await supervisor.console.call('server:restart', undefined))
+    const oldServer = supervisor.server!
+    const oldBoot = oldServer.context.logging.buffer.recent(1)[0]!.boot
+    const accepted = data<LifecycleAccepted>(await supervisor.console.call('server:restart', undefined))
+    // The answer is the acceptance, with the status as it was: the old server is still the one running.
+    expect(accepted).toMatchObject({ accepted: 'restart', status: { state: 'running' } })
+    expect(lifecycleAcceptedSchema.safeParse(accepted).success).toBe(true)
+    expect(states).toEqual([])
+    const final = (await running).payload as ServerStatus
     off()
-    expect(status.state).toBe('running')
     expect(states).toEqual(['stopped', 'starting', 'running'])
-    expect(supervisor.server!.context.startedAt).toBeGreaterThanOrEqual(before)
+    // A new server, with a new log boot, on the same data dir and port, with the saved configuration.
+    expect(supervisor.server).not.toBe(oldServer)
+    expect(supervisor.server!.context.logging.buffer.recent(1)[0]!.boot).not.toBe(oldBoot)
+    expect(final.url).toBe(accepted.status.url)
     expect(supervisor.server!.context.config.siteName).toBe('Console Test Blog')
     // Client and server share this event loop: let it read the old server's FIN on the pooled keep-alive
     // socket before reusing the port (a browser retries such a request by itself).
     await new Promise((resolve) => setTimeout(resolve, 20))
     await new Promise((resolve) => setImmediate(resolve))
-    const res = await fetch(`${status.url}/health`)
+    const res = await fetch(`${final.url}/health`)
     expect(res.status).toBe(200)
   })
 
   it('stops and starts; calls that need the server say so while it is stopped', async () => {
-    const stopped = data<ServerStatus>(await supervisor.console.call('server:stop', undefined))
-    expect(stopped.state).toBe('stopped')
+    const stoppedEvent = waitForEvent(supervisor, (e) => e.name === 'server:status' && e.payload.state === 'stopped')
+    expect(data<LifecycleAccepted>(await supervisor.console.call('server:stop', undefined)).accepted).toBe('stop')
+    const stopped = (await stoppedEvent).payload as ServerStatus
     expect(stopped.url).toBeNull()
     expect(data<PoolStats | null>(await supervisor.console.call('pool:stats', undefined))).toBeNull()
     const health = await supervisor.console.call('health:get', undefined)
     expect(health).toMatchObject({ ok: false, error: { code: 'SERVER_NOT_RUNNING' } })
-    const started = data<ServerStatus>(await supervisor.console.call('server:start', undefined))
-    expect(started.state).toBe('running')
+    const runningEvent = waitForEvent(supervisor, (e) => e.name === 'server:status' && e.payload.state === 'running')
+    expect(data<LifecycleAccepted>(await supervisor.console.call('server:start', undefined))).toMatchObject({ accepted: 'start', status: { state: 'stopped' } })
+    expect(((await runningEvent).payload as ServerStatus).state).toBe('running')
+    expect(supervisor.status().state).toBe('running')
   })
 })
 
@@ -239,12 +265,17 @@ describe('console of a server started on its own', () => {
     expect(restart).toMatchObject({ ok: false, error: { code: 'CONSOLE_ACTION_UNAVAILABLE' } })
     const link = data<{ url: string }>(await server.server.context.console.call('link:open', { target: 'blog' }))
     expect(link.url).toBe(`${server.url}/`)
-    // "Open admin in browser": a one-time sign-in link that works once.
+    // The contract call only names the page: no sign-in link is minted for a caller that may not use it.
     const admin = data<{ url: string }>(await server.server.context.console.call('link:open', { target: 'admin' }))
-    expect(admin.url.startsWith(`${server.url}/admin/login/link?token=`)).toBe(true)
-    const first = await fetch(admin.url, { redirect: 'manual' })
+    expect(admin.url).toBe(`${server.url}/admin/`)
+    expect(server.lines.some((line) => line.includes('one-time login link issued'))).toBe(false)
+    // The desktop shell's own entry mints one, which works once.
+    const minted = data<{ url: string }>(await server.server.context.console.issueLoginLink())
+    expect(minted.url.startsWith(`${server.url}/admin/login/link?token=`)).toBe(true)
+    expect(server.server.context.console.blogOrigins()).toContain(server.url)
+    const first = await fetch(minted.url, { redirect: 'manual' })
     expect(first.headers.getSetCookie().length).toBeGreaterThan(0)
-    const second = await fetch(admin.url, { redirect: 'manual' })
+    const second = await fetch(minted.url, { redirect: 'manual' })
     expect(second.headers.getSetCookie().some((c) => c.startsWith('starpunk_session=') && !c.includes('Max-Age=0') && !/=;/.test(c))).toBe(false)
   })
 })

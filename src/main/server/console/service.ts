@@ -1,11 +1,16 @@
-import { z } from 'zod'
 import {
   isCallName,
+  parseCallRequest,
   type CallName,
+  type CallPayload,
+  type CallRequest,
+  type CallResponse,
   type ConfigView,
-  type ContractEvents,
   type EventName,
+  type EventPayload,
   type HealthReport,
+  type LifecycleAccepted,
+  type LifecycleAction,
   type LogEntry,
   type Result,
 } from '../../../shared/contract'
@@ -13,7 +18,7 @@ import type { ErrorInfo } from '../../../shared/errors'
 import { SECRET_MASK } from '../config'
 import { AppError, appError, toAppError } from '../errors'
 import type { ServerContext } from '../context'
-import type { CallHandlers, ConsoleHost, ConsoleService, PushedEvent } from './types'
+import type { CallHandlers, CallOptions, ConsoleHost, ConsoleService, PushedEvent } from './types'
 
 export interface ConsoleServiceOptions {
   /** How often pool stats are pushed (ms). */
@@ -30,31 +35,6 @@ export interface ConsoleServiceOptions {
   eventHistory?: number
 }
 
-
-const valuesSchema = z.object({ values: z.record(z.string(), z.string().max(10_000)) }).strict()
-const requestSchemas: { [N in CallName]: z.ZodType } = {
-  'server:snapshot': z.undefined().or(z.null()).or(z.object({}).strict()),
-  'server:status': z.undefined().or(z.null()).or(z.object({}).strict()),
-  'pool:stats': z.undefined().or(z.null()).or(z.object({}).strict()),
-  'health:get': z.undefined().or(z.null()).or(z.object({}).strict()),
-  'config:get': z.undefined().or(z.null()).or(z.object({}).strict()),
-  'config:validate': valuesSchema,
-  'config:save': valuesSchema,
-  'logs:recent': z
-    .object({ limit: z.number().int().min(1).max(10_000).optional(), afterSeq: z.number().int().min(-1).optional() })
-    .strict()
-    .or(z.undefined())
-    .or(z.null()),
-  'server:restart': z.undefined().or(z.null()).or(z.object({}).strict()),
-  'server:stop': z.undefined().or(z.null()).or(z.object({}).strict()),
-  'server:start': z.undefined().or(z.null()).or(z.object({}).strict()),
-  'link:open': z.object({ target: z.enum(['blog', 'admin']) }).strict(),
-}
-
-/** The auth capability, as far as the console needs it (optional until every host wires auth). */
-interface LoginLinkIssuer {
-  issueLoginLink(): Promise<string>
-}
 
 function ok<T>(data: T): Result<T> {
   return { ok: true, data }
@@ -78,7 +58,8 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   let nextId = 1
   let closed = false
 
-  function push<E extends EventName>(name: E, payload: ContractEvents[E]): void {
+  function push<E extends EventName>(name: E, payload: EventPayload<E>): void {
+    // TypeScript cannot pair a generic name with its payload inside the union; push's signature does.
     const event = { id: nextId++, name, payload } as PushedEvent
     history.push(event)
     if (history.length > historySize) history.shift()
@@ -118,9 +99,25 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     return { entries: ctx.logging.buffer.recent(limit, afterSeq), dropped: ctx.logging.buffer.dropped }
   }
 
-  async function lifecycle(action: 'start' | 'stop' | 'restart') {
+  /**
+   * Accept a lifecycle action and answer at once, the same on every transport; the outcome arrives as
+   * `server:status` events (the supervisor runs actions one at a time, in order).
+   */
+  function lifecycle(action: LifecycleAction, options: CallOptions): Result<LifecycleAccepted> {
     if (!host.supervised) throw appError('CONSOLE_ACTION_UNAVAILABLE', { vars: { action } })
-    return host[action]()
+    const status = host.status()
+    const run = () => {
+      host[action]().catch((err: unknown) => host.context()?.logger.error('console action failed', { action, err }))
+    }
+    ;(options.schedule ?? ((act: () => void) => act()))(run)
+    return ok({ accepted: action, status })
+  }
+
+  /** The page a link target names, on the address the server listens on (no sign-in token: see issueLoginLink). */
+  function linkUrl(target: 'blog' | 'admin'): string {
+    const url = host.status().url
+    if (!url || !host.context()) throw appError('SERVER_NOT_RUNNING', { vars: { what: 'opening the blog' } })
+    return target === 'blog' ? `${url}/` : `${url}/admin/`
   }
 
   const handlers: CallHandlers = {
@@ -149,38 +146,46 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
       return ok(result)
     },
     'logs:recent': async (request) => ok(recentLogs(request?.limit ?? 1000, request?.afterSeq ?? -1)),
-    'server:restart': async () => ok(await lifecycle('restart')),
-    'server:stop': async () => ok(await lifecycle('stop')),
-    'server:start': async () => ok(await lifecycle('start')),
-    'link:open': async ({ target }) => {
-      const ctx = requireContext('opening the blog')
-      const url = host.status().url
-      if (!url) throw appError('SERVER_NOT_RUNNING', { vars: { what: 'opening the blog' } })
-      if (target === 'blog') return ok({ url: `${url}/` })
-      const auth = (ctx as Partial<{ auth: LoginLinkIssuer }>).auth
-      // Without the auth capability there is no one-time link: the login page is the next best thing.
-      return ok({ url: auth ? await auth.issueLoginLink() : `${url}/admin/login` })
-    },
+    'server:restart': async (_request, options) => lifecycle('restart', options),
+    'server:stop': async (_request, options) => lifecycle('stop', options),
+    'server:start': async (_request, options) => lifecycle('start', options),
+    // Resolves the page only; opening it is the transport's effect (the desktop shell, or the browser).
+    'link:open': async ({ target }) => ok({ url: linkUrl(target) }),
   }
 
-  async function call(name: unknown, request: unknown): Promise<Result<unknown>> {
-    if (!isCallName(name)) return fail(appError('BAD_REQUEST', { vars: { detail: 'there is no console call by that name.' } }))
-    const parsed = requestSchemas[name].safeParse(request)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const where = issue && issue.path.length > 0 ? ` at "${issue.path.join('.')}"` : ''
-      return fail(appError('BAD_REQUEST', { vars: { detail: `the payload of ${name} is invalid${where}.` } }))
-    }
+  async function run<N extends CallName>(name: N, request: unknown, options: CallOptions): Promise<Result<CallResponse<N>>> {
+    const parsed = parseCallRequest(name, request)
+    if (!parsed.ok) return fail(appError('BAD_REQUEST', { vars: { detail: parsed.detail } }))
     try {
-      // The schema table above guarantees the payload matches this call's request type.
-      const handler = handlers[name] as (req: unknown) => Promise<Result<unknown>>
-      return await handler(parsed.data)
+      // handlers[name] is the handler of this very call: the mapped type pairs them, the index loses it.
+      const handler = handlers[name] as unknown as (req: CallPayload<N>, options: CallOptions) => Promise<Result<CallResponse<N>>>
+      return await handler(parsed.data, options)
     } catch (err) {
-      if (!(err instanceof AppError)) {
-        host.context()?.logger.error('console call failed', { call: name, cause: err instanceof Error ? err.message : String(err) })
-      }
+      if (!(err instanceof AppError)) host.context()?.logger.error('console call failed', { call: name, err })
       return fail(err)
     }
+  }
+
+  async function issueLoginLink(): Promise<Result<{ url: string }>> {
+    try {
+      return ok({ url: await requireContext('signing in').auth.issueLoginLink() })
+    } catch (err) {
+      if (!(err instanceof AppError)) host.context()?.logger.error('login link failed', { err })
+      return fail(err)
+    }
+  }
+
+  function blogOrigins(): string[] {
+    const ctx = host.context()
+    const url = host.status().url
+    if (!ctx || !url) return []
+    const origins = new Set([new URL(url).origin])
+    try {
+      origins.add(new URL(ctx.config.siteUrl).origin)
+    } catch {
+      // An unparsable site URL is a configuration problem shown elsewhere; the listening address still counts.
+    }
+    return [...origins]
   }
 
   // --- pushed events: run only while someone listens ---------------------------------------------
@@ -240,7 +245,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
         push('health:changed', report)
       }
     } catch (err) {
-      ctx.logger.warn('console health poll failed', { cause: err instanceof Error ? err.message : String(err) })
+      ctx.logger.warn('console health poll failed', { err })
     } finally {
       healthPolling = false
     }
@@ -290,11 +295,16 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   }
 
   return {
-    handlers,
     get supervised() {
       return host.supervised
     },
-    call,
+    call: <N extends CallName>(name: N, request: CallRequest<N>, options: CallOptions = {}) => run(name, request, options),
+    dispatch(name, request, options = {}) {
+      if (!isCallName(name)) return Promise.resolve(fail(appError('BAD_REQUEST', { vars: { detail: 'there is no console call by that name.' } })))
+      return run(name, request, options)
+    },
+    issueLoginLink,
+    blogOrigins,
     subscribe(listener) {
       if (closed) return () => {}
       listeners.add(listener)

@@ -1,4 +1,4 @@
-import type { CallName, CallRequest, CallResponse, ContractEvents, EventName, Result, ServerStatus } from '../../../shared/contract'
+import type { CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, Result, ServerStatus } from '../../../shared/contract'
 import type { ErrorInfo } from '../../../shared/errors'
 import type { LoadedConfig } from '../config'
 import type { ServerContext } from '../context'
@@ -26,24 +26,37 @@ export interface ConsoleHost {
   onStatus(listener: (status: ServerStatus) => void): () => void
 }
 
-export type CallHandler<N extends CallName> = (request: CallRequest<N>) => Promise<Result<CallResponse<N>>>
+/** How a transport wants a call carried out. */
+export interface CallOptions {
+  /**
+   * When an accepted start/stop/restart begins. Default: at once. The HTTP transport runs it once its
+   * answer is flushed: stopping the server cuts the very connection that asked.
+   */
+  schedule?: (action: () => void) => void
+}
+
+export type CallHandler<N extends CallName> = (request: CallPayload<N>, options: CallOptions) => Promise<Result<CallResponse<N>>>
 
 /** One implementation per contract call; both transports (IPC and HTTP) are generated from this table. */
 export type CallHandlers = { [N in CallName]: CallHandler<N> }
 
-export interface PushedEvent<E extends EventName = EventName> {
-  /** Increasing id, for SSE Last-Event-ID resume. */
-  id: number
-  name: E
-  payload: ContractEvents[E]
-}
+/** One pushed event; `name` tells the payload's type. */
+export type PushedEvent = { [E in EventName]: { /** Increasing id, for SSE Last-Event-ID resume. */ id: number; name: E; payload: EventPayload<E> } }[EventName]
 
 export interface ConsoleService {
-  readonly handlers: CallHandlers
   /** Whether start/stop/restart can work (a supervisor hosts the server). */
   readonly supervised: boolean
+  /** A typed call from inside the main process (menus, tray, tests). Validated like any other; never throws. */
+  call<N extends CallName>(name: N, request: CallRequest<N>, options?: CallOptions): Promise<Result<CallResponse<N>>>
   /** Dispatch by name with an unvalidated payload (from IPC or HTTP); never throws. */
-  call(name: unknown, request: unknown): Promise<Result<unknown>>
+  dispatch(name: unknown, request: unknown, options?: CallOptions): Promise<Result<unknown>>
+  /**
+   * Mint a one-time admin sign-in link. Not a contract call: only the desktop shell, which opens it in
+   * the system browser at once, may hold one.
+   */
+  issueLoginLink(): Promise<Result<{ url: string }>>
+  /** The origins the blog answers on (its listening address and its site URL); empty while not running. */
+  blogOrigins(): string[]
   /**
    * Subscribe to every pushed event. Timers (pool ticker, health poll, log batching) run only while
    * someone listens. Returns the unsubscribe function.

@@ -134,7 +134,7 @@ describe('human format', () => {
   })
 
   it('puts a stack on indented continuation lines only', () => {
-    const entry: LogEntry = { seq: 1, time: '2026-01-01T00:00:00.000Z', level: 'ERROR', msg: 'x', fields: { stack: 'Error: a\nb\n    at f (file.ts:1:1)' } }
+    const entry: LogEntry = { seq: 1, boot: 'b1', time: '2026-01-01T00:00:00.000Z', level: 'ERROR', msg: 'x', fields: { stack: 'Error: a\nb\n    at f (file.ts:1:1)' } }
     const physical = formatHuman(entry).split('\n')
     expect(physical[0]).toBe('2026-01-01T00:00:00.000Z ERROR    x')
     for (const line of physical.slice(1)) expect(line.startsWith('    ')).toBe(true)
@@ -144,7 +144,7 @@ describe('human format', () => {
 describe('ring buffer', () => {
   it('is bounded, counts what it dropped, and serves recent entries after a seq', () => {
     const buffer = new RingBuffer(3)
-    for (let seq = 1; seq <= 5; seq++) buffer.push({ seq, time: '', level: 'INFO', msg: String(seq) })
+    for (let seq = 1; seq <= 5; seq++) buffer.push({ seq, boot: 'b1', time: '', level: 'INFO', msg: String(seq) })
     expect(buffer.dropped).toBe(2)
     expect(buffer.recent().map((e) => e.seq)).toEqual([3, 4, 5])
     expect(buffer.recent(2).map((e) => e.seq)).toEqual([4, 5])
