@@ -5,6 +5,7 @@
  * `npm run bench -- --only=logging` for the per-line cost against pino.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { randomBytes } from 'node:crypto'
 import type { LogEntry, LogLevel } from '../../../shared/contract'
 import type { Config, LogFormat } from '../config/types'
 import { openRotatingFile, type LogFileStatus, type RotatingFile } from './file-sink'
@@ -172,6 +173,8 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
   let level: LogLevel | 'OFF' = config.logLevel
   let threshold = LEVELS[config.logLevel]
   let seq = 0
+  // Lines are numbered from 1 at every start: the boot id tells one start's line 5 from the next one's.
+  const boot = randomBytes(6).toString('base64url')
 
   // Sinks. With `write`, the test owns the output, line by line: no stdout, no files, no batching.
   let file: RotatingFile | null = null
@@ -222,6 +225,7 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
     }
     const entry: LogEntry = {
       seq: ++seq,
+      boot,
       time: isoNow(),
       level: lvl,
       msg: redactor.text(String(msg)),
