@@ -58,7 +58,8 @@ describe('login rate limit behind a reverse proxy', () => {
   })
 
   it('ignores X-Forwarded-For from a source that is not a trusted proxy', async () => {
-    for (const env of [{}, { STARPUNK_TRUSTED_PROXIES: '10.0.0.0/8' }]) {
+    const setups: Array<Record<string, string>> = [{}, { STARPUNK_TRUSTED_PROXIES: '10.0.0.0/8' }]
+    for (const env of setups) {
       ts = await startAuthTestServer(env, { clock: manualClock().now, loginFailures: BUDGET })
       for (let i = 0; i < BUDGET.max; i++) expect((await get(`/admin/login/link?token=guess-${i}`, from(`192.0.2.${i + 1}`))).status).toBe(400)
       // A fresh made-up address does not buy a fresh budget.
