@@ -10,7 +10,7 @@ import { createLogging, logFileCheck, requestLogging, type LoggingOptions } from
 import { feedRoutes } from './feeds'
 import { authRoutes, createAuthService, type AuthServiceOptions } from './auth'
 import { adminRoutes } from './admin'
-import { createNoteRenderer, createNotesService, renderCheck } from './notes'
+import { createNotesService } from './notes'
 import { createSearchService, searchRoutes } from './search'
 import { createTokensService, indieauthRoutes, publicBase, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
 import { createMediaService, mediaDirCheck, mediaRoutes } from './media'
@@ -19,7 +19,6 @@ import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsoleService } from './console'
 import { publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
-import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
 
 export interface CreateServerOptions {
   logging?: LoggingOptions
@@ -29,8 +28,6 @@ export interface CreateServerOptions {
   auth?: Pick<AuthServiceOptions, 'clock' | 'loginFailures' | 'loginLinkTtlMs' | 'cleanupIntervalMs' | 'fetchTimeoutMs'>
   /** Token knobs for tests: a clock, the external verification timeout and cache lifetime. */
   tokens?: Pick<TokensServiceDeps, 'now' | 'external'>
-  /** Outbound knobs for tests: a resolver, so host names can point at loopback servers without DNS. */
-  outbound?: { resolver?: Resolver }
 }
 
 export interface StarpunkServer {
@@ -63,35 +60,24 @@ export async function createServer(config: Config, options: CreateServerOptions 
   if (logging.fileStatus().enabled) health.register('logs', logFileCheck(logging), { required: false })
   health.register('media', mediaDirCheck(config.mediaDir, logger.child({ component: 'media' })), { required: false })
   // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
-  const renderer = createNoteRenderer({ logger })
-  health.register('render', renderCheck(renderer), { required: false })
-  const notes = createNotesService({ db, logger, config, renderer })
+  const notes = createNotesService({ db, logger, config })
   let search: ReturnType<typeof createSearchService>
   try {
     search = createSearchService({ db, notes, config, logger, health })
   } catch (err) {
     // e.g. STARPUNK_SEARCH_ENGINE=fts5 on an SQLite without FTS5: refuse to start without leaving the database open.
-    await renderer.close()
     await db.close()
     await logging.close()
     throw err
   }
+  const auth = createAuthService({ ...options.auth, config, db, logger, listeningUrl: () => url })
   const siteBase = publicBase(config.siteUrl, () => url)
-  // The one way this server talks to other sites; every capability that fetches gets this instance.
-  const outbound = createOutbound({
-    enabled: config.fetch.enabled,
-    allowPrivate: config.fetch.allowPrivate,
-    userAgent: () => outboundUserAgent(VERSION, siteBase()),
-    logger: logger.child({ component: 'outbound' }),
-    ...(options.outbound?.resolver ? { resolver: options.outbound.resolver } : {}),
-  })
-  const auth = createAuthService({ ...options.auth, config, db, logger, outbound, listeningUrl: () => url })
-  const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase, outbound, listeningUrl: () => url, ...options.tokens })
+  const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase, ...options.tokens })
   const media = createMediaService({ db, mediaDir: config.mediaDir, logger: logger.child({ component: 'media' }), siteBase })
   const micropub = createMicropubService({ notes, media, siteBase })
 
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, context: () => context, url: () => url }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, outbound }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub }
 
   const app = express()
   app.disable('x-powered-by')
@@ -163,7 +149,6 @@ export async function createServer(config: Config, options: CreateServerOptions 
         httpServer = null
       }
       auth.close()
-      await renderer.close()
       await db.close()
       logger.info('shutdown complete')
       await logging.close()
