@@ -39,7 +39,7 @@ export async function startConsoleFixture(options: FixtureOptions = {}): Promise
   ensureConsoleBuilt()
   const dataDir = mkdtempSync(join(tmpdir(), 'starpunk-e2e-'))
   const supervisor = createSupervisor({
-    env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', ...options.env },
+    env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false', ...options.env },
     safeMode: options.safeMode ?? false,
     server: { logging: { write: () => {} } },
     console: { healthIntervalMs: 500 },

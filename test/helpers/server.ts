@@ -13,16 +13,29 @@ export interface TestServer {
   close(): Promise<void>
 }
 
+/**
+ * Test defaults: outbound requests off, so no test reaches another host by accident (notes link to outside
+ * URLs). Tests of outbound behaviour turn it on with OUTBOUND_TEST_ENV (loopback servers only).
+ */
+export const TEST_ENV_DEFAULTS: Readonly<Record<string, string>> = { STARPUNK_FETCH_ENABLED: 'false' }
+/** For tests that exercise outbound requests against loopback servers playing the other site. */
+export const OUTBOUND_TEST_ENV: Readonly<Record<string, string>> = { STARPUNK_FETCH_ENABLED: 'true', STARPUNK_FETCH_ALLOW_PRIVATE: 'true' }
+
 /** A whole real server on a fresh temp data dir, listening on a free loopback port. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { dataDir?: string; auth?: CreateServerOptions['auth'] } = {},
+  options: { dataDir?: string; auth?: CreateServerOptions['auth']; tokens?: CreateServerOptions['tokens']; outbound?: CreateServerOptions['outbound'] } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'starpunk-test-'))
-  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', ...env } })
+  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', ...TEST_ENV_DEFAULTS, ...env } })
   if (problems.length > 0) throw new Error(`test config invalid: ${problems.map((p) => p.message).join('; ')}`)
   const lines: string[] = []
-  const server = await createServer(config, { logging: { write: (line) => lines.push(line) }, ...(options.auth ? { auth: options.auth } : {}) })
+  const server = await createServer(config, {
+    logging: { write: (line) => lines.push(line) },
+    ...(options.auth ? { auth: options.auth } : {}),
+    ...(options.tokens ? { tokens: options.tokens } : {}),
+    ...(options.outbound ? { outbound: options.outbound } : {}),
+  })
   const url = await server.listen()
   return {
     url,

@@ -8,6 +8,7 @@ import type { ConsoleService } from './console'
 import type { AuthService } from './auth'
 import type { TokensService } from './tokens'
 import type { MicropubService } from './micropub'
+import type { Outbound } from './outbound'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -32,4 +33,6 @@ export interface ServerContext {
   tokens: TokensService
   /** Micropub create/update/delete/queries over the notes service (issue 5). */
   micropub: MicropubService
+  /** The one bounded fetch for every request to other sites (IndieAuth, external tokens, later Webmention). */
+  outbound: Outbound
 }

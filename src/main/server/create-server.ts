@@ -19,6 +19,7 @@ import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsoleService } from './console'
 import { publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
+import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
 
 export interface CreateServerOptions {
   logging?: LoggingOptions
@@ -28,6 +29,8 @@ export interface CreateServerOptions {
   auth?: Pick<AuthServiceOptions, 'clock' | 'loginFailures' | 'loginLinkTtlMs' | 'cleanupIntervalMs' | 'fetchTimeoutMs'>
   /** Token knobs for tests: a clock, the external verification timeout and cache lifetime. */
   tokens?: Pick<TokensServiceDeps, 'now' | 'external'>
+  /** Outbound knobs for tests: a resolver, so host names can point at loopback servers without DNS. */
+  outbound?: { resolver?: Resolver }
 }
 
 export interface StarpunkServer {
@@ -70,14 +73,22 @@ export async function createServer(config: Config, options: CreateServerOptions 
     await logging.close()
     throw err
   }
-  const auth = createAuthService({ ...options.auth, config, db, logger, listeningUrl: () => url })
   const siteBase = publicBase(config.siteUrl, () => url)
-  const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase, ...options.tokens })
+  // The one way this server talks to other sites; every capability that fetches gets this instance.
+  const outbound = createOutbound({
+    enabled: config.fetch.enabled,
+    allowPrivate: config.fetch.allowPrivate,
+    userAgent: () => outboundUserAgent(VERSION, siteBase()),
+    logger: logger.child({ component: 'outbound' }),
+    ...(options.outbound?.resolver ? { resolver: options.outbound.resolver } : {}),
+  })
+  const auth = createAuthService({ ...options.auth, config, db, logger, outbound, listeningUrl: () => url })
+  const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase, outbound, listeningUrl: () => url, ...options.tokens })
   const media = createMediaService({ db, mediaDir: config.mediaDir, logger: logger.child({ component: 'media' }), siteBase })
   const micropub = createMicropubService({ notes, media, siteBase })
 
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, context: () => context, url: () => url }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, outbound }
 
   const app = express()
   app.disable('x-powered-by')

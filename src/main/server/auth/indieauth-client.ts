@@ -1,30 +1,24 @@
-import { Parser } from 'htmlparser2'
-import LinkHeader from 'http-link-header'
+import { createHash } from 'node:crypto'
 import type { Db } from '../db'
-import { AppError, appError } from '../errors'
+import { appError } from '../errors'
 import type { Logger } from '../logging'
+import type { Outbound } from '../outbound'
 import type { Clock } from './clock'
-import { pkceChallenge, randomToken, sha256Hex } from './crypto'
+import { pkceChallenge, randomToken, safeEqual, sha256Hex } from './crypto'
+import { asUnavailable, discoverIndieAuth, normalizeMe, type IndieAuthEndpoints } from './discovery'
 import { safeNext } from './redirect'
 
-export type FetchLike = typeof fetch
-
-export interface IndieAuthEndpoints {
-  authorizationEndpoint: string
-  tokenEndpoint: string | null
-  /** From indieauth-metadata; when present the callback must carry the same `iss`. */
-  issuer: string | null
-  /** How they were found, for logs and tests. */
-  via: 'metadata' | 'link-header' | 'html-link'
-}
+export type { IndieAuthEndpoints } from './discovery'
 
 export interface IndieAuthClientOptions {
   db: Db
   clock: Clock
   logger: Logger
-  fetch: FetchLike
+  /** The server's one bounded outbound fetch. */
+  outbound: Outbound
+  /** Total time for each outbound IndieAuth request, ms. */
   timeoutMs: number
-  /** Largest discovery document read, bytes. */
+  /** Largest discovery document or token response read, bytes. */
   maxBodyBytes?: number
 }
 
@@ -38,81 +32,14 @@ interface AuthStateRow {
   issuer: string | null
 }
 
-const STATE_TTL_MS = 10 * 60_000
+export const STATE_TTL_MS = 10 * 60_000
 
 /**
- * The profile URL in canonical form (IndieAuth §3.4): http(s) only, scheme and host lower-case,
- * a path of at least "/", no fragment, no credentials, no port-less ambiguity. Null when it is not a valid profile URL.
+ * The state sent to the IndieAuth server is derived from a secret kept in the browser's cookie: the
+ * callback is accepted only from the browser that holds it, and the state in the URL does not reveal it.
  */
-export function normalizeMe(value: string): string | null {
-  let url: URL
-  try {
-    url = new URL(value.includes('://') ? value : `https://${value}`)
-  } catch {
-    return null
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null
-  if (url.username || url.password) return null
-  url.hash = ''
-  // URL lower-cases scheme and host and turns an empty path into "/".
-  return url.href
-}
-
-/** rel values of <link> elements in an HTML document, first occurrence wins, hrefs resolved against base. */
-export function htmlLinkRels(html: string, base: string): Map<string, string> {
-  const rels = new Map<string, string>()
-  const parser = new Parser(
-    {
-      onopentag(name, attributes) {
-        if (name !== 'link' || !attributes.rel || attributes.href === undefined) return
-        for (const rel of attributes.rel.toLowerCase().split(/\s+/).filter(Boolean)) {
-          if (rels.has(rel)) continue
-          try {
-            rels.set(rel, new URL(attributes.href, base).href)
-          } catch {
-            // An unparseable href is ignored like a browser would.
-          }
-        }
-      },
-    },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
-  )
-  parser.write(html)
-  parser.end()
-  return rels
-}
-
-/** rel values from HTTP Link headers, first occurrence wins, resolved against base. */
-export function headerLinkRels(header: string | null, base: string): Map<string, string> {
-  const rels = new Map<string, string>()
-  if (!header) return rels
-  let parsed: LinkHeader
-  try {
-    parsed = LinkHeader.parse(header)
-  } catch {
-    return rels
-  }
-  for (const ref of parsed.refs) {
-    for (const rel of ref.rel.toLowerCase().split(/\s+/).filter(Boolean)) {
-      if (rels.has(rel)) continue
-      try {
-        rels.set(rel, new URL(ref.uri, base).href)
-      } catch {
-        // ignore unparseable targets
-      }
-    }
-  }
-  return rels
-}
-
-function isHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false
-  try {
-    const url = new URL(value)
-    return url.protocol === 'https:' || url.protocol === 'http:'
-  } catch {
-    return false
-  }
+export function stateForBrowserKey(browserKey: string): string {
+  return createHash('sha256').update(`starpunk-login-state\0${browserKey}`).digest('base64url')
 }
 
 /** The IndieAuth client the admin signs in with: discovery, state + PKCE, code redemption, `me` check. */
@@ -123,53 +50,31 @@ export class IndieAuthClient {
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
   }
 
-  /** Find the authorization endpoint for a profile URL: Link header, then HTML <link>; metadata preferred. */
-  async discover(me: string): Promise<IndieAuthEndpoints> {
-    const profile = await this.request(me, { headers: { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5' } }, 'your profile URL')
-    const base = profile.url || me
-    const fromHeader = headerLinkRels(profile.headers.get('link'), base)
-    const type = profile.headers.get('content-type') ?? ''
-    const body = await this.readBody(profile, 'your profile URL')
-    const fromHtml = type.includes('html') || type === '' ? htmlLinkRels(body, base) : new Map<string, string>()
-    const pick = (rel: string): { href: string; via: 'link-header' | 'html-link' } | null => {
-      const header = fromHeader.get(rel)
-      if (header) return { href: header, via: 'link-header' }
-      const html = fromHtml.get(rel)
-      return html ? { href: html, via: 'html-link' } : null
+  /** Find the authorization endpoint for a profile URL (the shared discovery; metadata preferred). */
+  async discover(me: string): Promise<IndieAuthEndpoints & { authorizationEndpoint: string }> {
+    const endpoints = await discoverIndieAuth(this.options.outbound, me, { request: { timeoutMs: this.options.timeoutMs, maxBodyBytes: this.maxBodyBytes } })
+    const { authorizationEndpoint } = endpoints
+    if (!authorizationEndpoint) {
+      throw appError('INDIEAUTH_UNAVAILABLE', {
+        vars: {
+          detail:
+            endpoints.via === 'metadata'
+              ? `the IndieAuth metadata for ${me} names no valid authorization_endpoint.`
+              : `${me} advertises no IndieAuth server (no indieauth-metadata or authorization_endpoint link).`,
+        },
+      })
     }
-
-    const metadataLink = pick('indieauth-metadata')
-    if (metadataLink) {
-      const res = await this.request(metadataLink.href, { headers: { accept: 'application/json' } }, 'the IndieAuth metadata')
-      let metadata: Record<string, unknown>
-      try {
-        metadata = JSON.parse(await this.readBody(res, 'the IndieAuth metadata')) as Record<string, unknown>
-      } catch {
-        throw this.unavailable(`the IndieAuth metadata at ${metadataLink.href} is not valid JSON.`)
-      }
-      if (!metadata || typeof metadata !== 'object' || !isHttpUrl(metadata.authorization_endpoint)) {
-        throw this.unavailable(`the IndieAuth metadata at ${metadataLink.href} names no valid authorization_endpoint.`)
-      }
-      return {
-        authorizationEndpoint: metadata.authorization_endpoint,
-        tokenEndpoint: isHttpUrl(metadata.token_endpoint) ? metadata.token_endpoint : null,
-        issuer: typeof metadata.issuer === 'string' && metadata.issuer ? metadata.issuer : null,
-        via: 'metadata',
-      }
-    }
-    // Older servers advertise the endpoints directly.
-    const authorization = pick('authorization_endpoint')
-    if (!authorization || !isHttpUrl(authorization.href)) {
-      throw this.unavailable(`${me} advertises no IndieAuth server (no indieauth-metadata or authorization_endpoint link).`)
-    }
-    const token = pick('token_endpoint')
-    return { authorizationEndpoint: authorization.href, tokenEndpoint: token?.href ?? null, issuer: null, via: authorization.via }
+    return { ...endpoints, authorizationEndpoint }
   }
 
-  /** Begin sign-in: discover, store state + PKCE verifier, and return the URL to send the browser to. */
-  async start(input: { me: string; clientId: string; redirectUri: string; next: string }): Promise<{ url: string; endpoints: IndieAuthEndpoints }> {
+  /**
+   * Begin sign-in: discover, store state + PKCE verifier, and return the URL to send the browser to.
+   * `browserKey` goes into a short-lived cookie; the callback must bring it back (see stateForBrowserKey).
+   */
+  async start(input: { me: string; clientId: string; redirectUri: string; next: string }): Promise<{ url: string; endpoints: IndieAuthEndpoints; browserKey: string }> {
     const endpoints = await this.discover(input.me)
-    const state = randomToken()
+    const browserKey = randomToken()
+    const state = stateForBrowserKey(browserKey)
     const verifier = randomToken(48)
     const now = this.options.clock()
     await this.options.db.write((conn) =>
@@ -188,15 +93,18 @@ export class IndieAuthClient {
     url.searchParams.set('code_challenge_method', 'S256')
     url.searchParams.set('me', input.me)
     this.options.logger.info('indieauth sign-in started', { me: input.me, via: endpoints.via, authorizationEndpoint: endpoints.authorizationEndpoint })
-    return { url: url.href, endpoints }
+    return { url: url.href, endpoints, browserKey }
   }
 
   /**
-   * Finish sign-in at the callback. Checks state (single use, unexpired), `iss`, redeems the code with
-   * the PKCE verifier, and requires the returned `me` to be the configured admin. Returns the admin's `me`.
+   * Finish sign-in at the callback. Checks the state belongs to this browser, is single use and unexpired,
+   * checks `iss`, redeems the code with the PKCE verifier, and requires the returned `me` to be the
+   * configured admin. Returns the admin's `me`.
    */
   async finish(input: {
     query: Record<string, unknown>
+    /** The key from the login cookie of the browser making this request (null when it has none). */
+    browserKey: string | null
     clientId: string
     redirectUri: string
     adminMe: string
@@ -207,25 +115,38 @@ export class IndieAuthClient {
     const str = (name: string): string | null => (typeof query[name] === 'string' ? (query[name] as string) : null)
     const state = str('state')
     if (!state) throw fail('the IndieAuth server sent no state.')
+    // Checked before the row is touched: a callback replayed from another browser cannot use up the owner's attempt.
+    if (!input.browserKey || !safeEqual(stateForBrowserKey(input.browserKey), state)) {
+      throw fail('this sign-in was started in another browser, or its cookie has expired. Start again from the login page in this browser.')
+    }
     // Single use: the row is deleted as it is read, whatever happens next.
     const row = await this.options.db.write(
       (conn) => conn.prepare('DELETE FROM auth_state WHERE state = ? RETURNING *').get(sha256Hex(state)) as AuthStateRow | undefined,
     )
     if (!row) throw fail('this sign-in attempt is unknown or was already used.')
     if (row.expires_at <= this.options.clock()) throw fail('this sign-in attempt expired.')
+    // Metadata always names an issuer (discovery refuses it otherwise), so a row with one came from metadata:
+    // the response must then say who sent it (RFC 9207), error responses included.
+    if (row.issuer !== null) {
+      const iss = str('iss')
+      if (iss === null) throw fail('the IndieAuth server sent no iss, so the response cannot be tied to it (iss missing).')
+      if (iss !== row.issuer) throw fail('the response did not come from the expected IndieAuth server (iss mismatch).')
+    }
     const error = str('error')
     if (error) {
       const description = str('error_description')
       throw fail(`the IndieAuth server refused: ${error}${description ? ` (${description.slice(0, 200)})` : ''}.`)
     }
-    if (row.issuer !== null && str('iss') !== row.issuer) throw fail('the response did not come from the expected IndieAuth server (iss mismatch).')
     const code = str('code')
     if (!code) throw fail('the IndieAuth server sent no authorization code.')
 
-    const res = await this.request(
-      row.authorization_endpoint,
-      {
+    let res
+    try {
+      res = await this.options.outbound.fetchText(row.authorization_endpoint, {
         method: 'POST',
+        purpose: 'the authorization endpoint',
+        timeoutMs: this.options.timeoutMs,
+        maxBodyBytes: this.maxBodyBytes,
         headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
           grant_type: 'authorization_code',
@@ -234,18 +155,20 @@ export class IndieAuthClient {
           redirect_uri: input.redirectUri,
           code_verifier: row.code_verifier,
         }).toString(),
-      },
-      'the authorization endpoint',
-      { allowClientErrors: true },
-    )
-    const text = await this.readBody(res, 'the authorization endpoint')
+      })
+    } catch (err) {
+      throw asUnavailable(err)
+    }
+    if (res.status >= 500 || res.status < 200 || (res.status > 299 && res.status < 400)) {
+      throw appError('INDIEAUTH_UNAVAILABLE', { vars: { detail: `the authorization endpoint (${row.authorization_endpoint}) answered HTTP ${res.status}.` } })
+    }
     let payload: Record<string, unknown> | null = null
     try {
-      payload = JSON.parse(text) as Record<string, unknown>
+      payload = JSON.parse(res.text) as Record<string, unknown>
     } catch {
       payload = null
     }
-    if (!res.ok) {
+    if (res.status >= 400) {
       const reason = payload && typeof payload.error === 'string' ? payload.error : `HTTP ${res.status}`
       throw fail(`the IndieAuth server did not accept the authorization code (${reason.slice(0, 100)}).`)
     }
@@ -263,51 +186,5 @@ export class IndieAuthClient {
   async cleanup(): Promise<number> {
     const now = this.options.clock()
     return this.options.db.write((conn) => conn.prepare('DELETE FROM auth_state WHERE expires_at <= ?').run(now).changes)
-  }
-
-  private unavailable(detail: string) {
-    return appError('INDIEAUTH_UNAVAILABLE', { vars: { detail } })
-  }
-
-  private async request(url: string, init: RequestInit, what: string, opts: { allowClientErrors?: boolean } = {}): Promise<Response> {
-    let res: Response
-    try {
-      res = await this.options.fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(this.options.timeoutMs) })
-    } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
-      throw appError('INDIEAUTH_UNAVAILABLE', {
-        vars: { detail: timedOut ? `${what} (${url}) did not answer within ${Math.round(this.options.timeoutMs / 1000)} s.` : `${what} (${url}) could not be reached.` },
-        cause: err,
-      })
-    }
-    if (!res.ok && !(opts.allowClientErrors && res.status >= 400 && res.status < 500)) {
-      await res.body?.cancel().catch(() => undefined)
-      throw this.unavailable(`${what} (${url}) answered HTTP ${res.status}.`)
-    }
-    return res
-  }
-
-  /** Read a response body up to maxBodyBytes (a hostile page cannot exhaust memory). */
-  private async readBody(res: Response, what: string): Promise<string> {
-    if (!res.body) return ''
-    const reader = res.body.getReader()
-    const chunks: Uint8Array[] = []
-    let size = 0
-    try {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        size += value.byteLength
-        if (size > this.maxBodyBytes) {
-          await reader.cancel().catch(() => undefined)
-          throw this.unavailable(`${what} is larger than ${this.maxBodyBytes} bytes.`)
-        }
-        chunks.push(value)
-      }
-    } catch (err) {
-      if (err instanceof AppError) throw err
-      throw appError('INDIEAUTH_UNAVAILABLE', { vars: { detail: `${what} stopped answering mid-way.` }, cause: err })
-    }
-    return Buffer.concat(chunks).toString('utf8')
   }
 }

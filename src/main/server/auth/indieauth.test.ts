@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sessionCookieFrom, startAuthTestServer } from '../../../../test/helpers/admin'
-import type { TestServer } from '../../../../test/helpers/server'
+import { OUTBOUND_TEST_ENV, type TestServer } from '../../../../test/helpers/server'
 
 interface PendingCode {
   challenge: string
@@ -139,7 +139,7 @@ function reset(me: string): void {
 async function startSite(profilePath: string, auth: Parameters<typeof startAuthTestServer>[1] = {}): Promise<TestServer> {
   const me = `${base}${profilePath}`
   reset(me)
-  ts = await startAuthTestServer({ STARPUNK_ADMIN_ME: me }, { fetchTimeoutMs: 2_000, ...auth })
+  ts = await startAuthTestServer({ ...OUTBOUND_TEST_ENV, STARPUNK_ADMIN_ME: me }, { fetchTimeoutMs: 2_000, ...auth })
   return ts
 }
 
@@ -153,15 +153,26 @@ async function beginLogin(site: TestServer, next = '/admin'): Promise<Response> 
   })
 }
 
-/** Play the browser: login form → provider → callback. Returns the callback response and its URL. */
-async function browserLogin(site: TestServer, next = '/admin'): Promise<{ callback: Response; callbackUrl: string }> {
+/** The login-state cookie (name=value) a login start set, for the callback; null when none. */
+function loginCookieFrom(res: Response): string | null {
+  for (const line of res.headers.getSetCookie()) {
+    const match = /^starpunk_login=([^;]+)/.exec(line)
+    if (match) return `starpunk_login=${match[1]}`
+  }
+  return null
+}
+
+/** Play the browser: login form → provider → callback, carrying the login cookie. Returns the callback response and its URL. */
+async function browserLogin(site: TestServer, next = '/admin'): Promise<{ callback: Response; callbackUrl: string; cookie: string }> {
   const start = await beginLogin(site, next)
   expect(start.status).toBe(303)
+  const cookie = loginCookieFrom(start)
+  expect(cookie).not.toBeNull()
   const approve = await fetch(start.headers.get('location')!, { redirect: 'manual' })
   expect(approve.status).toBe(302)
   const callbackUrl = approve.headers.get('location')!
-  const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { accept: 'text/html' } })
-  return { callback, callbackUrl }
+  const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { accept: 'text/html', cookie: cookie! } })
+  return { callback, callbackUrl, cookie: cookie! }
 }
 
 async function sessionCount(site: TestServer): Promise<number> {
@@ -218,16 +229,16 @@ describe('IndieAuth sign-in for ADMIN_ME', () => {
 
   it('refuses a wrong or replayed state, with no session', async () => {
     const site = await startSite('/html')
-    const { callback, callbackUrl } = await browserLogin(site)
+    const { callback, callbackUrl, cookie } = await browserLogin(site)
     expect(callback.status).toBe(303)
-    const replay = await fetch(callbackUrl, { redirect: 'manual', headers: { accept: 'text/html' } })
+    const replay = await fetch(callbackUrl, { redirect: 'manual', headers: { accept: 'text/html', cookie } })
     expect(replay.status).toBe(400)
     expect(await replay.text()).toContain('unknown or was already used')
     expect(sessionCookieFrom(replay)).toBeNull()
 
     const forged = new URL(callbackUrl)
     forged.searchParams.set('state', 'forged-state')
-    const res = await fetch(forged, { redirect: 'manual', headers: { accept: 'text/html' } })
+    const res = await fetch(forged, { redirect: 'manual', headers: { accept: 'text/html', cookie } })
     expect(res.status).toBe(400)
     expect(sessionCookieFrom(res)).toBeNull()
     expect(await sessionCount(site)).toBe(1)
@@ -239,7 +250,7 @@ describe('IndieAuth sign-in for ADMIN_ME', () => {
     const start = await beginLogin(site)
     const approve = await fetch(start.headers.get('location')!, { redirect: 'manual' })
     now += 10 * 60_000 + 1
-    const res = await fetch(approve.headers.get('location')!, { redirect: 'manual', headers: { accept: 'text/html' } })
+    const res = await fetch(approve.headers.get('location')!, { redirect: 'manual', headers: { accept: 'text/html', cookie: loginCookieFrom(start)! } })
     expect(res.status).toBe(400)
     expect(await res.text()).toContain('expired')
     expect(await sessionCount(site)).toBe(0)
@@ -308,7 +319,7 @@ describe('IndieAuth sign-in for ADMIN_ME', () => {
     const deadPort = typeof address === 'object' && address ? address.port : 1
     await new Promise<void>((resolve) => closed.close(() => resolve()))
     reset(`http://127.0.0.1:${deadPort}/`)
-    ts = await startAuthTestServer({ STARPUNK_ADMIN_ME: `http://127.0.0.1:${deadPort}/` })
+    ts = await startAuthTestServer({ ...OUTBOUND_TEST_ENV, STARPUNK_ADMIN_ME: `http://127.0.0.1:${deadPort}/` })
     res = await fetch(`${ts.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { accept: 'application/json' } })
     expect(res.status).toBe(502)
     const json = (await res.json()) as { error: { code: string; message: string; request_id: string } }

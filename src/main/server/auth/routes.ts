@@ -1,7 +1,8 @@
 import express, { Router, type Request, type RequestHandler } from 'express'
 import { AppError, appError } from '../errors'
-import { clearSessionCookie, readSessionToken, setSessionCookie } from './cookies'
-import { normalizeMe } from './indieauth-client'
+import { clearLoginStateCookie, clearSessionCookie, readLoginStateCookie, readSessionToken, setLoginStateCookie, setSessionCookie } from './cookies'
+import { normalizeMe } from './discovery'
+import { STATE_TTL_MS } from './indieauth-client'
 import { renderLoginPage } from './pages'
 import { safeNext } from './redirect'
 import type { AuthInternals } from './service'
@@ -21,9 +22,12 @@ export function authRoutes(auth: AuthInternals): Router {
   const clientId = () => `${auth.baseUrl()}/`
   const redirectUri = () => `${auth.baseUrl()}/admin/login/callback`
 
-  /** Refuse while the address is over its failure budget; count the attempt as failed if it throws a user-facing error. */
+  /**
+   * Refuse while the address is over its failure budget; count the attempt as failed if it throws a
+   * user-facing error. With countEvery, every attempt spends the budget, successful or not.
+   */
   const limited =
-    (handler: RequestHandler): RequestHandler =>
+    (handler: RequestHandler, options: { countEvery?: boolean } = {}): RequestHandler =>
     async (req, res, next) => {
       const key = clientKey(req)
       const check = auth.limiter.check(key)
@@ -35,10 +39,11 @@ export function authRoutes(auth: AuthInternals): Router {
           }),
         )
       }
+      if (options.countEvery) auth.limiter.recordFailure(key)
       try {
         await handler(req, res, next)
       } catch (err) {
-        if (err instanceof AppError && err.kind === 'user') auth.limiter.recordFailure(key)
+        if (!options.countEvery && err instanceof AppError && err.kind === 'user') auth.limiter.recordFailure(key)
         next(err)
       }
     }
@@ -91,9 +96,11 @@ export function authRoutes(auth: AuthInternals): Router {
         })
       }
       const body = (req.body ?? {}) as Record<string, unknown>
-      const { url } = await auth.indieauth.start({ me: config.adminMe, clientId: clientId(), redirectUri: redirectUri(), next: safeNext(body.next) })
+      const { url, browserKey } = await auth.indieauth.start({ me: config.adminMe, clientId: clientId(), redirectUri: redirectUri(), next: safeNext(body.next) })
+      setLoginStateCookie(res, browserKey, auth.cookie, Math.ceil(STATE_TTL_MS / 1000))
       res.redirect(303, url)
-    }),
+      // Each start is an outbound request and a stored attempt: all of them count, not only failures.
+    }, { countEvery: true }),
   )
 
   router.get(
@@ -118,8 +125,12 @@ export function authRoutes(auth: AuthInternals): Router {
       if (!config.adminMe) {
         throw appError('LOGIN_FAILED', { vars: { detail: 'IndieAuth sign-in needs STARPUNK_ADMIN_ME, which is not set.', siteUrl: config.siteUrl } })
       }
+      const browserKey = readLoginStateCookie(req)
+      // Spent whatever the outcome: a sign-in attempt is single use.
+      if (browserKey) clearLoginStateCookie(res, auth.cookie)
       const { me, next } = await auth.indieauth.finish({
         query: req.query as Record<string, unknown>,
+        browserKey,
         clientId: clientId(),
         redirectUri: redirectUri(),
         adminMe: config.adminMe,

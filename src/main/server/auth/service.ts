@@ -4,7 +4,8 @@ import type { Logger } from '../logging'
 import { systemClock, type Clock } from './clock'
 import type { CookiePolicy } from './cookies'
 import { createGuards } from './guards'
-import { IndieAuthClient, type FetchLike } from './indieauth-client'
+import type { Outbound } from '../outbound'
+import { IndieAuthClient } from './indieauth-client'
 import { LoginLinkStore } from './login-links'
 import { FailureLimiter } from './rate-limit'
 import { SessionStore } from './sessions'
@@ -24,9 +25,9 @@ export interface AuthServiceOptions {
   loginFailures?: { max: number; windowMs: number }
   /** How often expired sessions are swept, ms (default 10 minutes). */
   cleanupIntervalMs?: number
-  /** Outbound HTTP for IndieAuth (default global fetch). */
-  fetch?: FetchLike
-  /** Timeout for each outbound IndieAuth request, ms (default 10 s). */
+  /** The server's one bounded outbound fetch (IndieAuth discovery and code redemption). */
+  outbound: Outbound
+  /** Total time for each outbound IndieAuth request, ms (default 10 s). */
   fetchTimeoutMs?: number
 }
 
@@ -74,7 +75,7 @@ export function createAuthService(options: AuthServiceOptions): AuthInternals {
     db,
     clock,
     logger,
-    fetch: options.fetch ?? fetch,
+    outbound: options.outbound,
     timeoutMs: options.fetchTimeoutMs ?? 10_000,
   })
 

@@ -17,7 +17,7 @@ export interface NotesFixture {
 }
 
 export async function openNotesFixture(dir = mkdtempSync(join(tmpdir(), 'starpunk-notes-'))): Promise<NotesFixture> {
-  const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0' } })
+  const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false' } })
   const logLines: string[] = []
   const logging = createLogging(config, { write: (line) => logLines.push(line) })
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logging.logger })

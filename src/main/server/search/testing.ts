@@ -43,7 +43,7 @@ export async function openSearchFixture(
   dir = mkdtempSync(join(tmpdir(), 'starpunk-search-')),
   options: { fullCheckMaxDocuments?: number } = {},
 ): Promise<SearchFixture> {
-  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0', ...env } })
+  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false', ...env } })
   if (problems.length > 0) throw new Error(`test config invalid: ${problems.map((p) => p.message).join('; ')}`)
   const logLines: string[] = []
   const logging = createLogging(config, { write: (line) => logLines.push(line) })

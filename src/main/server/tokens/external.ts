@@ -1,174 +1,163 @@
-import LinkHeader from 'http-link-header'
-import { Parser } from 'htmlparser2'
 import type { Logger } from '../logging'
-import { sha256Hex } from '../auth'
+import { discoverIndieAuth, normalizeMe, sha256Hex } from '../auth'
+import { isOutboundError, type Outbound } from '../outbound'
 import type { TokenGrant } from './types'
 
 export interface ExternalVerifierOptions {
   /** The author's identity URL (config.adminMe); endpoints are discovered from it. */
   adminMe: string
-  /** Our own token endpoint: never verify against ourselves over HTTP (local tokens are checked first). */
-  ownTokenEndpoint: string
+  /** The server's one bounded outbound fetch. */
+  outbound: Outbound
+  /**
+   * This server's own origins (site URL, listening URL). A verification never reaches them, first or after
+   * a redirect, nor an alias with the same address and port: otherwise a token endpoint that points back
+   * at us (a trailing slash, an http→https redirect, a www. alias) makes every check call us again.
+   */
+  ownOrigins: () => string[]
   logger: Logger
   timeoutMs?: number
   /** Positive verification cache lifetime (default 5 minutes). */
   cacheMs?: number
+  /** How long a failed verification (or failed discovery) is remembered, so repeats do not refetch (default 30 s). */
+  failureCacheMs?: number
   /** How long a discovered endpoint is reused (default 10 minutes). */
   discoveryMs?: number
   now?: () => number
-  fetchImpl?: typeof fetch
 }
 
 export type ExternalResult = { ok: true; grant: TokenGrant } | { ok: false; reason: 'invalid' | 'unverifiable' }
+type Failure = Extract<ExternalResult, { ok: false }>
 
-/** Compare identity URLs the way IndieAuth does: scheme+host case-insensitive, empty path = "/". */
-export function normalizeMe(url: string): string | null {
-  try {
-    const parsed = new URL(url)
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null
-    parsed.hash = ''
-    return parsed.href
-  } catch {
-    return null
+/** Bound on remembered tokens per cache, so a flood of distinct tokens cannot grow memory without limit. */
+const MAX_CACHED = 1000
+
+/** Token endpoints answer JSON (IndieAuth) or, in older servers, form-encoding. */
+function parseVerification(text: string, type: string): Record<string, unknown> | null {
+  if (type.includes('json')) {
+    try {
+      const parsed: unknown = JSON.parse(text)
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null
+    } catch {
+      return null
+    }
   }
+  return Object.fromEntries(new URLSearchParams(text))
 }
 
-/** Pull rel links out of HTML with a real parser (no regex over markup). */
-function htmlLinks(html: string, base: string): Map<string, string> {
-  const found = new Map<string, string>()
-  const parser = new Parser({
-    onopentag(name, attrs) {
-      if ((name !== 'link' && name !== 'a') || !attrs.rel || !attrs.href) return
-      for (const rel of attrs.rel.toLowerCase().split(/\s+/)) {
-        if (!found.has(rel)) {
-          try {
-            found.set(rel, new URL(attrs.href, base).href)
-          } catch {
-            // A broken href is skipped, like a browser would.
-          }
-        }
-      }
-    },
-  })
-  parser.write(html)
-  parser.end()
-  return found
+function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+  cache.delete(key)
+  cache.set(key, value)
+  while (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string)
 }
 
 /**
- * Verification of tokens issued by the author's own IndieAuth server, discovered from ADMIN_ME:
- * Link header first, then HTML <link>, preferring indieauth-metadata over the legacy token_endpoint rel.
- * Positive results are cached by SHA-256 of the token (never the token), failures are never cached, and
- * any network problem fails closed.
+ * Verification of tokens issued by the author's own IndieAuth server, discovered from ADMIN_ME with the
+ * shared IndieAuth discovery. Results are cached by SHA-256 of the token (never the token): successes for
+ * cacheMs, failures briefly. Any network problem fails closed.
  */
 export function createExternalVerifier(options: ExternalVerifierOptions) {
   const now = options.now ?? Date.now
-  const fetchImpl = options.fetchImpl ?? fetch
   const timeoutMs = options.timeoutMs ?? 5_000
   const cacheMs = options.cacheMs ?? 5 * 60_000
+  const failureCacheMs = options.failureCacheMs ?? 30_000
   const discoveryMs = options.discoveryMs ?? 10 * 60_000
   const expectedMe = normalizeMe(options.adminMe)
-  const cache = new Map<string, { grant: TokenGrant; until: number }>()
-  let endpoint: { url: string; until: number } | null = null
+  const granted = new Map<string, { grant: TokenGrant; until: number }>()
+  const refused = new Map<string, { result: Failure; until: number }>()
+  let endpoint: { url: string | null; until: number } | null = null
+  let discovering: Promise<string | null> | null = null
 
-  async function get(url: string, init: RequestInit = {}): Promise<Response> {
-    return fetchImpl(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) })
+  const ownOrigins = () =>
+    options.ownOrigins().flatMap((raw) => {
+      try {
+        return [new URL(raw).origin]
+      } catch {
+        return []
+      }
+    })
+
+  async function discoverNow(): Promise<string | null> {
+    let found: string | null = null
+    try {
+      found = (await discoverIndieAuth(options.outbound, options.adminMe, { request: { timeoutMs } })).tokenEndpoint
+      if (!found) options.logger.warn('no token endpoint found at ADMIN_ME', { adminMe: options.adminMe })
+    } catch (err) {
+      options.logger.warn('token endpoint discovery failed', { adminMe: options.adminMe, cause: err instanceof Error ? err.message : String(err) })
+    }
+    // A failure is remembered too, briefly: a flood of bogus tokens must not rediscover for each one.
+    endpoint = { url: found, until: now() + (found ? discoveryMs : failureCacheMs) }
+    return found
   }
 
+  /** The token endpoint, discovered at most once at a time and cached. */
   async function discover(): Promise<string | null> {
     if (endpoint && endpoint.until > now()) return endpoint.url
-    const res = await get(options.adminMe, { headers: { accept: 'text/html' } })
-    const base = res.url || options.adminMe
-    const rels = new Map<string, string>()
-    const header = res.headers.get('link')
-    if (header) {
-      try {
-        for (const ref of LinkHeader.parse(header).refs) {
-          for (const rel of ref.rel.toLowerCase().split(/\s+/)) if (!rels.has(rel)) rels.set(rel, new URL(ref.uri, base).href)
-        }
-      } catch {
-        // Malformed Link header: fall through to the HTML.
-      }
-    }
-    const type = res.headers.get('content-type') ?? ''
-    if (type.includes('html')) {
-      const body = await res.text()
-      for (const [rel, href] of htmlLinks(body.slice(0, 1_000_000), base)) if (!rels.has(rel)) rels.set(rel, href)
-    } else {
-      await res.body?.cancel()
-    }
-    let tokenEndpoint: string | null = null
-    const metadataUrl = rels.get('indieauth-metadata')
-    if (metadataUrl) {
-      const meta = await get(metadataUrl, { headers: { accept: 'application/json' } })
-      if (meta.ok) {
-        const json = (await meta.json()) as { token_endpoint?: unknown }
-        if (typeof json.token_endpoint === 'string') tokenEndpoint = new URL(json.token_endpoint, metadataUrl).href
-      }
-    }
-    tokenEndpoint ??= rels.get('token_endpoint') ?? null
-    if (tokenEndpoint) endpoint = { url: tokenEndpoint, until: now() + discoveryMs }
-    return tokenEndpoint
+    discovering ??= discoverNow().finally(() => {
+      discovering = null
+    })
+    return discovering
   }
 
-  async function verify(token: string): Promise<ExternalResult> {
-    const key = sha256Hex(token)
-    const hit = cache.get(key)
-    if (hit && hit.until > now()) return { ok: true, grant: hit.grant }
-    if (hit) cache.delete(key)
+  async function check(token: string): Promise<ExternalResult> {
     if (!expectedMe) return { ok: false, reason: 'unverifiable' }
-    let tokenEndpoint: string | null
+    const tokenEndpoint = await discover()
+    if (!tokenEndpoint) return { ok: false, reason: 'unverifiable' }
+    let res
     try {
-      tokenEndpoint = await discover()
+      res = await options.outbound.fetchText(tokenEndpoint, {
+        purpose: 'the token endpoint',
+        timeoutMs,
+        maxBodyBytes: 64 * 1024,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        refuseOrigins: ownOrigins(),
+      })
     } catch (err) {
-      options.logger.warn('token endpoint discovery failed', { adminMe: options.adminMe, cause: (err as Error).name })
-      return { ok: false, reason: 'unverifiable' }
-    }
-    if (!tokenEndpoint) {
-      options.logger.warn('no token endpoint found at ADMIN_ME', { adminMe: options.adminMe })
-      return { ok: false, reason: 'unverifiable' }
-    }
-    if (tokenEndpoint === options.ownTokenEndpoint) return { ok: false, reason: 'invalid' }
-    let res: Response
-    try {
-      res = await get(tokenEndpoint, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
-    } catch (err) {
+      if (isOutboundError(err) && err.reason === 'own-origin') {
+        // Our own endpoint already said no to this token (it knows only tokens it issued).
+        options.logger.warn('token endpoint at ADMIN_ME is this site: not asking ourselves', { adminMe: options.adminMe })
+        return { ok: false, reason: 'invalid' }
+      }
       endpoint = null // Re-discover next time: the endpoint may have moved.
-      options.logger.warn('token endpoint unreachable', { tokenEndpoint, cause: (err as Error).name })
+      options.logger.warn('token endpoint unreachable', { tokenEndpoint, cause: isOutboundError(err) ? err.reason : (err as Error).name })
       return { ok: false, reason: 'unverifiable' }
     }
     if (res.status >= 500) {
-      await res.body?.cancel()
       options.logger.warn('token endpoint failed', { tokenEndpoint, status: res.status })
       return { ok: false, reason: 'unverifiable' }
     }
-    if (!res.ok) {
-      await res.body?.cancel()
-      return { ok: false, reason: 'invalid' }
-    }
-    let body: { me?: unknown; scope?: unknown; client_id?: unknown; active?: unknown }
-    try {
-      const type = res.headers.get('content-type') ?? ''
-      // Older endpoints answer form-encoded.
-      body = type.includes('json') ? ((await res.json()) as typeof body) : Object.fromEntries(new URLSearchParams(await res.text()))
-    } catch {
-      return { ok: false, reason: 'unverifiable' }
-    }
+    if (res.status < 200 || res.status > 299) return { ok: false, reason: 'invalid' }
+    const body = parseVerification(res.text, res.headers.get('content-type') ?? '')
+    if (!body) return { ok: false, reason: 'unverifiable' }
     if (body.active === false || typeof body.me !== 'string') return { ok: false, reason: 'invalid' }
     if (normalizeMe(body.me) !== expectedMe) {
       options.logger.warn('external token belongs to someone else', { me: body.me, adminMe: options.adminMe })
       return { ok: false, reason: 'invalid' }
     }
-    const grant: TokenGrant = {
-      me: body.me,
-      scopes: typeof body.scope === 'string' ? body.scope.split(/\s+/).filter(Boolean) : [],
-      clientId: typeof body.client_id === 'string' ? body.client_id : null,
-      source: 'external',
-      id: null,
+    return {
+      ok: true,
+      grant: {
+        me: body.me,
+        scopes: typeof body.scope === 'string' ? body.scope.split(/\s+/).filter(Boolean) : [],
+        clientId: typeof body.client_id === 'string' ? body.client_id : null,
+        source: 'external',
+        id: null,
+      },
     }
-    cache.set(key, { grant, until: now() + cacheMs })
-    if (cache.size > 1000) cache.delete(cache.keys().next().value as string)
-    return { ok: true, grant }
+  }
+
+  async function verify(token: string): Promise<ExternalResult> {
+    const key = sha256Hex(token)
+    const at = now()
+    const hit = granted.get(key)
+    if (hit && hit.until > at) return { ok: true, grant: hit.grant }
+    if (hit) granted.delete(key)
+    const miss = refused.get(key)
+    if (miss && miss.until > at) return miss.result
+    if (miss) refused.delete(key)
+    const result = await check(token)
+    if (result.ok) remember(granted, key, { grant: result.grant, until: now() + cacheMs })
+    else remember(refused, key, { result, until: now() + failureCacheMs })
+    return result
   }
 
   return { verify, discover }

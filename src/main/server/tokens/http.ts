@@ -73,10 +73,13 @@ export function bearerToken(req: Request, bodyToken: unknown): string | null {
   return fromHeader ?? fromBody
 }
 
-/** Verify the request's token or throw the RFC 6750 error (401 with WWW-Authenticate). */
-export async function authenticate(tokens: TokensService, token: string | null, adminMe: string | null): Promise<TokenGrant> {
+/**
+ * Verify the request's token or throw the RFC 6750 error (401 with WWW-Authenticate). localOnly: only
+ * tokens this server issued count (the token endpoint never forwards a stranger's token elsewhere).
+ */
+export async function authenticate(tokens: TokensService, token: string | null, adminMe: string | null, options: { localOnly?: boolean } = {}): Promise<TokenGrant> {
   if (!token) throw appError('TOKEN_MISSING', { headers: { 'WWW-Authenticate': `Bearer ${REALM}` } })
-  const result = await tokens.verify(token)
+  const result = await tokens.verify(token, options)
   if (result.ok) return result.grant
   if (result.reason === 'unverifiable') {
     throw appError('TOKEN_UNVERIFIABLE', {

@@ -223,9 +223,10 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
     })
   })
 
-  // Legacy token verification (GET with the bearer token), as older Micropub servers call it.
+  // Legacy token verification (GET with the bearer token), as older Micropub servers call it. Only tokens
+  // this server issued are answered: forwarding unknown ones to ADMIN_ME's endpoint could loop back here.
   router.get('/indieauth/token', async (req, res) => {
-    const grant = await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
+    const grant = await authenticate(tokens, bearerToken(req, undefined), config.adminMe, { localOnly: true })
     res.set('Cache-Control', 'no-store').json({ me: grant.me, client_id: grant.clientId, scope: grant.scopes.join(' ') })
   })
 

@@ -2,8 +2,10 @@ import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
+import type { Outbound } from '../outbound'
 import { pkceChallenge, randomToken, safeEqual, sha256Hex } from '../auth'
-import { createExternalVerifier, normalizeMe } from './external'
+import { normalizeMe } from '../auth'
+import { createExternalVerifier } from './external'
 import type {
   AuthorizationRequest,
   CreatePersonalTokenInput,
@@ -22,9 +24,13 @@ export interface TokensServiceDeps {
   logger: Logger
   /** The public base URL (no trailing slash): config.siteUrl, or the listening URL when the site URL has port 0. */
   siteBase: () => string
+  /** The URL this server listens on, once listening: never asked to verify a token (nor is the site URL). */
+  listeningUrl?: () => string | null
+  /** The server's one bounded outbound fetch (external token verification). */
+  outbound: Outbound
   now?: () => number
   /** Options for the external verifier (tests shorten the timeout). */
-  external?: { timeoutMs?: number; cacheMs?: number }
+  external?: { timeoutMs?: number; cacheMs?: number; failureCacheMs?: number }
 }
 
 /** Authorization codes live 10 minutes at most (IndieAuth recommends short-lived codes). */
@@ -82,7 +88,8 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
         adminMe && adminMe !== siteMe()
           ? createExternalVerifier({
               adminMe,
-              ownTokenEndpoint: `${deps.siteBase()}/indieauth/token`,
+              outbound: deps.outbound,
+              ownOrigins: () => [config.siteUrl, deps.siteBase(), deps.listeningUrl?.() ?? ''].filter(Boolean),
               logger: deps.logger.child({ component: 'token-verify' }),
               ...deps.external,
               now,
@@ -143,7 +150,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
       if (changed > 0) deps.logger.info('token revoked by its holder')
     },
 
-    async verify(token): Promise<VerifyResult> {
+    async verify(token, options): Promise<VerifyResult> {
       if (!token || token.length > 4096) return { ok: false, reason: 'invalid' }
       const row = await db.get<TokenRow>(
         'SELECT id, source, name, client_id, me, scope, created_at, expires_at, revoked_at, last_used_at FROM tokens WHERE token_hash = ?',
@@ -160,7 +167,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
       }
       // Our own tokens have a recognisable prefix: an unknown one is simply invalid, no need to ask elsewhere.
       const verifier = external()
-      if (!verifier || token.startsWith(PERSONAL_PREFIX) || token.startsWith(INDIEAUTH_PREFIX)) return { ok: false, reason: 'invalid' }
+      if (!verifier || options?.localOnly || token.startsWith(PERSONAL_PREFIX) || token.startsWith(INDIEAUTH_PREFIX)) return { ok: false, reason: 'invalid' }
       return verifier.verify(token)
     },
 

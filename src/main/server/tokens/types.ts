@@ -70,8 +70,8 @@ export interface TokensService {
   revokeById(id: number): Promise<boolean>
   /** Revoke by value (RFC 7009 and legacy action=revoke). Unknown tokens are not an error. */
   revokeByValue(token: string): Promise<void>
-  /** Local tokens first, then the external token endpoint discovered from config.adminMe. */
-  verify(token: string): Promise<VerifyResult>
+  /** Local tokens first, then (unless localOnly) the external token endpoint discovered from config.adminMe. */
+  verify(token: string, options?: { localOnly?: boolean }): Promise<VerifyResult>
   /** Issue a single-use, short-lived authorization code (stored hashed). */
   issueCode(request: AuthorizationRequest): Promise<string>
   /** Redeem a code once: checks client_id, redirect_uri and the PKCE verifier. Throws INDIEAUTH_INVALID_GRANT. */
