@@ -361,6 +361,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     },
     search: { enabled: get('STARPUNK_SEARCH_ENABLED', true), engine: get<Config['search']['engine']>('STARPUNK_SEARCH_ENGINE', 'auto') },
     session: { timeoutSeconds: get('STARPUNK_SESSION_TIMEOUT', 86_400), maxAgeSeconds: get('STARPUNK_SESSION_MAX_AGE', 30 * 86_400) },
+    indieauth: { tokenLifetimeSeconds: get('STARPUNK_INDIEAUTH_TOKEN_LIFETIME', 90 * 86_400) },
     health: {
       detailed: get('STARPUNK_HEALTH_CHECK_DETAILED', false),
       token: healthToken,
@@ -451,6 +452,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     STARPUNK_SEARCH_ENGINE: config.search.engine,
     STARPUNK_SESSION_TIMEOUT: String(config.session.timeoutSeconds),
     STARPUNK_SESSION_MAX_AGE: String(config.session.maxAgeSeconds),
+    STARPUNK_INDIEAUTH_TOKEN_LIFETIME: String(config.indieauth.tokenLifetimeSeconds),
     STARPUNK_HEALTH_CHECK_DETAILED: String(config.health.detailed),
     STARPUNK_HEALTH_TOKEN: config.health.token ?? '',
     STARPUNK_MEMORY_THRESHOLD_MB: String(config.health.memoryThresholdMb),

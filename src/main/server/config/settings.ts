@@ -334,6 +334,15 @@ export const SETTINGS = {
     parse: integer(60, 3650 * 86_400, 'seconds'),
     suggestion: 'Use a value such as 2592000 (30 days), no smaller than STARPUNK_SESSION_TIMEOUT.',
   }),
+  STARPUNK_INDIEAUTH_TOKEN_LIFETIME: spec<number>({
+    name: 'STARPUNK_INDIEAUTH_TOKEN_LIFETIME',
+    defaultText: String(90 * 86_400),
+    description:
+      'Lifetime of access tokens that apps get by signing in here, seconds (90 days), extended on every use; their refresh token stays valid for another lifetime after that.',
+    secret: false,
+    parse: integer(300, 3650 * 86_400, 'seconds'),
+    suggestion: 'Use a value such as 7776000 (90 days); apps that ignore refresh tokens must sign in again after this long without use.',
+  }),
   STARPUNK_HEALTH_CHECK_DETAILED: spec<boolean>({
     name: 'STARPUNK_HEALTH_CHECK_DETAILED',
     defaultText: 'false',

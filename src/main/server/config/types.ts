@@ -54,6 +54,10 @@ export interface Config {
     /** Absolute maximum session age, seconds, whatever the activity. */
     maxAgeSeconds: number
   }
+  indieauth: {
+    /** Access tokens from the built-in provider expire this long after their last use, seconds. */
+    tokenLifetimeSeconds: number
+  }
   health: {
     detailed: boolean
     token: string | null

@@ -17,6 +17,13 @@ function CsrfField({ session }: { session: AdminSession }) {
   return <input type="hidden" name="_csrf" value={session.csrfToken} />
 }
 
+function lifetimeText(seconds: number): string {
+  const days = seconds / 86_400
+  if (Number.isInteger(days)) return days === 1 ? '1 day' : `${days} days`
+  const hours = Math.round(seconds / 3600)
+  return hours >= 1 ? (hours === 1 ? '1 hour' : `${hours} hours`) : `${Math.round(seconds / 60)} minutes`
+}
+
 function when(ms: number | null): string {
   return ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
 }
@@ -82,6 +89,10 @@ export function renderTokensPage(props: TokensPageProps): string {
       </section>
       <section aria-labelledby="list-heading">
         <h2 id="list-heading">Your tokens</h2>
+        <p className="token-lifetime">
+          Apps you sign in to through this site get a token that expires {lifetimeText(config.indieauth.tokenLifetimeSeconds)} after it was last used, and a refresh
+          token to renew it (STARPUNK_INDIEAUTH_TOKEN_LIFETIME). Signed-in apps from before expiries existed keep tokens that never expire: revoke them here.
+        </p>
         {tokens.length === 0 ? (
           <p>No tokens yet.</p>
         ) : (
@@ -107,7 +118,7 @@ export function renderTokensPage(props: TokensPageProps): string {
                     <td>{t.scopes.join(' ')}</td>
                     <td>{when(t.createdAt)}</td>
                     <td>{when(t.lastUsedAt)}</td>
-                    <td>{t.expiresAt === null ? 'never' : when(t.expiresAt)}</td>
+                    <td>{t.expiresAt === null ? 'never' : t.source === 'indieauth' ? `${when(t.expiresAt)} (extended on use)` : when(t.expiresAt)}</td>
                     <td>
                       {t.revokedAt !== null ? (
                         `revoked ${when(t.revokedAt)}`

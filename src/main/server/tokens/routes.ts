@@ -15,7 +15,7 @@ import {
 } from './authorization-request'
 import { authenticate, bearerToken, oauthErrorHandler } from './http'
 import { renderConsentPage, renderTokensPage } from './pages'
-import type { TokensService } from './types'
+import type { IssuedTokens, TokensService } from './types'
 
 export interface IndieAuthRoutesDeps {
   config: Config
@@ -45,6 +45,15 @@ function run(handler: RequestHandler, req: Request, res: Response): Promise<bool
 
 function one(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
+}
+
+/** URLs are compared in their normalised form, as they were stored when the code was issued. */
+function normalizedUrl(value: string): string {
+  try {
+    return new URL(value).href
+  } catch {
+    return value
+  }
 }
 
 const invalid = invalidRequest
@@ -102,7 +111,7 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
       revocation_endpoint_auth_methods_supported: ['none'],
       scopes_supported: ['create', 'update', 'delete', 'undelete', 'media', 'profile'],
       response_types_supported: ['code'],
-      grant_types_supported: ['authorization_code'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
       service_documentation: 'https://indieauth.spec.indieweb.org/',
@@ -168,10 +177,9 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
     redirectBack(res, params.redirectUri, { code, ...back })
   })
 
-  async function redeem(req: Request) {
+  /** An authorization_code grant: redeem the code (and, at the token endpoint, issue tokens in the same step). */
+  async function redeem(req: Request, issueToken: boolean) {
     const body = (req.body ?? {}) as Record<string, unknown>
-    const grantType = one(body.grant_type) ?? 'authorization_code'
-    if (grantType !== 'authorization_code') throw invalid('grant_type must be authorization_code.')
     const code = one(body.code)
     const clientId = one(body.client_id)
     const redirectUri = one(body.redirect_uri)
@@ -179,25 +187,31 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
     if (!code || !clientId || !redirectUri) throw invalid('code, client_id and redirect_uri are required.')
     if (!codeVerifier) throw invalid('code_verifier is required (PKCE).')
     checkCodeVerifier(codeVerifier)
-    // URLs are compared in their normalised form, as they were stored.
-    const norm = (v: string) => {
-      try {
-        return new URL(v).href
-      } catch {
-        return v
-      }
-    }
-    return tokens.redeemCode({ code, clientId: norm(clientId), redirectUri: norm(redirectUri), codeVerifier })
+    return tokens.redeemCode({ code, clientId: normalizedUrl(clientId), redirectUri: normalizedUrl(redirectUri), codeVerifier }, { issueToken })
   }
 
   function profile(scopes: string[]) {
     return scopes.includes('profile') ? { profile: { name: config.authorName, url: tokens.me } } : {}
   }
 
+  function tokenResponse(res: Response, grant: { me: string; scopes: string[] }, issued: IssuedTokens) {
+    res.set('Cache-Control', 'no-store').json({
+      me: grant.me,
+      access_token: issued.token,
+      token_type: 'Bearer',
+      scope: grant.scopes.join(' '),
+      expires_in: issued.expiresIn,
+      refresh_token: issued.refreshToken,
+      ...profile(grant.scopes),
+    })
+  }
+
   // Profile-only sign-in: the code is redeemed at the authorization endpoint and yields only `me`.
   router.post('/indieauth/auth', form, json, async (req, res) => {
-    const redeemed = await redeem(req)
-    res.set('Cache-Control', 'no-store').json({ me: redeemed.me, ...profile(redeemed.scopes) })
+    const grantType = one((req.body as Record<string, unknown> | undefined)?.grant_type) ?? 'authorization_code'
+    if (grantType !== 'authorization_code') throw invalid('grant_type must be authorization_code.')
+    const { code } = await redeem(req, false)
+    res.set('Cache-Control', 'no-store').json({ me: code.me, ...profile(code.scopes) })
   })
 
   router.post('/indieauth/token', form, json, async (req, res) => {
@@ -210,17 +224,20 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
       res.set('Cache-Control', 'no-store').json({})
       return
     }
-    const redeemed = await redeem(req)
-    const scopes = redeemed.scopes.filter((s) => s !== 'profile' && s !== 'email')
-    if (scopes.length === 0) throw appError('INDIEAUTH_INVALID_GRANT', { message: 'This code was issued without a scope, so no access token can be issued.' })
-    const issued = await tokens.issueAccessToken(redeemed)
-    res.set('Cache-Control', 'no-store').json({
-      me: redeemed.me,
-      access_token: issued.token,
-      token_type: 'Bearer',
-      scope: redeemed.scopes.join(' '),
-      ...profile(redeemed.scopes),
-    })
+    const grantType = one(body.grant_type) ?? 'authorization_code'
+    if (grantType === 'refresh_token') {
+      const refreshToken = one(body.refresh_token)
+      const clientId = one(body.client_id)
+      if (!refreshToken || !clientId) throw invalid('refresh_token and client_id are required.')
+      const scope = one(body.scope)
+      const refreshed = await tokens.refresh({ refreshToken, clientId: normalizedUrl(clientId), ...(scope !== undefined ? { scopes: scope.split(/\s+/).filter(Boolean) } : {}) })
+      tokenResponse(res, refreshed.code, refreshed.issued)
+      return
+    }
+    if (grantType !== 'authorization_code') throw invalid('grant_type must be authorization_code or refresh_token.')
+    const { code, issued } = await redeem(req, true)
+    if (!issued) throw appError('INDIEAUTH_INVALID_GRANT', { message: 'This code was issued without a scope, so no access token can be issued.' })
+    tokenResponse(res, code, issued)
   })
 
   // Legacy token verification (GET with the bearer token), as older Micropub servers call it. Only tokens

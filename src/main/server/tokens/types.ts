@@ -57,6 +57,32 @@ export interface RedeemedCode {
   clientId: string
 }
 
+/** An access token and its refresh token from the built-in provider (values shown once, stored hashed). */
+export interface IssuedTokens {
+  token: string
+  refreshToken: string
+  /** Seconds; extended on every use. */
+  expiresIn: number
+}
+
+/** A redeemed code, and the tokens issued for it (null for profile-only codes, or when none was asked). */
+export interface RedeemResult {
+  code: RedeemedCode
+  issued: IssuedTokens | null
+}
+
+export interface RefreshInput {
+  refreshToken: string
+  clientId: string
+  /** Narrower scopes to ask for; absent: the ones granted. */
+  scopes?: string[]
+}
+
+export interface RefreshResult {
+  code: { me: string; scopes: string[]; clientId: string | null }
+  issued: IssuedTokens
+}
+
 /** Result of verifying a bearer token: the grant, or why not (no token value in either). */
 export type VerifyResult = { ok: true; grant: TokenGrant } | { ok: false; reason: 'invalid' | 'unverifiable' }
 
@@ -74,8 +100,12 @@ export interface TokensService {
   verify(token: string, options?: { localOnly?: boolean }): Promise<VerifyResult>
   /** Issue a single-use, short-lived authorization code (stored hashed). */
   issueCode(request: AuthorizationRequest): Promise<string>
-  /** Redeem a code once: checks client_id, redirect_uri and the PKCE verifier. Throws INDIEAUTH_INVALID_GRANT. */
-  redeemCode(input: RedeemCodeInput): Promise<RedeemedCode>
-  /** Mint an access token for a redeemed code (indieauth source). */
-  issueAccessToken(code: RedeemedCode): Promise<{ token: string; expiresIn: number | null }>
+  /**
+   * Redeem a code once: checks client_id, redirect_uri and the PKCE verifier; with `issueToken`, also issues
+   * an access and refresh token for its Micropub scopes in the same transaction. A replayed code revokes
+   * every token issued from it. Throws INDIEAUTH_INVALID_GRANT.
+   */
+  redeemCode(input: RedeemCodeInput, options: { issueToken: boolean }): Promise<RedeemResult>
+  /** grant_type=refresh_token: rotate the refresh token and the access token (IndieAuth §5.5). Throws INDIEAUTH_INVALID_GRANT. */
+  refresh(input: RefreshInput): Promise<RefreshResult>
 }
