@@ -1,29 +1,34 @@
 /// <reference lib="dom" />
 // Public pages in a real Chromium: WCAG 2.2 AA checks with axe in light and dark schemes, no CSP
 // violations, the stylesheet applied, and the skip link first in keyboard order.
-import { existsSync } from 'node:fs'
 import { AxeBuilder } from '@axe-core/playwright'
-import { chromium, type Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../test/helpers/server'
+import { launchChromium } from './helpers/chromium'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 let ts: TestServer
 let browser: Browser
+// Every test opens its own context (closed after it, pass or fail): nothing carries from one test to the next.
+const contexts: BrowserContext[] = []
+
+async function newContext(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options)
+  contexts.push(context)
+  return context
+}
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install one with \`apt-get update && apt-get install -y chromium\` or set CHROMIUM_PATH.`)
-  }
   ts = await startTestServer({ STARPUNK_AUTHOR_NAME: 'Ada Lovelace', STARPUNK_ADMIN_ME: 'https://ada.example.com' })
   const notes = ts.server.context.notes
   await notes.create({ content: '# A titled note\n\nWith a [link](https://example.com), `code`, a list:\n\n- one\n- two\n\n> a quote', tags: ['IndieWeb'] })
   await notes.create({ content: 'An untitled short note with a ![picture](https://example.com/a.png)', tags: ['Photos'] })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
+  browser = await launchChromium()
 }, 60_000)
+
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close()
+})
 
 afterAll(async () => {
   await browser?.close()
@@ -39,8 +44,7 @@ const PAGES = [
 
 describe.each(['light', 'dark'] as const)('%s scheme', (scheme) => {
   it.each(PAGES)('%s page has no WCAG 2.2 AA violations and no CSP errors', async (_name, path) => {
-    const context = await browser.newContext({ colorScheme: scheme })
-    const page = await context.newPage()
+    const page = await (await newContext({ colorScheme: scheme })).newPage()
     const problems: string[] = []
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(msg.text())
@@ -54,19 +58,17 @@ describe.each(['light', 'dark'] as const)('%s scheme', (scheme) => {
     expect(problems.filter((p) => !p.includes('404') && !p.includes('Failed to load resource'))).toEqual([])
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
     expect(background).toBe(scheme === 'dark' ? 'rgb(13, 17, 23)' : 'rgb(255, 255, 255)')
-    await context.close()
   }, 30_000)
 })
 
 describe('keyboard', () => {
   it('the first Tab lands on the skip link, which moves to the main content', async () => {
-    const page = await browser.newPage()
+    const page = await (await newContext()).newPage()
     await page.goto(ts.url + '/')
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
     expect(await page.evaluate(() => document.activeElement?.getBoundingClientRect().left ?? -1)).toBeGreaterThanOrEqual(0)
     await page.keyboard.press('Enter')
     expect(page.url()).toMatch(/#main$/)
-    await page.close()
   }, 30_000)
 })
