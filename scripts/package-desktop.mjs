@@ -19,7 +19,7 @@ const electron = findElectron()
 const problems = []
 if (!electron) {
   problems.push(
-    `The Electron ${electronVersion() ?? ''} binary is not installed (node_modules/electron has no dist/). Install it on a machine with internet: npx install-electron --no (or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron).`,
+    `The Electron ${electronVersion() ?? ''} binary is not installed (node_modules/electron has no dist/). Fetch it on a machine with internet: node node_modules/electron/install.js (or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron).`,
   )
 }
 const [major, minor] = process.versions.node.split('.').map(Number)
