@@ -41,13 +41,32 @@ function run(args: string[], env: Record<string, string> = {}): Run {
   return { child, stdout: () => out, stderr: () => err, exit }
 }
 
-async function waitFor(predicate: () => string | null | undefined, what: string, r: Run): Promise<string> {
-  for (;;) {
-    const hit = predicate()
-    if (hit) return hit
-    if (r.child.exitCode !== null) throw new Error(`process exited before ${what}: ${r.stdout()} ${r.stderr()}`)
-    await new Promise((res) => setTimeout(res, 50))
-  }
+/** Resolves with the predicate's first hit, checked on every chunk of output; rejects if the process ends first. */
+function waitFor(predicate: () => string | null | undefined, what: string, r: Run): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const streams = [r.child.stdout, r.child.stderr]
+    const stop = () => {
+      for (const stream of streams) stream?.off('data', check)
+      r.child.off('close', ended)
+    }
+    // run() added its own 'data' listeners first, so the output read here already holds the new chunk.
+    function check(): boolean {
+      const hit = predicate()
+      if (!hit) return false
+      stop()
+      resolve(hit)
+      return true
+    }
+    function ended() {
+      if (check()) return
+      stop()
+      reject(new Error(`process exited before ${what}: ${r.stdout()} ${r.stderr()}`))
+    }
+    if (check()) return
+    if (r.child.exitCode !== null || r.child.signalCode !== null) return ended()
+    for (const stream of streams) stream?.on('data', check)
+    r.child.once('close', ended)
+  })
 }
 
 const runningUrl = (r: Run) => () => /is running at (http:\/\/\S+)/.exec(r.stdout())?.[1]
@@ -75,8 +94,10 @@ describe('npm run serve', () => {
     r.child.stdout?.destroy()
     for (let i = 0; i < 5; i++) {
       expect((await fetch(`${url}/health`, { headers: { 'x-request-id': `after-epipe-${i}` } })).status).toBe(200)
-      await new Promise((res) => setTimeout(res, 20))
     }
+    // The last request's line reached the file, so its console write (the one that meets the closed pipe) was made too.
+    const logFile = join(cwd, 'data', 'logs', 'starpunk.log')
+    await expect.poll(() => readFileSync(logFile, 'utf8')).toContain('"requestId":"after-epipe-4"')
     expect(r.child.exitCode).toBeNull()
     r.child.kill('SIGINT')
     expect(await r.exit).toBe(0)
