@@ -59,6 +59,15 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       return send(res, 200, 'text/html', profileHtml(`<link rel="authorization_endpoint" href="/auth"><link rel="token_endpoint" href="/token">`))
     case '/nothing':
       return send(res, 200, 'text/html', profileHtml(''))
+    case '/no-issuer':
+      return send(res, 200, 'text/html', profileHtml(`<link rel="indieauth-metadata" href="/meta/no-issuer">`))
+    case '/meta/no-issuer':
+      return send(res, 200, 'application/json', JSON.stringify({ authorization_endpoint: `${base}/auth`, token_endpoint: `${base}/token` }))
+    case '/foreign-issuer':
+      return send(res, 200, 'text/html', profileHtml(`<link rel="indieauth-metadata" href="/meta/foreign-issuer">`))
+    case '/meta/foreign-issuer':
+      // An issuer that is not a prefix of this metadata URL: a metadata document speaking for another server.
+      return send(res, 200, 'application/json', JSON.stringify({ issuer: 'https://issuer.example/', authorization_endpoint: `${base}/auth`, token_endpoint: `${base}/token` }))
     case '/slow':
       return // never answers: the client's timeout must end it
     case '/.well-known/oauth-authorization-server':
@@ -326,5 +335,85 @@ describe('IndieAuth sign-in for ADMIN_ME', () => {
     expect(json.error.code).toBe('INDIEAUTH_UNAVAILABLE')
     expect(json.error.message).toContain('could not be reached')
     expect(json.error.request_id).toBe(res.headers.get('x-request-id'))
+  })
+})
+
+describe('IndieAuth sign-in: issuer, browser binding and start budget', () => {
+  it('refuses metadata that names no issuer, so every metadata sign-in can check iss', async () => {
+    const site = await startSite('/no-issuer')
+    behaviour.iss = null
+    const res = await beginLogin(site)
+    expect(res.status).toBe(502)
+    expect(await res.text()).toContain('names no valid issuer')
+    expect(authorizeRequests).toHaveLength(0)
+    expect(await site.server.context.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM auth_state')).toEqual({ n: 0 })
+  })
+
+  it('refuses an issuer that is not a prefix of the metadata URL, even when the response carries that iss', async () => {
+    const site = await startSite('/foreign-issuer')
+    behaviour.iss = 'https://issuer.example/'
+    const res = await beginLogin(site)
+    expect(res.status).toBe(502)
+    expect(await res.text()).toContain('prefix of the metadata URL')
+    expect(authorizeRequests).toHaveLength(0)
+  })
+
+  it('refuses a callback without iss when the metadata named an issuer, before the code is sent anywhere', async () => {
+    const site = await startSite('/html')
+    behaviour.iss = null
+    const { callback } = await browserLogin(site)
+    expect(callback.status).toBe(400)
+    expect(await callback.text()).toContain('iss missing')
+    expect(redemptions).toHaveLength(0)
+    expect(await sessionCount(site)).toBe(0)
+  })
+
+  it('sets a short-lived, HttpOnly login cookie that only the callback path receives', async () => {
+    const site = await startSite('/html')
+    const start = await beginLogin(site)
+    const line = start.headers.getSetCookie().find((l) => l.startsWith('starpunk_login='))
+    expect(line).toBeDefined()
+    expect(line).toMatch(/; Max-Age=600(;|$)/)
+    expect(line).toMatch(/; Path=\/admin\/login\/callback(;|$)/)
+    expect(line).toMatch(/; HttpOnly(;|$)/)
+    expect(line).toMatch(/; SameSite=Lax(;|$)/)
+    // The state sent to the IndieAuth server does not reveal the cookie's value.
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!
+    expect(line).not.toContain(state)
+  })
+
+  it('refuses a callback from another browser (no cookie, or the cookie of its own attempt); the right browser still signs in', async () => {
+    const site = await startSite('/html')
+    const victim = await beginLogin(site)
+    const victimCookie = victim.headers.getSetCookie().find((l) => l.startsWith('starpunk_login='))!.split(';')[0]!
+    const approve = await fetch(victim.headers.get('location')!, { redirect: 'manual' })
+    const callbackUrl = approve.headers.get('location')!
+
+    // The attacker has the callback URL (code and state) but not the victim's cookie.
+    const bare = await fetch(callbackUrl, { redirect: 'manual', headers: { accept: 'text/html' } })
+    expect(bare.status).toBe(400)
+    expect(await bare.text()).toContain('started in another browser')
+    expect(sessionCookieFrom(bare)).toBeNull()
+    const attacker = await beginLogin(site)
+    const attackerCookie = attacker.headers.getSetCookie().find((l) => l.startsWith('starpunk_login='))!.split(';')[0]!
+    const swapped = await fetch(callbackUrl, { redirect: 'manual', headers: { accept: 'text/html', cookie: attackerCookie } })
+    expect(swapped.status).toBe(400)
+    expect(sessionCookieFrom(swapped)).toBeNull()
+    // Nothing was redeemed for them, and the victim's attempt was not used up.
+    expect(redemptions).toHaveLength(0)
+    const good = await fetch(callbackUrl, { redirect: 'manual', headers: { accept: 'text/html', cookie: victimCookie } })
+    expect(good.status).toBe(303)
+    expect(sessionCookieFrom(good)).not.toBeNull()
+    expect(good.headers.getSetCookie().some((l) => /^starpunk_login=;/.test(l))).toBe(true)
+  })
+
+  it('counts every login start against the address budget, not only failures', async () => {
+    const site = await startSite('/html', { loginFailures: { max: 3, windowMs: 15 * 60_000 } })
+    for (let i = 0; i < 3; i++) expect((await beginLogin(site)).status).toBe(303)
+    const refused = await beginLogin(site)
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/)
+    // Each start made outbound requests and a stored attempt; the refused one made neither.
+    expect(await site.server.context.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM auth_state')).toEqual({ n: 3 })
   })
 })
