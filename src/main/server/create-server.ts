@@ -12,7 +12,7 @@ import { authRoutes, createAuthService, type AuthServiceOptions } from './auth'
 import { adminRoutes } from './admin'
 import { createNotesService } from './notes'
 import { createSearchService, searchRoutes } from './search'
-import { createTokensService, indieauthRoutes, publicBase, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
+import { createClientRedirectLookup, createTokensService, indieauthRoutes, publicBase, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
 import { createMediaService, mediaDirCheck, mediaRoutes } from './media'
 import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
@@ -109,7 +109,8 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.use(adminRoutes({ config, notes, guards: auth.guards }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
-  app.use(indieauthRoutes({ config, logger, tokens, guards: auth.guards, siteBase }))
+  const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [config.siteUrl, siteBase(), url ?? ''].filter(Boolean) })
+  app.use(indieauthRoutes({ config, logger, tokens, guards: auth.guards, siteBase, clientRedirectUris }))
   app.use(tokensAdminRoutes({ config, tokens, guards: auth.guards }))
   const consoleTransport = consoleRoutes({ console: consoleService, config, guards: auth.guards, logger: logger.child({ component: 'console' }) })
   app.use(consoleTransport.router)

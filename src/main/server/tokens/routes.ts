@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import { safeEqual, type AuthGuards } from '../auth'
 import type { Config } from '../config'
-import { appError } from '../errors'
+import { AppError, appError } from '../errors'
 import type { Logger } from '../logging'
 import {
   checkCodeVerifier,
@@ -129,6 +129,7 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
       published = await deps.clientRedirectUris(client)
     } catch (err) {
       deps.logger.info('client document unavailable', { clientId: client.href, cause: err })
+      if (err instanceof AppError && err.code === 'INDIEAUTH_INVALID_REQUEST') throw err
       throw invalid('redirect_uri is not on the origin of client_id, and the app\'s page (client_id) could not be fetched to confirm it.')
     }
     if (!matchesPublished(redirect, published)) throw invalid('redirect_uri is not on the origin of client_id, and the app\'s page does not publish it (redirect_uris, or rel="redirect_uri").')

@@ -9,7 +9,7 @@ import { createServer, loadConfig } from '../index'
 import { createLogging } from '../logging'
 import { runMigrations } from '../db/migrate'
 import { MIGRATIONS } from '../db/migrations'
-import type { TestServer } from '../../../../test/helpers/server'
+import { TEST_ENV_DEFAULTS, type TestServer } from '../../../../test/helpers/server'
 
 const DAY = 86_400_000
 const CLIENT = 'https://app.example/'
@@ -17,7 +17,7 @@ const REDIRECT = 'https://app.example/callback'
 
 /** A real server whose token clock the test moves (sessions keep real time). */
 async function startServer(env: Record<string, string>, clock: { now: () => number }, dataDir = mkdtempSync(join(tmpdir(), 'starpunk-tokens-'))): Promise<TestServer> {
-  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', ...env } })
+  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', ...TEST_ENV_DEFAULTS, ...env } })
   if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '))
   const lines: string[] = []
   const server = await createServer(config, { logging: { write: (line) => lines.push(line) }, tokens: { now: clock.now } })
