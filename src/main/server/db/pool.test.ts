@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import express from 'express'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AppError } from '../errors'
 import { errorHandler } from '../errors'
 import { createLogging } from '../logging'
@@ -301,10 +301,21 @@ describe('db: SQLITE_BUSY from a real second connection', () => {
     const other = new Database(f.path)
     other.exec('BEGIN IMMEDIATE')
     other.prepare("INSERT INTO tags (name, display) VALUES ('other', 'Other')").run()
+    // Count the writer's attempts that meet the other connection's lock, to wait for real retries.
+    let busyAttempts = 0
+    const exec = f.db.writer.exec.bind(f.db.writer)
+    f.db.writer.exec = (sql: string) => {
+      try {
+        return exec(sql)
+      } catch (err) {
+        if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) busyAttempts++
+        throw err
+      }
+    }
     const pending = f.db.write(insertNote('waited'))
     let settled = false
     void pending.finally(() => (settled = true))
-    await new Promise((r) => setTimeout(r, 100))
+    await vi.waitFor(() => expect(busyAttempts).toBeGreaterThanOrEqual(3))
     expect(settled).toBe(false)
     other.exec('COMMIT')
     other.close()
@@ -359,7 +370,7 @@ describe('db: failures', () => {
     const { db } = f
     // A query slow enough to still be running when the thread is killed.
     const slow = db.get("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 8000000) SELECT count(*) FROM c")
-    await new Promise((r) => setTimeout(r, 50))
+    await vi.waitFor(() => expect(db.stats().active).toBe(1))
     await db.pool.killWorker(0)
     const err = (await slow.catch((e: unknown) => e)) as AppError
     expect(err).toBeInstanceOf(AppError)
@@ -427,10 +438,10 @@ describe('db: reader threads that cannot start', () => {
     })
     try {
       await expect(pool.ready()).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' })
-      await new Promise((r) => setTimeout(r, 200))
-      expect(pool.snapshot().created).toBe(2)
-      // Closed after the failed start: further reads fail fast, no hang.
+      await vi.waitFor(() => expect(pool.snapshot().created).toBe(2))
+      // Closed after the failed start: further reads fail fast, no hang, and no thread is started again.
       await expect(pool.withReader((r) => r.get('SELECT 1'))).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' })
+      expect(pool.snapshot().created).toBe(2)
     } finally {
       await pool.close()
       await logging.close()
@@ -449,10 +460,14 @@ describe('db: an alternative SQLite build in every connection', () => {
     fixture = null
     const { db } = await open({ poolSize: 2, nativeBinding: binding })
     expect((db.writer.prepare(FTS5_OPTION).get() as { n: number }).n).toBe(0)
-    // Both reader threads, held at once so each answers.
+    // Both reader threads, held at once so each answers: neither lets go until both have answered.
+    let answered = 0
+    let bothAnswered!: () => void
+    const barrier = new Promise<void>((resolve) => (bothAnswered = resolve))
     const counts = await Promise.all([0, 1].map(() => db.withReader(async (r) => {
       const row = await r.get<{ n: number }>(FTS5_OPTION)
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      if (++answered === 2) bothAnswered()
+      await barrier
       return row?.n
     })))
     expect(counts).toEqual([0, 0])
