@@ -40,12 +40,17 @@ describe('health service', () => {
   it('concurrent readiness calls share one run of the checks', async () => {
     const health = createHealthService({ version: 't', startedAt: Date.now() })
     let runs = 0
+    // The check stays in flight until all ten calls have been made.
+    let release!: () => void
+    const inFlight = new Promise<void>((resolve) => (release = resolve))
     health.register('counted', async () => {
       runs++
-      await new Promise((r) => setTimeout(r, 20))
+      await inFlight
       return check('pass')
     })
-    await Promise.all(Array.from({ length: 10 }, () => health.readiness(true)))
+    const calls = Array.from({ length: 10 }, () => health.readiness(true))
+    release()
+    await Promise.all(calls)
     expect(runs).toBe(1)
     await health.readiness(true)
     expect(runs).toBe(2)

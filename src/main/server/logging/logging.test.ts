@@ -56,7 +56,8 @@ describe('request context', () => {
     const { logging, parsed } = capture()
     await logging.runWithRequest({ requestId: 'req-1', traceId: 'a'.repeat(32) }, async () => {
       logging.logger.info('before')
-      await new Promise((r) => setTimeout(r, 5))
+      // Across a macrotask, not just a microtask.
+      await new Promise((r) => setImmediate(r))
       logging.logger.child({ component: 'notes' }).info('after')
     })
     logging.logger.info('outside')
@@ -186,8 +187,8 @@ describe('files', () => {
     )
     for (let i = 0; i < 200; i++) {
       logging.logger.info('line', { i, pad: 'x'.repeat(50) })
-      // Let the stream rotate between bursts.
-      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 20))
+      // Let the batcher flush (its setImmediate runs before ours), so the file grows and rotates between bursts.
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r))
     }
     await logging.close()
     const files = readdirSync(join(dir, 'logs')).filter((f) => f.startsWith(LOG_FILE_NAME))
