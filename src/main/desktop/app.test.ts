@@ -172,7 +172,7 @@ describe('desktop shell under a stand-in Electron', () => {
     // Set on purpose: a packaged app must not follow it.
     process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/'
     await runDesktopApp()
-    let blogUrl = ''
+    let blogUrl: string | undefined
     try {
       const [window] = stand.windows
       expect(window?.loaded).toEqual(['app://console/index.html'])
@@ -184,8 +184,9 @@ describe('desktop shell under a stand-in Electron', () => {
       const status = await callFromWindow('server:status')
       expect(status.data?.state).toBe('running')
       expect(status.data?.dataDir).toBe(join(stand.userData, 'data'))
-      blogUrl = status.data?.url ?? ''
-      const blog = await fetch(blogUrl)
+      blogUrl = status.data?.url ?? undefined
+      expect(blogUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      const blog = await fetch(blogUrl as string)
       expect(blog.status).toBe(200)
       expect(await blog.text()).toContain('<html')
 
@@ -205,7 +206,7 @@ describe('desktop shell under a stand-in Electron', () => {
       await closeApp()
     }
     // Closing the window stopped the server.
-    await expect(fetch(blogUrl)).rejects.toThrow()
+    await expect(fetch(blogUrl as string)).rejects.toThrow()
   })
 
   it('unpacked: trusts a loopback renderer dev server and offers developer tools', async () => {
