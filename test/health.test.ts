@@ -150,7 +150,7 @@ describe('readiness under real faults, and recovery', () => {
     const dbDir = join(root, 'db')
     mkdirSync(dataDir)
     mkdirSync(dbDir)
-    const loaded = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_HEALTH_TOKEN: TOKEN, STARPUNK_LOG_FILES: 'false' } })
+    const loaded = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_HEALTH_TOKEN: TOKEN, STARPUNK_LOG_FILES: 'false', STARPUNK_FETCH_ENABLED: 'false' } })
     expect(loaded.problems).toEqual([])
     const dbPath = join(dbDir, 'starpunk.db')
     const lines: string[] = []

@@ -10,7 +10,7 @@ describe('server skeleton', () => {
   let url: string
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'starpunk-'))
-    const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0' } })
+    const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false' } })
     server = await createServer(config, { logging: { write: () => {} } })
     url = await server.listen()
   })

@@ -67,6 +67,8 @@ export const BASE_ENV: Record<string, string> = {
   STARPUNK_LOG_FORMAT: 'json',
   STARPUNK_LOG_LEVEL: 'INFO',
   STARPUNK_SITE_URL: 'http://127.0.0.1:8080',
+  // No request to other sites unless a chaos test turns it on (with STARPUNK_FETCH_ALLOW_PRIVATE=true for loopback parties).
+  STARPUNK_FETCH_ENABLED: 'false',
 }
 
 export async function startServer(options: StartOptions): Promise<ServerProcess> {

@@ -15,7 +15,7 @@ async function cli(args: string[], dataDir: string): Promise<{ code: number; std
   try {
     const { stdout, stderr } = await run(TSX, ['--tsconfig', 'tsconfig.node.json', 'src/main/notes-cli.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0' },
+      env: { ...process.env, STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false' },
     })
     return { code: 0, stdout, stderr }
   } catch (err) {

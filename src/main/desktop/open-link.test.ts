@@ -22,7 +22,7 @@ describe('"Open blog" and "Open admin" in the desktop window (preload â†’ IPC â†
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'starpunk-open-link-'))
-    supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0' }, server: { logging: { write: (line) => lines.push(line) } } })
+    supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false' }, server: { logging: { write: (line) => lines.push(line) } } })
     expect((await supervisor.start()).state).toBe('running')
     const electron = await import('electron')
     registerIpcHandlers(electron.ipcMain, supervisor.console, {

@@ -199,7 +199,7 @@ describe('console HTTP transport under the supervisor', () => {
   let dataDir: string
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'starpunk-console-http-'))
-    supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0' }, server: { logging: { write: () => {} } } })
+    supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false' }, server: { logging: { write: () => {} } } })
     await supervisor.start()
   })
   afterAll(async () => {

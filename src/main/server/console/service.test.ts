@@ -40,7 +40,7 @@ describe('console service over the supervisor', () => {
   let dataDir: string
   beforeAll(async () => {
     dataDir = tempDir()
-    supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0' }, server: quiet, console: { poolIntervalMs: 50, healthIntervalMs: 100, logBatchMs: 20 } })
+    supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false' }, server: quiet, console: { poolIntervalMs: 50, healthIntervalMs: 100, logBatchMs: 20 } })
     const status = await supervisor.start()
     expect(status.state).toBe('running')
   })
@@ -168,7 +168,7 @@ describe('console service over the supervisor', () => {
 describe('log batching', () => {
   it('sends bursts in bounded batches without losing lines, and counts what falls past the bound', async () => {
     const supervisor = createSupervisor({
-      env: { STARPUNK_DATA_DIR: tempDir(), STARPUNK_PORT: '0' },
+      env: { STARPUNK_DATA_DIR: tempDir(), STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false' },
       server: quiet,
       console: { logBatchMs: 10, maxLogBatch: 10, maxPendingLogs: 50 },
     })
@@ -215,7 +215,7 @@ describe('supervisor failures are states, not crashes', () => {
     blocker = createNetServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
     const port = (blocker.address() as { port: number }).port
-    const supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: tempDir(), STARPUNK_PORT: String(port) }, server: quiet })
+    const supervisor = createSupervisor({ env: { STARPUNK_DATA_DIR: tempDir(), STARPUNK_PORT: String(port), STARPUNK_FETCH_ENABLED: 'false' }, server: quiet })
     supervisors.push(supervisor)
     const status = await supervisor.start()
     expect(status.state).toBe('failed')
@@ -227,7 +227,7 @@ describe('supervisor failures are states, not crashes', () => {
   })
 
   it('refuses to start with configuration problems, unless in safe mode where it lists them', async () => {
-    const env = { STARPUNK_DATA_DIR: tempDir(), STARPUNK_PORT: '0', STARPUNK_LOG_LEVEL: 'LOUD', STARPUNK_DB_POOL_SIZE: 'many' }
+    const env = { STARPUNK_DATA_DIR: tempDir(), STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false', STARPUNK_LOG_LEVEL: 'LOUD', STARPUNK_DB_POOL_SIZE: 'many' }
     const strict = createSupervisor({ env, server: quiet })
     supervisors.push(strict)
     const refused = await strict.start()

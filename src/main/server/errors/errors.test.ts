@@ -21,7 +21,7 @@ const logs = () => lines.map((l) => JSON.parse(l) as LogEntry)
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'starpunk-errors-'))
-  const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir } })
+  const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_FETCH_ENABLED: 'false' } })
   const logging = createLogging(config, { write: (l) => lines.push(l) })
   const app = express()
   app.use(requestLogging(logging))

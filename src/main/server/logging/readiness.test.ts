@@ -21,7 +21,7 @@ async function start(env: Record<string, string> = {}) {
   dataDir = mkdtempSync(join(tmpdir(), 'starpunk-logs-ready-'))
   const logDir = join(dataDir, 'logs')
   writeFileSync(logDir, 'not a directory')
-  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_HEALTH_TOKEN: HEALTH_TOKEN, ...env } })
+  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_HEALTH_TOKEN: HEALTH_TOKEN, STARPUNK_FETCH_ENABLED: 'false', ...env } })
   expect(problems).toEqual([])
   const stderr: string[] = []
   server = await createServer(config, { logging: { console: false, stderr: { write: (s: string) => stderr.push(s) } } })
