@@ -147,6 +147,12 @@ export type LinkTarget = z.output<typeof linkTargetSchema>
 /** A call without a payload: the IPC bridge sends undefined, the HTTP client an empty JSON object. */
 const noPayload = z.union([z.undefined(), z.null(), z.object({}).strict()]).transform(() => undefined)
 const editedValues = z.object({ values: z.record(z.string(), z.string().max(10_000)) }).strict()
+/** `confirm`: the person said yes to a change that needs it (a listen address other machines can reach). */
+const savedValues = z.object({ values: z.record(z.string(), z.string().max(10_000)), confirm: z.boolean().optional() }).strict()
+
+/** A change config:save refuses until it is sent again with `confirm: true`; the explanation is for the person. */
+export const configConfirmationSchema = z.object({ setting: z.string(), from: z.string(), to: z.string(), explanation: z.string() })
+export type ConfigConfirmation = z.output<typeof configConfirmationSchema>
 
 /** Request/response calls: name → the schema of its payload and of its result's data. */
 export const CONTRACT_CALLS = {
@@ -156,7 +162,10 @@ export const CONTRACT_CALLS = {
   'health:get': { request: noPayload, response: healthReportSchema },
   'config:get': { request: noPayload, response: configViewSchema },
   'config:validate': { request: editedValues, response: z.object({ problems: z.array(errorInfoSchema) }) },
-  'config:save': { request: editedValues, response: z.object({ problems: z.array(errorInfoSchema), saved: z.boolean() }) },
+  'config:save': {
+    request: savedValues,
+    response: z.object({ problems: z.array(errorInfoSchema), saved: z.boolean(), confirmation: configConfirmationSchema.optional() }),
+  },
   'logs:recent': {
     request: z
       .object({ limit: z.number().int().min(1).max(10_000).optional(), afterSeq: z.number().int().min(-1).optional() })

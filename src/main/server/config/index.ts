@@ -11,3 +11,4 @@ export {
   type SaveConfigResult,
 } from './load'
 export { SETTINGS, SETTING_NAMES, type SettingName, type SettingSpec } from './settings'
+export { checkConsoleEdits, type ConsoleConfirmation, type ConsoleEditCheck, type ConsoleEditContext } from './console-edits'

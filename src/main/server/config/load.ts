@@ -167,7 +167,7 @@ function readConfigFile(filePath: string, given: Record<string, unknown> | undef
     if (SETTINGS[name].envOnly) {
       problems.push(
         errorInfo('CONFIG_INVALID', {
-          message: `${name} cannot be set in ${CONFIG_FILE_NAME}: the file lives inside the data directory.`,
+          message: `${name} cannot be set in ${CONFIG_FILE_NAME}: ${SETTINGS[name].envOnlyReason ?? 'only the environment may set it'}.`,
           suggestion: `Set ${name} as an environment variable instead, and remove it from ${CONFIG_FILE_NAME}.`,
         }),
       )
@@ -256,7 +256,7 @@ function persistedSecret(dataDir: string, persist: boolean): SecretResult {
   }
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host)
 }
 

@@ -17,8 +17,12 @@ export interface SettingSpec<T = unknown> {
   description: string
   /** Masked everywhere it is shown (messages, console, check-config). */
   secret: boolean
-  /** Settings that only an environment variable can set (the file lives inside the data dir). */
+  /**
+   * Settings that only an environment variable can set: neither config.json nor the console may (the file
+   * lives inside the data dir; a path anywhere on disk; native code). `envOnlyReason` says why, for messages.
+   */
   envOnly?: boolean
+  envOnlyReason?: string
   /** Marked in docs as a hook for tests, not for people. */
   testHook?: boolean
   parse(raw: string): ParseResult<T>
@@ -210,6 +214,7 @@ export const SETTINGS = {
     description: 'Where the database, media, logs, the generated secret and config.json live. Created on first run. Environment only.',
     secret: false,
     envOnly: true,
+    envOnlyReason: 'the config file lives inside the data directory',
     parse: nonEmpty(4096),
     suggestion: 'Point it at a directory the user running StarPunk can write to.',
   }),
@@ -232,8 +237,10 @@ export const SETTINGS = {
   STARPUNK_LOG_DIR: spec<string | null>({
     name: 'STARPUNK_LOG_DIR',
     defaultText: '<data dir>/logs',
-    description: 'Where the rotating log files are written.',
+    description: 'Where the rotating log files are written. Environment only.',
     secret: false,
+    envOnly: true,
+    envOnlyReason: 'it names a place anywhere on disk where the server writes files',
     parse: optionalText,
     suggestion: 'Point it at a directory the user running StarPunk can write to.',
   }),
@@ -296,9 +303,11 @@ export const SETTINGS = {
   STARPUNK_SQLITE_NATIVE_BINDING: spec<string | null>({
     name: 'STARPUNK_SQLITE_NATIVE_BINDING',
     defaultText: '(not set)',
-    description: 'Test hook: path to another better-sqlite3 native binding (e.g. one built without FTS5). Not for normal use.',
+    description: 'Test hook: path to another better-sqlite3 native binding (e.g. one built without FTS5). Not for normal use. Environment only.',
     secret: false,
     testHook: true,
+    envOnly: true,
+    envOnlyReason: 'it loads native code into the server (a hook for tests)',
     parse: optionalText,
     suggestion: 'Unset it unless you are running the FTS5 fallback tests.',
   }),

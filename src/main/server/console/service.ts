@@ -15,7 +15,7 @@ import {
   type Result,
 } from '../../../shared/contract'
 import type { ErrorInfo } from '../../../shared/errors'
-import { SECRET_MASK } from '../config'
+import { SECRET_MASK, checkConsoleEdits } from '../config'
 import { AppError, appError, toAppError } from '../errors'
 import type { ServerContext } from '../context'
 import type { CallHandlers, CallOptions, ConsoleHost, ConsoleService, PushedEvent } from './types'
@@ -87,6 +87,12 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     }
   }
 
+  /** The console's own rules (config/console-edits.ts), against what the config file holds now. */
+  function consoleEdits(values: Record<string, string>, confirmed: boolean) {
+    const fileValues = Object.fromEntries(host.loaded().fields.filter((f) => f.source === 'file').map((f) => [f.name, f.value]))
+    return checkConsoleEdits(values, { fileValues, confirmed })
+  }
+
   /** Drop masked secrets sent back unchanged, so a save never overwrites a secret with the mask. */
   function editedValues(values: Record<string, string>): Record<string, string> {
     const secretNames = new Set(host.loaded().fields.filter((f) => f.secret).map((f) => f.name))
@@ -138,10 +144,18 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     },
     'health:get': async () => ok(await requireContext('the health report').health.readiness(true)),
     'config:get': async () => ok(configView()),
-    'config:validate': async ({ values }) => ok({ problems: host.validate(editedValues(values)) }),
-    'config:save': async ({ values }) => {
+    'config:validate': async ({ values }) => {
+      const check = consoleEdits(values, false)
+      return ok({ problems: [...check.problems, ...host.validate(editedValues(check.allowed))] })
+    },
+    'config:save': async ({ values, confirm }) => {
+      const check = consoleEdits(values, confirm === true)
+      const validation = check.problems.length > 0 ? [...check.problems, ...host.validate(editedValues(check.allowed))] : []
+      if (validation.length > 0) return ok({ problems: validation, saved: false })
+      // Nothing is written until the person has confirmed a listen address other machines can reach.
+      if (check.confirmation) return ok({ problems: [], saved: false, confirmation: check.confirmation })
       // The config module keeps a file secret sent back as the mask, so save gets the values unfiltered.
-      const result = await host.save(values)
+      const result = await host.save(check.allowed)
       if (result.problems.length > 0) push('config:problems', { problems: result.problems })
       return ok(result)
     },

@@ -157,14 +157,13 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
     } catch {
       throw invalid('the consent form is incomplete; start signing in again from the app.')
     }
-    const { params, redirect } = request
+    const { params } = request
     const approval = one(body._approval) ?? ''
     if (!safeEqual(approval, consentMac(config.sessionSecret, res.locals.session!.csrfToken, params))) {
       throw invalid('the consent form does not match the request that was checked; start signing in again from the app.')
     }
     // The approval MAC proves redirect_uri was checked when the page was shown: from here on, errors go back to the client.
     const back = { state: params.state, iss: issuer() }
-    allowFormActionTo(res, redirect)
     if (one(body.decision) !== 'approve') {
       deps.logger.info('sign-in denied', { clientId: params.clientId })
       redirectBack(res, params.redirectUri, { error: 'access_denied', ...back })

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react'
-import type { ErrorInfo } from '../../../shared/contract'
+import type { ConfigConfirmation, ErrorInfo } from '../../../shared/contract'
 import { call } from '../api'
 import { ErrorDetails } from '../ErrorDetails'
 import { useConsole } from '../store'
@@ -13,9 +13,12 @@ export function ConfigPanel() {
   const [checked, setChecked] = useState<ErrorInfo[] | null>(null)
   const [message, setMessage] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
+  /** A save the server refused until the person confirms it (a listen address other machines can reach). */
+  const [pending, setPending] = useState<{ confirmation: ConfigConfirmation; restart: boolean } | null>(null)
 
   useEffect(() => {
     setChecked(null)
+    setPending(null)
   }, [edits])
 
   /** What the config file would hold: current file values, plus edits (env-set values cannot be edited here). */
@@ -34,13 +37,17 @@ export function ConfigPanel() {
     setChecked(result.data.problems)
     return result.data.problems
   }
-  const save = async (restart: boolean) => {
+  const save = async (restart: boolean, confirm = false) => {
     setBusy(true)
     setMessage(null)
     try {
       const found = await validate()
       if (!found || found.length > 0) return
-      const saved = await call('config:save', { values: fileValues })
+      const saved = await call('config:save', { values: fileValues, ...(confirm ? { confirm: true } : {}) })
+      if (saved.ok && !saved.data.saved && saved.data.confirmation) {
+        setPending({ confirmation: saved.data.confirmation, restart })
+        return
+      }
       if (!saved.ok || !saved.data.saved) {
         if (saved.ok) setChecked(saved.data.problems)
         return
@@ -132,6 +139,28 @@ export function ConfigPanel() {
         ) : null}
         {checked && checked.length === 0 ? <p className="notice pass">These values are valid.</p> : null}
         {message ? <p className="notice pass" role="status">{message}</p> : null}
+        {pending ? (
+          <div className="problems confirm" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text" data-testid="confirm-host">
+            <h3 id="confirm-title">Listen on {pending.confirmation.to}?</h3>
+            <p id="confirm-text">{pending.confirmation.explanation}</p>
+            <div className="actions">
+              <button
+                type="button"
+                onClick={() => {
+                  const { restart } = pending
+                  setPending(null)
+                  void save(restart, true)
+                }}
+              >
+                Listen on {pending.confirmation.to}
+              </button>
+              {/* The safe answer has the focus: Enter keeps the blog on this computer. */}
+              <button type="button" autoFocus onClick={() => setPending(null)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        ) : null}
         <div className="actions">
           <button type="button" disabled={busy || !dirty} onClick={() => void validate()}>
             Validate
