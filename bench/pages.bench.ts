@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createServer, loadConfig, type StarpunkServer } from '../src/main/server'
 import { openDb } from '../src/main/server/db'
 import { createLogging } from '../src/main/server/logging'
-import { renderMarkdown } from '../src/main/server/notes'
+import { createNoteRenderer } from '../src/main/server/notes'
 import { renderListPage } from '../src/main/server/web/pages'
 import { load, percentile, timePerOp, type BenchContext } from './lib'
 
@@ -32,7 +32,9 @@ async function seed(count: number): Promise<string> {
   const config = configFor(dir)
   const logging = createLogging(config, { write: () => {} })
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logging.logger })
-  const html = renderMarkdown(SAMPLE)
+  const renderer = createNoteRenderer({ logger: logging.logger })
+  const html = await renderer.markdown(SAMPLE)
+  await renderer.close()
   await db.write((conn) => {
     const insertNote = conn.prepare(
       `INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at, properties) VALUES (?, ?, ?, ?, 1, ?, ?, '{}')`,

@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../src/main/server/config'
 import { openDb, type Db } from '../src/main/server/db'
 import { createHealthService, type HealthService } from '../src/main/server/health'
 import { createLogging, type Logger } from '../src/main/server/logging'
-import { createNotesService, type NotesService } from '../src/main/server/notes'
+import { createNoteRenderer, createNotesService, type NotesService } from '../src/main/server/notes'
 import { createSearchService, type SearchServiceImpl } from '../src/main/server/search'
 import { percentile, type BenchContext } from './lib'
 
@@ -80,7 +80,8 @@ export async function buildFixture(size: number): Promise<Fixture> {
   })
   const insertMs = performance.now() - insertStarted
   const health = createHealthService({ version: 'bench', startedAt: Date.now() })
-  const notes = createNotesService({ db, logger, config })
+  // The bench inserts rows directly: the renderer never starts its thread.
+  const notes = createNotesService({ db, logger, config, renderer: createNoteRenderer({ logger }) })
   const indexStarted = performance.now()
   const fts = createSearchService({ db, notes, config, logger, health })
   const initialIndexMs = performance.now() - indexStarted

@@ -4,7 +4,7 @@ import { createLogging } from './server/logging'
 import { loadConfig } from './server/config'
 import { openDb } from './server/db'
 import { createHealthService } from './server/health'
-import { createNotesService, exportNotes, importNotes } from './server/notes'
+import { createNoteRenderer, createNotesService, exportNotes, importNotes } from './server/notes'
 import { createSearchService } from './server/search'
 import { VERSION } from './server/version'
 
@@ -24,7 +24,8 @@ async function main(): Promise<number> {
   // Logs go to the data dir's log files only; this command's own output is the summary below.
   const logging = createLogging(config, { write: () => {} })
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logging.logger.child({ component: 'db' }) })
-  const notes = createNotesService({ db, logger: logging.logger, config })
+  const renderer = createNoteRenderer({ logger: logging.logger })
+  const notes = createNotesService({ db, logger: logging.logger, config, renderer })
   // The search index is kept in the same write transactions as the notes, exactly as in the server.
   const search = createSearchService({ db, notes, config, logger: logging.logger, health: createHealthService({ version: VERSION, startedAt: Date.now() }) })
   try {
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
     return 1
   } finally {
     search.dispose()
+    await renderer.close()
     await db.close()
     await logging.close()
   }

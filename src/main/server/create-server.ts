@@ -10,7 +10,7 @@ import { createLogging, logFileCheck, requestLogging, type LoggingOptions } from
 import { feedRoutes } from './feeds'
 import { authRoutes, createAuthService, type AuthServiceOptions } from './auth'
 import { adminRoutes } from './admin'
-import { createNotesService } from './notes'
+import { createNoteRenderer, createNotesService, renderCheck } from './notes'
 import { createSearchService, searchRoutes } from './search'
 import { createClientRedirectLookup, createTokensService, indieauthRoutes, publicBase, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
 import { createMediaService, mediaDirCheck, mediaRoutes } from './media'
@@ -63,12 +63,15 @@ export async function createServer(config: Config, options: CreateServerOptions 
   if (logging.fileStatus().enabled) health.register('logs', logFileCheck(logging), { required: false })
   health.register('media', mediaDirCheck(config.mediaDir, logger.child({ component: 'media' })), { required: false })
   // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
-  const notes = createNotesService({ db, logger, config })
+  const renderer = createNoteRenderer({ logger })
+  health.register('render', renderCheck(renderer), { required: false })
+  const notes = createNotesService({ db, logger, config, renderer })
   let search: ReturnType<typeof createSearchService>
   try {
     search = createSearchService({ db, notes, config, logger, health })
   } catch (err) {
     // e.g. STARPUNK_SEARCH_ENGINE=fts5 on an SQLite without FTS5: refuse to start without leaving the database open.
+    await renderer.close()
     await db.close()
     await logging.close()
     throw err
@@ -161,6 +164,7 @@ export async function createServer(config: Config, options: CreateServerOptions 
         httpServer = null
       }
       auth.close()
+      await renderer.close()
       await db.close()
       logger.info('shutdown complete')
       await logging.close()

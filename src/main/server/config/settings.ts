@@ -432,6 +432,14 @@ export const SETTINGS = {
     parse: boolean,
     suggestion: 'Use false unless the IndieAuth server or site you sign in with runs on this machine or a private network.',
   }),
+  STARPUNK_MAX_NOTE_BYTES: spec<number>({
+    name: 'STARPUNK_MAX_NOTE_BYTES',
+    defaultText: String(256 * 1024),
+    description: 'Largest accepted note text (Markdown or HTML), UTF-8 bytes (256 KiB: a long article several times over).',
+    secret: false,
+    parse: integer(1024, 16 * MiB, 'bytes'),
+    suggestion: 'Use a size in bytes such as 262144 (256 KiB).',
+  }),
   STARPUNK_NOTES_PER_PAGE: spec<number>({
     name: 'STARPUNK_NOTES_PER_PAGE',
     defaultText: '20',

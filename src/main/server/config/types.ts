@@ -72,6 +72,8 @@ export interface Config {
   }
   /** Largest accepted request body for forms/JSON, bytes. */
   maxBodyBytes: number
+  /** Largest accepted note text, UTF-8 bytes (admin form, Micropub, import). */
+  maxNoteBytes: number
   /** Requests the server makes to other sites (the outbound module). */
   fetch: {
     enabled: boolean

@@ -71,6 +71,18 @@ export const ERROR_CATALOG = {
     suggestion: 'Send a smaller body, or raise the limit in the configuration.',
     troubleshooting: ['Check the size of what you upload.', 'See STARPUNK_MAX_BODY_BYTES / STARPUNK_MEDIA_MAX_BYTES in README.md.'],
   },
+  NOTE_TOO_LARGE: {
+    status: 413,
+    message: 'The note is {size} long; this server accepts notes up to {limit}.',
+    suggestion: 'Shorten the note or split it into several, or raise STARPUNK_MAX_NOTE_BYTES.',
+    troubleshooting: ['Sizes are counted in UTF-8 bytes: letters outside ASCII take two to four bytes each.', 'See STARPUNK_MAX_NOTE_BYTES in README.md.'],
+  },
+  NOTE_TOO_COMPLEX: {
+    status: 422,
+    message: 'The note could not be rendered in time: its Markdown is too complex.',
+    suggestion: 'Simplify the note (deeply nested lists, quotes or brackets), or split it into several.',
+    troubleshooting: ['Preview the note in a Markdown editor to find the part that nests deeply.', 'Nothing was saved: the note is still in your editor or client.'],
+  },
   UNAUTHORIZED: {
     status: 401,
     message: 'You need to sign in to do this.',
@@ -108,6 +120,12 @@ export const ERROR_CATALOG = {
     suggestion: 'Try again in a moment; if it persists, raise STARPUNK_DB_POOL_SIZE or STARPUNK_DB_POOL_TIMEOUT_MS.',
     details: 'All database connections stayed busy for longer than the acquire timeout.',
     troubleshooting: ['Retry after the number of seconds in Retry-After.', 'Look for slow queries in the log.', 'Increase the pool size or the acquire timeout.'],
+  },
+  RENDER_UNAVAILABLE: {
+    status: 503,
+    message: 'Notes cannot be rendered right now.',
+    suggestion: 'Try again in a few seconds.',
+    troubleshooting: ['The Markdown renderer runs in a worker thread; the server log says why it could not start or is busy.', 'Nothing was saved.'],
   },
   DATABASE_UNAVAILABLE: {
     status: 503,

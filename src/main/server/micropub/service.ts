@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { MediaService } from '../media'
-import { sanitizeNoteHtml, type Note, type NotesService, type Properties } from '../notes'
+import type { Note, NotesService, Properties } from '../notes'
 import { malformed, type Mf2Properties } from './request'
 
 /** Properties the notes table holds in its own columns; everything else lives in the note's property bag. */
@@ -40,7 +40,10 @@ function firstString(values: unknown[] | undefined, name: string): string | unde
 }
 
 /** content: "text" | {html, value?} | {value}. Returns the Markdown the notes service stores, and the html form to keep. */
-function readContent(values: unknown[] | undefined): { markdown: string; htmlForm: { html: string; value?: string } | null } | null {
+async function readContent(
+  values: unknown[] | undefined,
+  sanitize: (html: string) => Promise<string>,
+): Promise<{ markdown: string; htmlForm: { html: string; value?: string } | null } | null> {
   if (!values || values.length === 0) return null
   const value = values[0]
   if (typeof value === 'string') return { markdown: value, htmlForm: null }
@@ -49,7 +52,7 @@ function readContent(values: unknown[] | undefined): { markdown: string; htmlFor
     if (typeof html === 'string') {
       // Raw HTML passes through Markdown untouched; sanitising here with the notes allow-list means what is
       // stored, rendered and returned by q=source is the same safe HTML.
-      const clean = sanitizeNoteHtml(html)
+      const clean = await sanitize(html)
       return { markdown: clean, htmlForm: typeof text === 'string' ? { html: clean, value: text } : { html: clean } }
     }
     if (typeof text === 'string') return { markdown: text, htmlForm: null }
@@ -107,6 +110,8 @@ function generatedContent(name: string | undefined, photos: unknown[] | undefine
 
 export function createMicropubService(deps: MicropubServiceDeps): MicropubService {
   const { notes, media } = deps
+  // In the render thread, bounded by STARPUNK_MAX_NOTE_BYTES, like the Markdown of every note.
+  const sanitize = (html: string) => notes.sanitizeHtml(html)
 
   function slugFromUrl(url: string): string {
     let parsed: URL
@@ -152,7 +157,7 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
 
     async create(type, properties, commands) {
       if (type !== 'entry') throw malformed(`only h-entry posts are supported, not h-${type.slice(0, 32)}.`)
-      const content = readContent(properties.content)
+      const content = await readContent(properties.content, sanitize)
       const name = firstString(properties.name, 'name')
       validatePhotos(properties.photo)
       const tags = readCategories(properties.category)
@@ -200,7 +205,7 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
       const bag: Properties = {}
       let contentChanged = !isDeepStrictEqual(after.content, before.content)
       if (contentChanged) {
-        const content = readContent(after.content)
+        const content = await readContent(after.content, sanitize)
         validatePhotos(after.photo)
         if (content && content.markdown.trim()) {
           patch.content = content.markdown

@@ -1,6 +1,7 @@
 export { createNotesService, MAX_CONTENT_LENGTH, normalizeDate, type NotesServiceDeps, type NotesServiceImpl, type NoteRecord } from './service'
 export { slugify, chooseSlug, RESERVED_SLUGS, MAX_SLUG_LENGTH } from './slug'
-export { renderMarkdown, sanitizeNoteHtml, extractTitle, plainText } from './markdown'
+export { extractTitle, plainText } from './markdown'
+export { createNoteRenderer, renderCheck, type NoteRenderer, type RendererStats } from './renderer'
 export { normalizeTags, tagKey } from './tags'
 export type * from './types'
 export { exportNotes, importNotes, parseNoteFile, serializeNote, type ExportResult, type ImportResult, type ImportProblem } from './portable'

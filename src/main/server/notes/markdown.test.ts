@@ -1,6 +1,20 @@
 import { parse, type DefaultTreeAdapterMap } from 'parse5'
-import { describe, expect, it } from 'vitest'
-import { extractTitle, renderMarkdown, stripInlineMarkdown } from './markdown'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogging } from '../logging'
+import { loadConfig } from '../config'
+import { extractTitle } from './markdown'
+import { createNoteRenderer, type NoteRenderer } from './renderer'
+
+// The real render thread, as the server runs it.
+let renderer: NoteRenderer
+beforeAll(() => {
+  const { config } = loadConfig({ env: { STARPUNK_PORT: '0' } })
+  renderer = createNoteRenderer({ logger: createLogging(config, { write: () => {} }).logger })
+})
+afterAll(async () => {
+  await renderer.close()
+})
+const renderMarkdown = (source: string) => renderer.markdown(source)
 
 type Node = DefaultTreeAdapterMap['node']
 type Element = DefaultTreeAdapterMap['element']
@@ -88,8 +102,8 @@ describe('renderMarkdown sanitises every XSS payload', () => {
     expect(PAYLOADS.length).toBeGreaterThanOrEqual(40)
   })
 
-  it.each(PAYLOADS)('%s', (payload) => {
-    const html = renderMarkdown(`Before\n\n${payload}\n\nAfter`)
+  it.each(PAYLOADS)('%s', async (payload) => {
+    const html = await renderMarkdown(`Before\n\n${payload}\n\nAfter`)
     for (const element of elementsOf(html)) {
       expect(DANGEROUS_TAGS.has(element.tagName) && !(element.tagName === 'input' && isDisabledCheckbox(element)), `<${element.tagName}> survived`).toBe(false)
       for (const attr of element.attrs) {
@@ -114,8 +128,8 @@ function isDisabledCheckbox(element: Element): boolean {
 }
 
 describe('renderMarkdown keeps ordinary Markdown', () => {
-  it('renders emphasis, links, code, lists, tables and task lists', () => {
-    const html = renderMarkdown('**b** _i_ [l](https://example.com) `c`\n\n- [x] done\n- [ ] todo\n\n| h |\n|---|\n| d |\n\n```js\nlet a = 1 < 2\n```')
+  it('renders emphasis, links, code, lists, tables and task lists', async () => {
+    const html = await renderMarkdown('**b** _i_ [l](https://example.com) `c`\n\n- [x] done\n- [ ] todo\n\n| h |\n|---|\n| d |\n\n```js\nlet a = 1 < 2\n```')
     expect(html).toContain('<strong>b</strong>')
     expect(html).toContain('<em>i</em>')
     expect(html).toContain('<a href="https://example.com" rel="nofollow noopener">l</a>')
@@ -125,9 +139,14 @@ describe('renderMarkdown keeps ordinary Markdown', () => {
     expect(html).toContain('<code class="language-js">let a = 1 &lt; 2')
   })
 
-  it('adds empty alt text to images without one', () => {
-    expect(renderMarkdown('<img src="https://example.com/a.png">')).toContain('alt=""')
-    expect(renderMarkdown('![A cat](https://example.com/cat.png)')).toContain('alt="A cat"')
+  it('adds empty alt text to images without one', async () => {
+    expect(await renderMarkdown('<img src="https://example.com/a.png">')).toContain('alt=""')
+    expect(await renderMarkdown('![A cat](https://example.com/cat.png)')).toContain('alt="A cat"')
+  })
+
+  it('sanitises HTML from elsewhere with the same allow-list', async () => {
+    const html = await renderer.sanitize('<p onclick="x()">Hi <a href="javascript:alert(1)">bad</a> <a href="https://ok.example">ok</a><script>alert(1)</script></p>')
+    expect(html).toBe('<p>Hi <a>bad</a> <a href="https://ok.example" rel="nofollow noopener">ok</a></p>')
   })
 })
 
@@ -149,7 +168,8 @@ describe('extractTitle', () => {
     expect(Array.from(extractTitle(`# ${'é'.repeat(500)}`)!).length).toBe(200)
   })
 
-  it('strips inline markers', () => {
-    expect(stripInlineMarkdown('**bold** and _it_ and ~~gone~~ \\*literal\\*')).toBe('bold and it and gone *literal*')
+  it('strips inline markers, HTML tags and link targets; keeps escaped characters and image alt text', () => {
+    expect(extractTitle('# **bold** and _it_ and ~~gone~~ \\*literal\\*')).toBe('bold and it and gone *literal*')
+    expect(extractTitle('# Fish &amp; <b>chips</b> ![a plate](https://x.example/p.png)')).toBe('Fish & chips a plate')
   })
 })

@@ -1,15 +1,18 @@
-import { Marked } from 'marked'
+import { Marked, type Token, type Tokens } from 'marked'
 import sanitizeHtml from 'sanitize-html'
 
-// One parser instance, configured once: GitHub-flavoured Markdown, synchronous.
+// Used here only to lex a note's first lines for its title (bounded work); rendering happens in the render
+// thread (renderer.ts), which builds its own instance with the same options.
 const markdown = new Marked({ gfm: true, breaks: false, async: false })
 
 /**
  * The allow-list applied to every rendered note. Markdown may carry raw HTML, so whatever marked emits is
- * filtered here: no script/style/iframe/form elements, no event-handler or style attributes, and URLs only
- * with http(s)/mailto schemes or relative (no javascript:, vbscript:, data:).
+ * filtered: no script/style/iframe/form elements, no event-handler or style attributes, and URLs only with
+ * http(s)/mailto schemes or relative (no javascript:, vbscript:, data:). Plain data, so it can be handed to
+ * the render thread; the rules that need a function (task-list checkboxes, alt on every image, rel on
+ * links) are in render-worker-source.ts.
  */
-const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
+export const NOTE_ALLOW_LIST = {
   allowedTags: [
     'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'code', 'kbd', 'samp', 'var',
     'em', 'strong', 'b', 'i', 'u', 's', 'del', 'ins', 'mark', 'small', 'sub', 'sup', 'abbr', 'cite', 'q', 'dfn', 'time',
@@ -37,75 +40,79 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
   // Everything inside these is dropped with the tag (their text is code, not prose).
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template', 'svg', 'math'],
-  exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
-  transformTags: {
-    // Links in notes point elsewhere: don't leak the referrer's window (target is not allowed anyway).
-    // Every image needs alt text for screen readers; an empty alt marks it decorative when none was given.
-    img: (tagName, attribs) => ({ tagName, attribs: { ...attribs, alt: attribs.alt ?? '' } }),
-    input: (tagName, attribs) => ({ tagName, attribs: { ...attribs, disabled: '' } }),
-  },
-}
-
-/**
- * Second pass over already-clean HTML: links that kept an href (a safe one) get rel="nofollow noopener";
- * links whose URL the first pass removed (javascript:...) keep their text and lose rel (rel needs an href).
- */
-const LINK_REL_OPTIONS: sanitizeHtml.IOptions = {
-  ...SANITIZE_OPTIONS,
-  transformTags: {
-    a: (tagName, attribs) => ({ tagName, attribs: attribs.href ? { ...attribs, rel: 'nofollow noopener' } : {} }),
-  },
-}
-
-/** Sanitise HTML from elsewhere (e.g. a Micropub `content.html`) with the same allow-list. */
-export function sanitizeNoteHtml(html: string): string {
-  return sanitizeHtml(sanitizeHtml(html, SANITIZE_OPTIONS), LINK_REL_OPTIONS)
-}
-
-/** Markdown → sanitised HTML. Safe to insert into a page whatever the source holds. */
-export function renderMarkdown(source: string): string {
-  return sanitizeNoteHtml(markdown.parse(source, { async: false }))
-}
+} satisfies sanitizeHtml.IOptions
 
 export const MAX_TITLE_LENGTH = 200
+/**
+ * The title comes from the first line (and the line under it, for a setext heading): at most this many
+ * characters of each are lexed, so the work is bounded whatever the note's size. Far more than a title needs.
+ */
+const TITLE_LINE_CHARS = 4_096
+
+/** Line `start` of source up to its end or TITLE_LINE_CHARS, and where the next line starts. */
+function lineAt(source: string, start: number): { text: string; next: number; cut: boolean } {
+  let end = source.indexOf('\n', start)
+  if (end < 0) end = source.length
+  return { text: source.slice(start, Math.min(end, start + TITLE_LINE_CHARS)).replace(/\r/g, ''), next: end + 1, cut: end - start > TITLE_LINE_CHARS }
+}
+
+/** The first non-empty line and the line after it, each cut to TITLE_LINE_CHARS (a linear scan). */
+function firstLines(source: string): string | null {
+  for (let start = 0; start < source.length; ) {
+    const line = lineAt(source, start)
+    // A line longer than the cut counts as non-empty even when its first part is blank.
+    if (line.text.trim() !== '' || line.cut) {
+      const second = line.next < source.length ? lineAt(source, line.next).text : ''
+      return `${line.text}\n${second}`
+    }
+    start = line.next
+  }
+  return null
+}
+
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" }
+
+/** The readable text of inline tokens: markers, HTML tags and link targets dropped; image alt text kept. */
+function inlineText(tokens: Token[] | undefined): string {
+  let text = ''
+  for (const token of tokens ?? []) {
+    switch (token.type) {
+      case 'html':
+        break
+      case 'br':
+        text += ' '
+        break
+      case 'text':
+      case 'escape':
+      case 'codespan':
+        text += 'tokens' in token && token.tokens ? inlineText(token.tokens) : (token as Tokens.Text).text
+        break
+      default:
+        // em, strong, del, link, image and extensions: their children (an image's children are its alt text).
+        text += 'tokens' in token && Array.isArray(token.tokens) ? inlineText(token.tokens) : 'text' in token ? String(token.text) : ''
+    }
+  }
+  return text
+}
 
 /**
  * The title: the first non-empty line when it is a Markdown heading (`# Title` or a setext heading), with
  * inline markers stripped. Notes without a heading are untitled (null): they are notes, not articles.
+ * marked's lexer decides what is a heading (the same rules the page is rendered with), over the first two
+ * lines only.
  */
 export function extractTitle(source: string): string | null {
-  const lines = source.replace(/\r\n?/g, '\n').split('\n')
-  const first = lines.findIndex((line) => line.trim() !== '')
-  if (first < 0) return null
-  const line = lines[first]!.trim()
-  let heading: string | null = null
-  const atx = /^#{1,6}\s+(.*?)(?:\s+#+\s*)?$/.exec(line)
-  if (atx) heading = atx[1] ?? ''
-  else if (/^(=+|-+)\s*$/.test(lines[first + 1]?.trim() ?? '') && !/^[-*+>]|^\d+[.)]\s/.test(line)) heading = line
-  if (heading === null) return null
-  const plain = stripInlineMarkdown(heading)
+  const head = firstLines(source)
+  if (head === null) return null
+  const first = markdown.lexer(head).find((token) => token.type !== 'space')
+  if (!first || first.type !== 'heading') return null
+  const plain = inlineText((first as Tokens.Heading).tokens)
+    .replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity)
+    .replace(/\s+/g, ' ')
+    .trim()
   if (!plain) return null
   const codePoints = Array.from(plain)
   return codePoints.length > MAX_TITLE_LENGTH ? codePoints.slice(0, MAX_TITLE_LENGTH - 1).join('') + '…' : plain
-}
-
-/** Remove inline Markdown markers and HTML tags, leaving the readable text. */
-export function stripInlineMarkdown(text: string): string {
-  // Backslash-escaped characters are literal: park them in private-use code points while markers go.
-  const escaped: string[] = []
-  const parked = text.replace(/\\([\\`*_{}[\]()#+\-.!>~|])/g, (_whole, char: string) => {
-    escaped.push(char)
-    return String.fromCodePoint(0xf0000 + escaped.length - 1)
-  })
-  return parked
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/<[^>]*>/g, '')
-    .replace(/(\*\*|__|~~|`)/g, '')
-    .replace(/(^|\W)[*_](\S(?:.*?\S)?)[*_](?=\W|$)/g, '$1$2')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/[\u{f0000}-\u{fffff}]/gu, (char) => escaped[char.codePointAt(0)! - 0xf0000] ?? '')
 }
 
 /** Plain text of a note (for summaries and feed titles): rendered HTML with tags removed. */

@@ -3,7 +3,8 @@ import type { Connection, Db, Reader } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
 import { changeKey } from './change-key'
-import { extractTitle, plainText, renderMarkdown } from './markdown'
+import { extractTitle, plainText } from './markdown'
+import type { NoteRenderer } from './renderer'
 import { chooseSlug } from './slug'
 import { normalizeTags, tagKey, type TagInput } from './tags'
 import type { ListOptions, Note, NoteInput, NotePatch, NotesService, NoteWriteEvent, NoteWriteHook, Properties } from './types'
@@ -12,10 +13,17 @@ export interface NotesServiceDeps {
   db: Db
   logger: Logger
   config: Config
+  /** Markdown → sanitised HTML in a worker thread (the caller owns it and closes it). */
+  renderer: NoteRenderer
 }
 
-/** Largest Markdown source accepted for one note, in characters. */
+/** Largest JSON of a note's properties, in characters (the note text has its own setting). */
 export const MAX_CONTENT_LENGTH = 1_000_000
+/**
+ * Slug words come from the start of the rendered text: this much HTML holds far more than the eight words a
+ * slug takes, and keeps the work inside the write transaction small whatever the note's size.
+ */
+const SLUG_SOURCE_HTML_CHARS = 4_096
 export const MAX_LIST_LIMIT = 1_000
 
 interface NoteRow {
@@ -46,13 +54,24 @@ function notFound() {
   return appError('NOT_FOUND')
 }
 
-function validateContent(content: unknown): string {
+/** NOTE_TOO_LARGE unless text fits in maxBytes (UTF-8). Checked before any rendering. */
+function checkNoteSize(text: string, maxBytes: number): void {
+  const size = Buffer.byteLength(text, 'utf8')
+  if (size > maxBytes) throw appError('NOTE_TOO_LARGE', { vars: { size: `${size} bytes`, limit: `${maxBytes} bytes` } })
+}
+
+function validateContent(content: unknown, maxBytes: number): string {
   if (typeof content !== 'string') throw badRequest('the note content must be text')
   // eslint-disable-next-line no-control-regex
-  const cleaned = content.replace(/\r\n?/g, '\n').replace(/[\u0000\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+  const cleaned = content.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
   if (!cleaned.trim()) throw badRequest('the note content is empty')
-  if (cleaned.length > MAX_CONTENT_LENGTH) throw badRequest(`the note content is longer than ${MAX_CONTENT_LENGTH} characters`)
+  checkNoteSize(cleaned, maxBytes)
   return cleaned
+}
+
+/** Text to take slug words from: the title, else the start of the rendered note as plain text. */
+function slugSource(title: string | null, html: string): string {
+  return title ?? plainText(html.slice(0, SLUG_SOURCE_HTML_CHARS))
 }
 
 function validateProperties(value: unknown): Properties {
@@ -143,7 +162,8 @@ export interface NotesServiceImpl extends NotesService {
   all(): AsyncIterable<Note>
 }
 
-export function createNotesService({ db, logger }: NotesServiceDeps): NotesServiceImpl {
+export function createNotesService({ db, logger, config, renderer }: NotesServiceDeps): NotesServiceImpl {
+  const maxNoteBytes = config.maxNoteBytes
   const hooks = new Set<NoteWriteHook>()
   const log = logger.child({ component: 'notes' })
   // COUNT(*) for a given filter is cached until the next committed write (changeKey moves).
@@ -236,18 +256,19 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
 
     async create(input: NoteInput): Promise<Note> {
       if (!input || typeof input !== 'object') throw badRequest('a note needs content')
-      const content = validateContent(input.content)
+      const content = validateContent(input.content, maxNoteBytes)
       const tags = normalizeTags(input.tags ?? [])
       const properties = validateProperties(input.properties)
       if (input.slug !== undefined && typeof input.slug !== 'string') throw badRequest('the slug must be text')
       if (input.published !== undefined && typeof input.published !== 'boolean') throw badRequest('published must be true or false')
       const now = new Date()
       const createdAt = input.createdAt !== undefined ? normalizeDate(input.createdAt, 'the published date') : now.toISOString()
-      const html = renderMarkdown(content)
+      const html = await renderer.markdown(content)
       const title = extractTitle(content)
+      // Slug words come from the sanitised text (so markup and stripped scripts never end up in URLs).
+      const slugText = slugSource(title, html)
       const note = await noteWrite((conn) => {
-        // Slug words come from the sanitised text (so markup and stripped scripts never end up in URLs).
-        const slug = chooseSlug({ requested: input.slug, text: title ?? plainText(html), now, isTaken: slugTaken(conn) })
+        const slug = chooseSlug({ requested: input.slug, text: slugText, now, isTaken: slugTaken(conn) })
         const { lastInsertRowid } = conn
           .prepare(
             `INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at, properties)
@@ -266,11 +287,12 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
     async update(slugParam: string, patch: NotePatch): Promise<Note> {
       const slug = requireSlug(slugParam)
       if (!patch || typeof patch !== 'object') throw badRequest('nothing to update')
-      const content = patch.content !== undefined ? validateContent(patch.content) : undefined
+      const content = patch.content !== undefined ? validateContent(patch.content, maxNoteBytes) : undefined
       const tags = patch.tags !== undefined ? normalizeTags(patch.tags) : undefined
       const properties = patch.properties !== undefined ? validateProperties(patch.properties) : undefined
       if (patch.published !== undefined && typeof patch.published !== 'boolean') throw badRequest('published must be true or false')
-      const html = content !== undefined ? renderMarkdown(content) : undefined
+      const html = content !== undefined ? await renderer.markdown(content) : undefined
+      const title = content !== undefined ? extractTitle(content) : undefined
       const note = await noteWrite((conn) => {
         const existing = conn.prepare('SELECT id FROM notes WHERE slug = ? AND deleted_at IS NULL').get(slug) as { id: number } | undefined
         if (!existing) throw notFound()
@@ -278,7 +300,7 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
         const params: unknown[] = [new Date().toISOString()]
         if (content !== undefined) {
           sets.push('content = ?', 'content_html = ?', 'title = ?')
-          params.push(content, html, extractTitle(content))
+          params.push(content, html, title)
         }
         if (patch.published !== undefined) {
           sets.push('published = ?')
@@ -380,6 +402,12 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
       )
     },
 
+    async sanitizeHtml(html) {
+      if (typeof html !== 'string') throw badRequest('the HTML content must be text')
+      checkNoteSize(html, maxNoteBytes)
+      return renderer.sanitize(html)
+    },
+
     onWrite(hook) {
       hooks.add(hook)
       return () => {
@@ -388,13 +416,12 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
     },
 
     async upsertRecord(record) {
-      const content = validateContent(record.content)
+      const content = validateContent(record.content, maxNoteBytes)
       const tags = normalizeTags(record.tags)
       const properties = validateProperties(record.properties)
       const createdAt = normalizeDate(record.createdAt, 'created')
       const updatedAt = normalizeDate(record.updatedAt, 'updated')
       const deletedAt = record.deletedAt === null ? null : normalizeDate(record.deletedAt, 'deleted')
-      const html = renderMarkdown(content)
       const title = extractTitle(content)
       const matches = (existing: Note) =>
         existing.content === content &&
@@ -407,6 +434,7 @@ export function createNotesService({ db, logger }: NotesServiceDeps): NotesServi
       // An unchanged note is answered from a read: no write, so db.version (and every ETag) stays put.
       const current = await service.get(record.slug, { includeDrafts: true, includeDeleted: true })
       if (current && matches(current)) return { action: 'unchanged' as const, note: current }
+      const html = await renderer.markdown(content)
       return noteWrite((conn) => {
         const existing = loadSync(conn, record.slug)
         const published = record.published ? 1 : 0

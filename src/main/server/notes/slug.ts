@@ -54,10 +54,17 @@ export function truncateSlug(slug: string, maxLength = MAX_SLUG_LENGTH): string 
   return cut.replace(/-+$/g, '')
 }
 
-/** Slug from the first words of a note's text (title when there is one), up to ~8 words. */
+/** Slug words come from the start of the text only: plenty for eight words, and it bounds the work. */
+const SLUG_SOURCE_CHARS = 2_000
+
+/**
+ * Slug from the first words of a note's text (title when there is one), up to ~8 words. Every pattern here
+ * is linear: a label may not contain `[` and a link target not `(`, so no match attempt rescans the text.
+ */
 export function slugFromText(text: string): string {
   const words = text
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1') // Markdown links and images: keep the label
+    .slice(0, SLUG_SOURCE_CHARS)
+    .replace(/!?\[([^[\]]*)\]\([^()]*\)/g, '$1') // Markdown links and images: keep the label
     .replace(/https?:\/\/\S+/g, ' ') // bare URLs make unreadable slugs
     .split(/\s+/)
     .filter((word) => /[\p{L}\p{N}]/u.test(word))

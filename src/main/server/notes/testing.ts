@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { loadConfig, type Config } from '../config'
 import { openDb, type Db } from '../db'
 import { createLogging } from '../logging'
+import { createNoteRenderer } from './renderer'
 import { createNotesService, type NotesServiceImpl } from './service'
 
 export interface NotesFixture {
@@ -21,7 +22,8 @@ export async function openNotesFixture(dir = mkdtempSync(join(tmpdir(), 'starpun
   const logLines: string[] = []
   const logging = createLogging(config, { write: (line) => logLines.push(line) })
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logging.logger })
-  const notes = createNotesService({ db, logger: logging.logger, config })
+  const renderer = createNoteRenderer({ logger: logging.logger })
+  const notes = createNotesService({ db, logger: logging.logger, config, renderer })
   return {
     dir,
     config,
@@ -29,6 +31,7 @@ export async function openNotesFixture(dir = mkdtempSync(join(tmpdir(), 'starpun
     notes,
     logLines,
     async close() {
+      await renderer.close()
       await db.close()
       await logging.close()
       rmSync(dir, { recursive: true, force: true })

@@ -90,4 +90,9 @@ export interface NotesService {
   readonly version: number
   /** Register a hook that runs inside every note write transaction (search index sync). */
   onWrite(hook: NoteWriteHook): () => void
+  /**
+   * HTML from elsewhere (a Micropub `content.html`) cleaned with the notes allow-list, off the event loop.
+   * NOTE_TOO_LARGE beyond STARPUNK_MAX_NOTE_BYTES.
+   */
+  sanitizeHtml(html: string): Promise<string>
 }

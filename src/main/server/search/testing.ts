@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../config'
 import { openDb, type Db } from '../db'
 import { createHealthService, type HealthService } from '../health'
 import { createLogging } from '../logging'
-import { createNotesService, type NotesServiceImpl } from '../notes'
+import { createNoteRenderer, createNotesService, type NotesServiceImpl } from '../notes'
 import { createSearchService, type SearchServiceImpl } from './service'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..')
@@ -49,11 +49,13 @@ export async function openSearchFixture(
   const logging = createLogging(config, { write: (line) => logLines.push(line) })
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logging.logger })
   const health = createHealthService({ version: 'test', startedAt: Date.now() })
-  const notes = createNotesService({ db, logger: logging.logger, config })
+  const renderer = createNoteRenderer({ logger: logging.logger })
+  const notes = createNotesService({ db, logger: logging.logger, config, renderer })
   let search: SearchServiceImpl
   try {
     search = createSearchService({ db, notes, config, logger: logging.logger, health, ...options })
   } catch (err) {
+    await renderer.close()
     await db.close()
     await logging.close()
     rmSync(dir, { recursive: true, force: true })
@@ -64,6 +66,7 @@ export async function openSearchFixture(
     if (closed) return
     closed = true
     search.dispose()
+    await renderer.close()
     await db.close()
     await logging.close()
   }
