@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState } from 'react'
-import { connect, transport } from './api'
+import { useClient, useConsole } from './api'
+import { ErrorBoundary } from './ErrorBoundary'
 import { ErrorDetails } from './ErrorDetails'
 import { ConfigPanel } from './panels/Config'
 import { HealthPanel } from './panels/Health'
 import { LogsPanel } from './panels/Logs'
 import { OverviewPanel } from './panels/Overview'
 import { PoolPanel } from './panels/Pool'
-import { PANELS, useConsole, type PanelId } from './store'
+import { PANELS, type PanelId } from './store'
 
 type Theme = 'auto' | 'light' | 'dark'
 
@@ -45,9 +46,10 @@ export function App() {
   const lastError = useConsole((s) => s.lastError)
   const setError = useConsole((s) => s.setError)
   const [theme, setTheme] = useTheme()
+  const client = useClient()
   const tabs = useRef<Record<string, HTMLButtonElement | null>>({})
 
-  useEffect(() => connect(), [])
+  useEffect(() => client.connect(), [client])
   useEffect(() => {
     // Alt+1…5 jump between panels from anywhere.
     const onKey = (e: KeyboardEvent) => {
@@ -95,7 +97,7 @@ export function App() {
             {status?.state ?? '…'}
           </span>
           {connection !== 'open' ? <span className="badge warn">{connection}…</span> : null}
-          <span className="muted small">{transport.kind === 'ipc' ? 'desktop' : 'browser'}</span>
+          <span className="muted small">{client.transport.label}</span>
           <label>
             <span className="visually-hidden">Theme</span>
             <select value={theme} onChange={(e) => setTheme(e.target.value as Theme)} aria-label="Theme">
@@ -139,11 +141,14 @@ export function App() {
             </button>
           </div>
         ) : null}
-        {panel === 'overview' ? <OverviewPanel /> : null}
-        {panel === 'pool' ? <PoolPanel /> : null}
-        {panel === 'health' ? <HealthPanel /> : null}
-        {panel === 'logs' ? <LogsPanel /> : null}
-        {panel === 'config' ? <ConfigPanel /> : null}
+        {/* A panel that throws shows what broke, and the other panels keep working (keyed: a new panel starts clean). */}
+        <ErrorBoundary key={panel} where={`The ${panel} panel`}>
+          {panel === 'overview' ? <OverviewPanel /> : null}
+          {panel === 'pool' ? <PoolPanel /> : null}
+          {panel === 'health' ? <HealthPanel /> : null}
+          {panel === 'logs' ? <LogsPanel /> : null}
+          {panel === 'config' ? <ConfigPanel /> : null}
+        </ErrorBoundary>
       </main>
     </div>
   )

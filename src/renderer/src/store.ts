@@ -1,6 +1,9 @@
-/** The console's state (zustand): what the server pushed, and what the person is looking at. */
-import { create } from 'zustand'
-import type { ConfigView, ErrorInfo, HealthReport, LogEntry, LogLevel, PoolStats, ServerStatus, Snapshot } from '../../shared/contract'
+/**
+ * The console's state (zustand): what the server pushed, and what the person is looking at. A store is
+ * made by the app (createConsoleStore) and handed down through React context; no module holds one.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla'
+import type { ConfigView, ErrorInfo, HealthReport, LifecycleAccepted, LogEntry, LogLevel, PoolStats, ServerStatus, Snapshot } from '../../shared/contract'
 import type { ConnectionState } from './transport'
 
 export const LOG_CAPACITY = 10_000
@@ -37,6 +40,9 @@ export interface ConsoleState {
   problems: ErrorInfo[]
   /** The last error a call returned (shown as a dismissible banner). */
   lastError: ErrorInfo | null
+  /** A start/stop/restart the server accepted and has not finished yet (its outcome is a server:status event). */
+  pending: LifecycleAccepted | null
+  setPending(accepted: LifecycleAccepted | null): void
   setPanel(panel: PanelId): void
   setConnection(state: ConnectionState): void
   applySnapshot(snapshot: Snapshot): void
@@ -63,23 +69,58 @@ function appendPool(history: PoolSample[], stats: PoolStats): PoolSample[] {
   return next.length > POOL_HISTORY ? next.slice(next.length - POOL_HISTORY) : next
 }
 
-/** Append entries, keeping the newest LOG_CAPACITY (a bounded buffer: the oldest fall off). */
-export function appendLogs(current: LogEntry[], incoming: LogEntry[]): LogEntry[] {
-  if (incoming.length === 0) return current
-  const merged = current.concat(incoming)
-  return merged.length > LOG_CAPACITY ? merged.slice(merged.length - LOG_CAPACITY) : merged
+/** A log line's identity: a restarted server numbers its lines from 1 again, under a new boot id. */
+export function logKey(entry: LogEntry): string {
+  return `${entry.boot}:${entry.seq}`
+}
+
+function bounded(entries: LogEntry[]): LogEntry[] {
+  return entries.length > LOG_CAPACITY ? entries.slice(entries.length - LOG_CAPACITY) : entries
 }
 
 /**
- * After a (re)sync: add the snapshot's entries we do not hold yet. Keyed by sequence and time, not by
- * sequence alone: a restarted server numbers its lines from 1 again.
+ * Append pushed entries, keeping the newest LOG_CAPACITY (a bounded buffer: the oldest fall off). Lines
+ * of one boot arrive in order, so anything at or before the last held line of the same boot is a line a
+ * snapshot already brought: compared with the last entry only, never with all ten thousand.
  */
-function mergeSnapshotLogs(current: LogEntry[], snapshot: LogEntry[]): LogEntry[] {
-  const held = new Set(current.map((e) => `${e.seq}|${e.time}`))
-  return appendLogs(current, snapshot.filter((e) => !held.has(`${e.seq}|${e.time}`)))
+export function appendLogs(current: LogEntry[], incoming: LogEntry[]): LogEntry[] {
+  const last = current[current.length - 1]
+  const fresh = last ? incoming.filter((e) => e.boot !== last.boot || e.seq > last.seq) : incoming
+  if (fresh.length === 0) return current
+  return bounded(current.concat(fresh))
 }
 
-export const useConsole = create<ConsoleState>()((set, get) => ({
+/** After a (re)sync: add the snapshot's entries we do not hold yet, each boot's lines in order. */
+export function mergeSnapshotLogs(current: LogEntry[], snapshot: LogEntry[]): LogEntry[] {
+  if (snapshot.length === 0) return current
+  const held = new Set(current.map(logKey))
+  const missing = snapshot.filter((e) => !held.has(logKey(e)))
+  if (missing.length === 0) return current
+  // Boots in the order first seen (older starts first), lines by seq within each.
+  const rank = new Map<string, number>()
+  for (const e of current.concat(missing)) if (!rank.has(e.boot)) rank.set(e.boot, rank.size)
+  const merged = current.concat(missing).sort((a, b) => (rank.get(a.boot) ?? 0) - (rank.get(b.boot) ?? 0) || a.seq - b.seq)
+  return bounded(merged)
+}
+
+/**
+ * Whether `status` is where an accepted action ends. A restart passes through 'stopped', and is done
+ * only when a server started after the one that accepted it runs.
+ */
+export function finishes(pending: LifecycleAccepted, status: ServerStatus): boolean {
+  if (status.state === 'failed') return true
+  if (pending.accepted === 'stop') return status.state === 'stopped'
+  if (pending.accepted === 'start') return status.state === 'running'
+  return status.state === 'running' && status.startedAt !== pending.status.startedAt
+}
+
+function stillPending(pending: LifecycleAccepted | null, status: ServerStatus): LifecycleAccepted | null {
+  return pending && finishes(pending, status) ? null : pending
+}
+
+export type ConsoleStore = StoreApi<ConsoleState>
+
+export const createConsoleStore = (): ConsoleStore => createStore<ConsoleState>()((set, get) => ({
   connection: 'connecting',
   panel: 'overview',
   status: null,
@@ -92,18 +133,22 @@ export const useConsole = create<ConsoleState>()((set, get) => ({
   config: null,
   problems: [],
   lastError: null,
+  pending: null,
+  setPending: (pending) => set((state) => ({ pending: pending && state.status && finishes(pending, state.status) ? null : pending })),
   setPanel: (panel) => set({ panel }),
   setConnection: (connection) => set({ connection }),
   applySnapshot: (snapshot) =>
     set((state) => ({
       status: snapshot.status,
+      pending: stillPending(state.pending, snapshot.status),
       pool: snapshot.pool ? appendPool(state.pool, snapshot.pool) : state.pool,
       health: snapshot.health ?? state.health,
       logs: mergeSnapshotLogs(state.logs, snapshot.logs),
       config: snapshot.config,
       problems: snapshot.config.problems,
     })),
-  setStatus: (status) => set({ status }),
+  setStatus: (status) =>
+    set((state) => ({ status, pending: stillPending(state.pending, status) })),
   addPool: (stats) => set((state) => ({ pool: appendPool(state.pool, stats) })),
   setHealth: (report) => {
     const before = checkStatuses(get().health)

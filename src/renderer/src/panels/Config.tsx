@@ -1,14 +1,14 @@
 import { useEffect, useMemo, useState } from 'react'
 import type { ConfigConfirmation, ErrorInfo } from '../../../shared/contract'
-import { call } from '../api'
+import { useClient, useConsole } from '../api'
 import { ErrorDetails } from '../ErrorDetails'
-import { useConsole } from '../store'
 
 export function ConfigPanel() {
   const config = useConsole((s) => s.config)
   const problems = useConsole((s) => s.problems)
   const setConfig = useConsole((s) => s.setConfig)
   const status = useConsole((s) => s.status)
+  const { call, act } = useClient()
   const [edits, setEdits] = useState<Record<string, string>>({})
   const [checked, setChecked] = useState<ErrorInfo[] | null>(null)
   const [message, setMessage] = useState<string | null>(null)
@@ -56,7 +56,7 @@ export function ConfigPanel() {
       const fresh = await call('config:get', undefined)
       if (fresh.ok) setConfig(fresh.data)
       if (restart) {
-        await call('server:restart', undefined)
+        await act('restart')
         setMessage('Saved. The server is restarting with the new configuration.')
       } else setMessage(`Saved to the config file. Restart the server${status?.controllable === false ? ' from its terminal' : ''} to apply it.`)
     } finally {

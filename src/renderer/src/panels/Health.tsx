@@ -1,5 +1,5 @@
 import { formatTime } from '../format'
-import { useConsole } from '../store'
+import { useConsole } from '../api'
 
 export function HealthPanel() {
   const health = useConsole((s) => s.health)

@@ -1,17 +1,37 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { LogEntry, LogLevel } from '../../../shared/contract'
 import { formatTime } from '../format'
-import { LEVELS, LOG_CAPACITY, useConsole } from '../store'
+import { useConsole } from '../api'
+import { LEVELS, LOG_CAPACITY, logKey } from '../store'
 
 /** Fixed row height keeps the virtual list simple: only the rows in view (plus a margin) are in the DOM. */
 const ROW_HEIGHT = 24
 const OVERSCAN = 20
 
+// Entries never change once received: each one's text is built once, not on every batch or keystroke.
+const fieldsCache = new WeakMap<LogEntry, string>()
+const searchCache = new WeakMap<LogEntry, string>()
+
 function fieldsText(entry: LogEntry): string {
   if (!entry.fields) return ''
-  return Object.entries(entry.fields)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ')
+  let text = fieldsCache.get(entry)
+  if (text === undefined) {
+    text = Object.entries(entry.fields)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ')
+    fieldsCache.set(entry, text)
+  }
+  return text
+}
+
+/** What the filter box searches: message, request ID and fields, lower-cased. */
+function searchText(entry: LogEntry): string {
+  let text = searchCache.get(entry)
+  if (text === undefined) {
+    text = `${entry.msg}\n${entry.requestId ?? ''}\n${fieldsText(entry)}`.toLowerCase()
+    searchCache.set(entry, text)
+  }
+  return text
 }
 
 export function LogsPanel() {
@@ -34,7 +54,7 @@ export function LogsPanel() {
       if (LEVELS.indexOf(e.level) < min) return false
       if (requestId && e.requestId !== requestId) return false
       if (!needle) return true
-      return e.msg.toLowerCase().includes(needle) || (e.requestId ?? '').toLowerCase().includes(needle) || fieldsText(e).toLowerCase().includes(needle)
+      return searchText(e).includes(needle)
     })
   }, [source, minLevel, text, requestId])
 
@@ -95,7 +115,8 @@ export function LogsPanel() {
         className="log-viewport"
         ref={viewport}
         tabIndex={0}
-        role="log"
+        // Not role="log": a live region over thousands of rows would read every batch aloud.
+        role="region"
         aria-label="Log lines"
         onScroll={(e) => {
           const el = e.currentTarget
@@ -105,7 +126,7 @@ export function LogsPanel() {
       >
         <div className="log-spacer" style={{ height: filtered.length * ROW_HEIGHT }}>
           {rows.map((entry, i) => (
-            <div className={`log-row level-${entry.level}`} key={`${entry.seq}-${first + i}`} style={{ top: (first + i) * ROW_HEIGHT }} data-seq={entry.seq}>
+            <div className={`log-row level-${entry.level}`} key={logKey(entry)} style={{ top: (first + i) * ROW_HEIGHT }} data-seq={entry.seq}>
               <span className="log-time">{formatTime(entry.time)}</span>
               <span className="log-level">{entry.level}</span>
               {entry.requestId ? (

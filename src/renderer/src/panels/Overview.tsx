@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react'
-import { call, transport } from '../api'
+import type { LifecycleAction } from '../../../shared/contract'
+import { useClient, useConsole } from '../api'
 import { ErrorDetails } from '../ErrorDetails'
 import { formatDuration } from '../format'
-import { useConsole } from '../store'
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now())
@@ -17,21 +17,25 @@ export function OverviewPanel() {
   const status = useConsole((s) => s.status)
   const problems = useConsole((s) => s.problems)
   const setPanel = useConsole((s) => s.setPanel)
+  const pending = useConsole((s) => s.pending)
+  const connection = useConsole((s) => s.connection)
+  const { act, openLink } = useClient()
   const now = useNow(1000)
-  const [busy, setBusy] = useState<string | null>(null)
+  // Between the click and the server's answer; after it, `pending` holds until the outcome arrives.
+  const [asking, setAsking] = useState<LifecycleAction | null>(null)
   if (!status) return <p className="muted">Loading…</p>
 
   const uptime = status.startedAt && status.state === 'running' ? (now - Date.parse(status.startedAt)) / 1000 : 0
-  const act = async (name: 'server:start' | 'server:stop' | 'server:restart') => {
-    setBusy(name)
-    await call(name, undefined)
-    setBusy(null)
+  const busy = asking ?? pending?.accepted ?? null
+  const run = async (action: LifecycleAction) => {
+    setAsking(action)
+    try {
+      await act(action)
+    } finally {
+      setAsking(null)
+    }
   }
-  const open = async (target: 'blog' | 'admin') => {
-    const result = await call('link:open', { target })
-    // Inside the desktop app the main process opens the system browser; in a browser, a new tab.
-    if (result.ok && transport.kind === 'http') window.open(result.data.url, '_blank', 'noopener')
-  }
+  const cannotAct = busy !== null || connection !== 'open'
   const rows: Array<[string, React.ReactNode]> = [
     ['Server URL', status.url ? <a href={status.url} target="_blank" rel="noopener noreferrer">{status.url}</a> : <span className="muted">not listening</span>],
     ['Status', <span className={`badge state-${status.state}`} data-testid="server-state">{status.state}</span>],
@@ -61,27 +65,25 @@ export function OverviewPanel() {
         ))}
       </dl>
       <div className="actions">
-        {transport.kind === 'ipc' && status.controllable !== false ? (
+        {status.controllable !== false ? (
           <>
-            <button type="button" disabled={busy !== null || status.state === 'running'} onClick={() => void act('server:start')}>
-              Start
+            <button type="button" disabled={cannotAct || status.state === 'running'} onClick={() => void run('start')}>
+              {busy === 'start' ? 'Starting…' : 'Start'}
             </button>
-            <button type="button" disabled={busy !== null || status.state !== 'running'} onClick={() => void act('server:stop')}>
-              Stop
+            <button type="button" disabled={cannotAct || status.state !== 'running'} onClick={() => void run('stop')}>
+              {busy === 'stop' ? 'Stopping…' : 'Stop'}
+            </button>
+            <button type="button" disabled={cannotAct} onClick={() => void run('restart')}>
+              {busy === 'restart' ? 'Restarting…' : 'Restart'}
             </button>
           </>
-        ) : null}
-        {status.controllable !== false ? (
-          <button type="button" disabled={busy !== null} onClick={() => void act('server:restart')}>
-            {busy === 'server:restart' ? 'Restarting…' : 'Restart'}
-          </button>
         ) : (
           <span className="muted small">Started from a terminal: restart it there.</span>
         )}
-        <button type="button" disabled={status.state !== 'running'} onClick={() => void open('blog')}>
+        <button type="button" disabled={status.state !== 'running'} onClick={() => void openLink('blog')}>
           Open blog
         </button>
-        <button type="button" disabled={status.state !== 'running'} onClick={() => void open('admin')}>
+        <button type="button" disabled={status.state !== 'running'} onClick={() => void openLink('admin')}>
           Open admin
         </button>
       </div>

@@ -1,5 +1,6 @@
 import { formatMs } from '../format'
-import { POOL_HISTORY, useConsole, type PoolSample } from '../store'
+import { useConsole } from '../api'
+import { POOL_HISTORY, type PoolSample } from '../store'
 
 const WIDTH = 600
 const HEIGHT = 140
