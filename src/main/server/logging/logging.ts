@@ -228,7 +228,7 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
       boot,
       time: isoNow(),
       level: lvl,
-      msg: redactor.text(String(msg)),
+      msg: redactor.text(msg),
       ...(ctx ? { requestId: ctx.requestId } : {}),
       ...(merged ? { fields: merged } : {}),
     }
