@@ -417,3 +417,28 @@ describe('IndieAuth sign-in: issuer, browser binding and start budget', () => {
     expect(await site.server.context.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM auth_state')).toEqual({ n: 3 })
   })
 })
+
+describe('IndieAuth sign-in through the outbound policy', () => {
+  it('test servers start with outbound requests off: signing in says so (OUTBOUND_DISABLED) and nothing is fetched', async () => {
+    reset(`${base}/html`)
+    ts = await startAuthTestServer({ STARPUNK_ADMIN_ME: `${base}/html` })
+    expect(ts.server.context.outbound.enabled).toBe(false)
+    const res = await fetch(`${ts.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { accept: 'application/json' } })
+    expect(res.status).toBe(503)
+    const json = (await res.json()) as { error: { code: string; message: string; request_id: string } }
+    expect(json.error.code).toBe('OUTBOUND_DISABLED')
+    expect(json.error.message).toContain('STARPUNK_FETCH_ENABLED=false')
+    expect(json.error.request_id).toBe(res.headers.get('x-request-id'))
+    expect(authorizeRequests).toHaveLength(0)
+  })
+
+  it('refuses a profile on a loopback address unless STARPUNK_FETCH_ALLOW_PRIVATE=true, with a clear 502', async () => {
+    reset(`${base}/html`)
+    ts = await startAuthTestServer({ STARPUNK_ADMIN_ME: `${base}/html`, STARPUNK_FETCH_ENABLED: 'true' })
+    const res = await fetch(`${ts.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { accept: 'application/json' } })
+    expect(res.status).toBe(502)
+    const json = (await res.json()) as { error: { code: string; message: string } }
+    expect(json.error.code).toBe('INDIEAUTH_UNAVAILABLE')
+    expect(json.error.message).toContain('STARPUNK_FETCH_ALLOW_PRIVATE=true')
+  })
+})

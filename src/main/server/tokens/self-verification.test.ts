@@ -3,12 +3,14 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { OUTBOUND_TEST_ENV, parsedLogs, startTestServer, type TestServer } from '../../../../test/helpers/server'
+import { VERSION } from '../version'
 
 type Disguise = 'trailing-slash' | 'redirect' | 'alias' | 'uppercase-host'
 
 let other: Server
 let otherOrigin = ''
 const otherRequests: string[] = []
+const userAgents = new Set<string>()
 /** What the other site's metadata names as token endpoint; set once our server listens. */
 let advertised = ''
 /** Where the other site's /token redirects to. */
@@ -18,6 +20,7 @@ beforeAll(async () => {
   other = createHttpServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     otherRequests.push(`${req.method} ${path}`)
+    userAgents.add(req.headers['user-agent'] ?? '')
     if (path === '/') {
       res.writeHead(200, { 'content-type': 'text/html', link: '</.well-known/oauth-authorization-server>; rel="indieauth-metadata"' })
       res.end('<!doctype html><p>me</p>')
@@ -46,6 +49,7 @@ afterEach(async () => {
   await ts?.close()
   ts = null
   otherRequests.length = 0
+  userAgents.clear()
 })
 
 /** Our own token endpoint as each disguise spells it. */
@@ -97,6 +101,7 @@ describe('external token verification never calls this server', () => {
       // Discovery (profile + metadata), plus the redirect hop when there is one; never our own endpoint.
       expect(otherRequests).toEqual(['GET /', 'GET /.well-known/oauth-authorization-server', ...(disguise === 'redirect' ? ['GET /token'] : [])])
       expect(ownTokenEndpointHits(site)).toBe(0)
+      expect([...userAgents]).toEqual([`StarPunk/${VERSION} (+${site.url})`])
 
       // The same bogus token again: remembered, nothing is fetched. A different one reuses the discovery.
       const before = otherRequests.length
