@@ -1,17 +1,16 @@
 import { resolve } from 'node:path'
-import { defineConfig, externalizeDepsPlugin } from 'electron-vite'
+import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
 
 export default defineConfig({
   main: {
-    plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts') } } },
+    build: { rolldownOptions: { input: { index: resolve(__dirname, 'src/main/index.ts') } } },
   },
   preload: {
-    // A sandboxed preload cannot require packages: zod (the contract's schemas) is bundled into it.
-    plugins: [externalizeDepsPlugin({ exclude: ['zod'] })],
     build: {
-      rollupOptions: {
+      // A sandboxed preload cannot require packages: zod (the contract's schemas) is bundled into it.
+      externalizeDeps: { exclude: ['zod'] },
+      rolldownOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },
         // A sandboxed preload must be CommonJS.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
@@ -23,6 +22,6 @@ export default defineConfig({
     // Relative asset URLs: the same build is served at app://console/ (desktop) and /admin/console/ (browser).
     base: './',
     plugins: [react()],
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
+    build: { rolldownOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
   },
 })
