@@ -10,22 +10,11 @@ import { extractTitle } from './markdown'
 import { importNotes } from './portable'
 import { createNoteRenderer } from './renderer'
 import { chooseSlug, slugFromText } from './slug'
-import { openNotesFixture } from './testing'
+import { openNotesFixture, pathologicalNotes } from './testing'
 
 /** The default STARPUNK_MAX_NOTE_BYTES: every shape below is as large as a note may be. */
 const CAP = 256 * 1024
-const fill = (unit: string, prefix = '') => prefix + unit.repeat(Math.floor((CAP - prefix.length) / unit.length))
-
-/** Inputs that took quadratic time (or worse) in the title, slug and render code, each at the cap. */
-const SHAPES: Record<string, string> = {
-  'heading with a long run of spaces': '# a' + ' '.repeat(CAP - 4) + 'b',
-  'emphasis markers': fill('_a '),
-  'emphasis markers in a heading': fill('_a ', '# '),
-  'open brackets': fill('['),
-  'links without a closing parenthesis': fill('[x]('),
-  'unclosed tags': fill('<a '),
-  'unclosed tags in a heading': fill('<a ', '# '),
-}
+const SHAPES = pathologicalNotes(CAP)
 
 describe('title and slug extraction are linear: each pathological shape at the cap finishes', () => {
   it.each(Object.entries(SHAPES))('%s', (_name, source) => {

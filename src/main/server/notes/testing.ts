@@ -38,3 +38,26 @@ export async function openNotesFixture(dir = mkdtempSync(join(tmpdir(), 'starpun
     },
   }
 }
+
+/**
+ * Inputs that once took quadratic time (or worse) in the title, slug or render code, each filling `capBytes`
+ * (one byte per character: all ASCII). Shared by the tests, the bench and the chaos fuzz.
+ */
+export function pathologicalNotes(capBytes: number): Record<string, string> {
+  const fill = (unit: string, prefix = '') => prefix + unit.repeat(Math.floor((capBytes - prefix.length) / unit.length))
+  return {
+    'heading with a long run of spaces': '# a' + ' '.repeat(capBytes - 4) + 'b',
+    'emphasis markers': fill('_a '),
+    'emphasis markers in a heading': fill('_a ', '# '),
+    'open brackets': fill('['),
+    'links without a closing parenthesis': fill('[x]('),
+    'unclosed tags': fill('<a '),
+    'unclosed tags in a heading': fill('<a ', '# '),
+  }
+}
+
+/** An ordinary note of about `capBytes`: paragraphs of prose with emphasis and links. */
+export function ordinaryNote(capBytes: number): string {
+  const paragraph = 'Lorem ipsum dolor sit amet, **consectetur** adipiscing elit, sed do [eiusmod](https://example.com/t) tempor. '.repeat(4) + '\n\n'
+  return paragraph.repeat(Math.floor(capBytes / paragraph.length))
+}
