@@ -1,8 +1,10 @@
 import express, { Router, type Request, type RequestHandler } from 'express'
 import { AppError, appError } from '../errors'
+import { allowFormActionTo } from './csp'
 import { clearLoginStateCookie, clearSessionCookie, readLoginStateCookie, readSessionToken, setLoginStateCookie, setSessionCookie } from './cookies'
 import { normalizeMe } from './discovery'
 import { STATE_TTL_MS } from './indieauth-client'
+import { createLoginFormTarget } from './login-form-target'
 import { renderLoginPage } from './pages'
 import { safeNext } from './redirect'
 import type { AuthInternals } from './service'
@@ -80,8 +82,14 @@ export function authRoutes(auth: AuthInternals): Router {
     setSessionCookie(res, token, auth.cookie)
   }
 
-  router.get('/admin/login', (req, res) => {
+  // The login form's POST is redirected to the IndieAuth server, and browsers check that redirect against the
+  // login page's own form-action: the page names the server's origin, discovered once and remembered.
+  const loginTarget = createLoginFormTarget({ discover: (me) => auth.indieauth.discover(me), clock: auth.clock })
+
+  router.get('/admin/login', async (req, res) => {
     const next = safeNext(req.query.next)
+    const target = config.adminMe ? await loginTarget.target(config.adminMe) : null
+    if (target) allowFormActionTo(res, target)
     res.set('Cache-Control', 'no-store')
     res.type('html').send(renderLoginPage({ config, next, signedInAs: res.locals.session?.me ?? null }))
   })
@@ -98,6 +106,7 @@ export function authRoutes(auth: AuthInternals): Router {
       const body = (req.body ?? {}) as Record<string, unknown>
       const { url, browserKey } = await auth.indieauth.start({ me: config.adminMe, clientId: clientId(), redirectUri: redirectUri(), next: safeNext(body.next) })
       setLoginStateCookie(res, browserKey, auth.cookie, Math.ceil(STATE_TTL_MS / 1000))
+      loginTarget.remember(config.adminMe, url)
       res.redirect(303, url)
       // Each start is an outbound request and a stored attempt: all of them count, not only failures.
     }, { countEvery: true }),

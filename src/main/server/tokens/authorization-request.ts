@@ -98,11 +98,6 @@ export function matchesPublished(redirect: URL, published: readonly string[]): b
   })
 }
 
-/** The CSP source a form on our page needs to be allowed to end up at `target` (an origin, or a private-use scheme). */
-export function formActionSource(target: URL): string {
-  return isHttp(target) ? target.origin : target.protocol
-}
-
 export interface AuthorizationParams {
   clientId: string
   redirectUri: string

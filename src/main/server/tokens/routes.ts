@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto'
 import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express'
-import { safeEqual, type AuthGuards } from '../auth'
+import { allowFormActionTo, safeEqual, type AuthGuards } from '../auth'
 import type { Config } from '../config'
 import { AppError, appError } from '../errors'
 import type { Logger } from '../logging'
 import {
   checkCodeVerifier,
-  formActionSource,
   invalidRequest,
   matchesPublished,
   readAuthorizationRequest,
@@ -65,22 +64,6 @@ function redirectBack(res: Response, redirectUri: string, values: Record<string,
   const url = new URL(redirectUri)
   for (const [key, value] of Object.entries(values)) url.searchParams.set(key, value)
   res.set('Cache-Control', 'no-store').redirect(302, url.href)
-}
-
-/**
- * helmet's `form-action 'self'` also governs where a form submission may be redirected, and browsers check
- * it against the policy of the page that holds the form. The consent page's form ends at the client's
- * (validated) redirect_uri, so that page allows exactly that one target besides ourselves.
- */
-export function allowFormActionTo(res: Response, target: URL): void {
-  const policy = res.getHeader('Content-Security-Policy')
-  if (typeof policy !== 'string') return
-  const source = formActionSource(target)
-  const directives = policy.split(';').map((d) => d.trim()).filter(Boolean)
-  const index = directives.findIndex((d) => d.split(/\s+/, 1)[0] === 'form-action')
-  if (index < 0) directives.push(`form-action 'self' ${source}`)
-  else if (!directives[index]!.split(/\s+/).includes(source)) directives[index] += ` ${source}`
-  res.setHeader('Content-Security-Policy', directives.join(';'))
 }
 
 /**
