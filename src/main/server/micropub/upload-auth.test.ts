@@ -69,14 +69,18 @@ function multipartHead(ts: TestServer, path: string, length: number, authorizati
   ].join('\n')
 }
 
-/** Every temp upload file that appears in the media directory while the test runs, seen by inotify. */
+/**
+ * Every new temp upload file that appears in the media directory while the test runs, seen by inotify.
+ * Files already there (uploads held open on purpose) are not new, even when they are written to.
+ */
 function watchTempFiles(mediaDir: string): { seen: Set<string>; appeared: Promise<string>; close(): void } {
   mkdirSync(mediaDir, { recursive: true })
+  const existing = new Set(readdirSync(mediaDir))
   const seen = new Set<string>()
   let announce: (name: string) => void = () => {}
   const appeared = new Promise<string>((resolve) => (announce = resolve))
   const watcher: FSWatcher = watch(mediaDir, (_event, name) => {
-    if (name && name.startsWith('.upload-')) {
+    if (name && name.startsWith('.upload-') && !existing.has(name)) {
       seen.add(name)
       announce(name)
     }
@@ -86,8 +90,9 @@ function watchTempFiles(mediaDir: string): { seen: Set<string>; appeared: Promis
 
 const tempFilesNow = (mediaDir: string) => readdirSync(mediaDir).filter((n) => n.startsWith('.upload-'))
 
+/** Poll until `condition` holds; the test timeout bounds it (no timing assertions). */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10))
+  while (!condition()) await new Promise((r) => setTimeout(r, 10))
 }
 
 let ts: TestServer | null = null
