@@ -112,7 +112,10 @@ export class IndieAuthClient {
   }): Promise<{ me: string; next: string }> {
     const fail = (detail: string) => appError('LOGIN_FAILED', { vars: { detail, siteUrl: input.siteUrl } })
     const { query } = input
-    const str = (name: string): string | null => (typeof query[name] === 'string' ? (query[name] as string) : null)
+    const str = (name: string): string | null => {
+      const value = query[name]
+      return typeof value === 'string' ? value : null
+    }
     const state = str('state')
     if (!state) throw fail('the IndieAuth server sent no state.')
     // Checked before the row is touched: a callback replayed from another browser cannot use up the owner's attempt.
@@ -166,7 +169,7 @@ export class IndieAuthClient {
     try {
       payload = JSON.parse(res.text) as Record<string, unknown>
     } catch {
-      payload = null
+      // Not JSON: the status decides the message below.
     }
     if (res.status >= 400) {
       const reason = payload && typeof payload.error === 'string' ? payload.error : `HTTP ${res.status}`

@@ -21,15 +21,16 @@ interface Loopback {
 type Route = (req: IncomingMessage, res: ServerResponse, body: string) => void
 
 async function startLoopback(routes: (self: () => Loopback) => Record<string, Route>): Promise<Loopback> {
-  let self: Loopback
-  const table = routes(() => self)
+  // Routes may refer to their own server's origin, known only once it listens.
+  const ref: { current: Loopback | null } = { current: null }
+  const table = routes(() => ref.current!)
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname
       const body = Buffer.concat(chunks).toString('utf8')
-      self.seen.push({ method: req.method ?? '', path, headers: req.headers, body })
+      ref.current!.seen.push({ method: req.method ?? '', path, headers: req.headers, body })
       const route = table[path]
       if (route) route(req, res, body)
       else {
@@ -40,8 +41,8 @@ async function startLoopback(routes: (self: () => Loopback) => Record<string, Ro
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
-  self = { server, origin: `http://127.0.0.1:${port}`, port, seen: [] }
-  return self
+  ref.current = { server, origin: `http://127.0.0.1:${port}`, port, seen: [] }
+  return ref.current
 }
 
 async function stop(lb: Loopback): Promise<void> {
