@@ -190,7 +190,7 @@ export function createOutbound(options: OutboundOptions): Outbound {
     headers['accept-encoding'] = 'identity'
     const redirects: string[] = []
     try {
-      const refused = await refusedTargets(request.refuseOrigins ?? [])
+      const refused = await withDeadline(refusedTargets(request.refuseOrigins ?? []), controller.signal)
       for (;;) {
         const target = await withDeadline(check(url, request, refused), controller.signal)
         if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
@@ -205,7 +205,8 @@ export function createOutbound(options: OutboundOptions): Outbound {
         const status = res.statusCode ?? 0
         const location = res.headers.location
         if (REDIRECT_STATUSES.has(status) && location && maxRedirects > 0) {
-          res.resume()
+          // A redirect's body is never read (the connection is not reused either).
+          res.destroy()
           if (redirects.length >= maxRedirects) throw new OutboundError('too-many-redirects', `${what} (${shown(first)}) redirected more than ${maxRedirects} times.`)
           let next: URL
           try {

@@ -213,6 +213,9 @@ describe('bounded outbound fetch', () => {
     expect(silent.message).toContain('did not answer within')
     const trickle = await failure(outbound().fetchText(`${a.origin}/trickle`, { timeoutMs: 200 }))
     expect(trickle.reason).toBe('timeout')
+    // A resolver that never answers is held to the same deadline.
+    const stuck = await failure(outbound({ resolver: () => new Promise(() => {}) }).fetchText('http://stuck.test/', { timeoutMs: 200 }))
+    expect(stuck.reason).toBe('timeout')
   })
 
   it('refuses loopback and private addresses by default, before connecting', async () => {
