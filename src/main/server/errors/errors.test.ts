@@ -42,8 +42,9 @@ beforeAll(async () => {
   app.post('/api/echo', express.json({ limit: 64 }), (req, res) => {
     res.json({ got: req.body as unknown })
   })
-  // Answers on a later turn: a request still in flight when the parser meets garbage behind it.
-  app.get('/later', (_req, res) => void setTimeout(() => res.send('later'), 20))
+  // Answers on a later turn of the event loop: a request still in flight when the parser meets the garbage
+  // behind it (parsed from the same chunk, before this callback runs).
+  app.get('/later', (_req, res) => void setImmediate(() => res.send('later')))
   app.get('/notes/:slug', (req, res) => {
     res.send(req.params.slug)
   })
