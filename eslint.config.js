@@ -1,14 +1,15 @@
 // ESLint flat config. Type-aware: typescript-eslint reads the two TypeScript projects (main/server/tests
 // and the renderer), so rules such as no-floating-promises see real types.
-import js from '@eslint/js';
-import { defineConfig } from 'eslint/config';
-import reactHooks from 'eslint-plugin-react-hooks';
-import globals from 'globals';
-import tseslint from 'typescript-eslint';
+import js from '@eslint/js'
+import { defineConfig } from 'eslint/config'
+import reactHooks from 'eslint-plugin-react-hooks'
+import globals from 'globals'
+import tseslint from 'typescript-eslint'
 
 export default defineConfig([
   {
-    ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'coverage/**', '**/*.d.ts'],
+    // Build output, data and downloads (as in .gitignore); declaration files describe, they hold no code.
+    ignores: ['out/**', 'dist/**', 'release/**', 'data/**', '.vendor/**', '.tmp/**', 'test-results/**', 'coverage/**', '**/*.d.ts'],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -53,4 +54,4 @@ export default defineConfig([
     extends: [js.configs.recommended],
     languageOptions: { globals: globals.node },
   },
-]);
+])
