@@ -4,12 +4,14 @@
  * memory bounded. The seed is printed; CHAOS_SEED=<n> replays the same run.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { createServer as createHttpServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newDataDir, startServer, type ServerProcess } from './harness/process'
+import { BASE_ENV, newDataDir, startServer, type ServerProcess } from './harness/process'
 import { rawRequest, rawStatus, request } from './harness/http'
 import { createRng } from './harness/prng'
-import { generateCase, rawCases, type FuzzCase } from './harness/fuzz'
+import { generateCase, rawCases, type FuzzCase, type FuzzExtras } from './harness/fuzz'
+import { pathologicalNotes } from '../src/main/server/notes/testing'
 import { findLeaks } from './harness/leaks'
 import { recordSecret } from './harness/secrets'
 import { mb, recordFigure } from './harness/figures'
@@ -18,17 +20,84 @@ const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31
 const COUNT = Number(process.env.CHAOS_FUZZ_COUNT ?? 3000)
 const CONCURRENCY = 8
 
+/** Notes up to this size are accepted by the fuzzed server; the pathological shapes fill it. */
+const NOTE_CAP = 64 * 1024
+
 let server: ServerProcess
+/**
+ * The admin's own site (STARPUNK_ADMIN_ME), a real loopback server. Its metadata names a token endpoint
+ * that redirects to OUR token endpoint with a trailing slash: every bogus bearer token the fuzz sends is an
+ * attempt to make the server verify tokens with itself.
+ */
+let adminSite: Server
+let adminSiteOrigin = ''
+const adminSiteRequests: string[] = []
+const extras: FuzzExtras = { pathological: [] }
 
 beforeAll(async () => {
   process.stdout.write(`fuzz: seed ${SEED} (replay with CHAOS_SEED=${SEED}), ${COUNT} requests\n`)
-  server = await startServer({ dataDir: newDataDir('fuzz'), setup: true, env: { STARPUNK_MAX_BODY_BYTES: String(256 * 1024), STARPUNK_MEDIA_MAX_BYTES: String(512 * 1024) } })
+  adminSite = createHttpServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    adminSiteRequests.push(`${req.method} ${path}`)
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html', link: '</.well-known/oauth-authorization-server>; rel="indieauth-metadata"' })
+      res.end('<!doctype html><p>me</p>')
+    } else if (path === '/.well-known/oauth-authorization-server') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ issuer: `${adminSiteOrigin}/`, authorization_endpoint: `${adminSiteOrigin}/auth`, token_endpoint: `${adminSiteOrigin}/token` }))
+    } else if (path === '/token') {
+      res.writeHead(301, { location: `${server.url}/indieauth/token/` })
+      res.end()
+    } else {
+      res.writeHead(404)
+      res.end()
+    }
+  })
+  await new Promise<void>((resolve) => adminSite.listen(0, '127.0.0.1', resolve))
+  adminSiteOrigin = `http://127.0.0.1:${(adminSite.address() as { port: number }).port}`
+  server = await startServer({
+    dataDir: newDataDir('fuzz'),
+    setup: true,
+    env: {
+      STARPUNK_MAX_BODY_BYTES: String(256 * 1024),
+      STARPUNK_MEDIA_MAX_BYTES: String(512 * 1024),
+      STARPUNK_MAX_NOTE_BYTES: String(NOTE_CAP),
+      STARPUNK_ADMIN_ME: `${adminSiteOrigin}/`,
+      STARPUNK_FETCH_ENABLED: 'true',
+      STARPUNK_FETCH_ALLOW_PRIVATE: 'true',
+    },
+  })
   recordSecret('personal token', server.token)
   recordSecret('login link', server.loginLink)
+  extras.pathological = [...Object.values(pathologicalNotes(NOTE_CAP)), 'x'.repeat(NOTE_CAP + 1), '<a '.repeat(NOTE_CAP / 3 + 1)]
 })
 afterAll(async () => {
   await server?.stop()
+  adminSite?.closeAllConnections()
+  await new Promise<void>((resolve) => (adminSite ? adminSite.close(() => resolve()) : resolve()))
 })
+
+/** Where a redirect or link in a reply leads, when that is neither this server nor the admin's own site. */
+function offSite(target: string): string | null {
+  let url: URL
+  try {
+    url = new URL(target.replace(/&amp;/g, '&'), `${server.url}/`)
+  } catch {
+    return null
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
+  // This site is both the address it listens on and its configured STARPUNK_SITE_URL (what links name).
+  const here = [new URL(server.url).origin, new URL(BASE_ENV.STARPUNK_SITE_URL!).origin, adminSiteOrigin]
+  return here.includes(url.origin) ? null : url.href
+}
+
+/** Statuses each targeted shape may answer (beyond "no 5xx"). */
+const EXPECTED_STATUSES: Record<string, number[]> = {
+  'bogus header-token upload': [401],
+  // Read under the unverified-upload limits (429 when all their slots are taken), then refused.
+  'bogus body-token upload': [401, 429],
+}
+const targetedStatuses = new Map<string, Record<number, number>>()
 
 interface Failure {
   index: number
@@ -64,6 +133,23 @@ async function runCases(cases: FuzzCase[], failures: Failure[], offset: number, 
         else if (reply.status >= 400 && c.method !== 'HEAD' && reply.body.length > 0 && !reply.text.includes(String(requestId))) {
           problems.push(`error body does not carry the request ID ${String(requestId)}`)
         }
+        // No answer may send the person to another site: not a redirect, not (for login pages) a link.
+        const location = reply.headers.location
+        const away = typeof location === 'string' ? offSite(location) : null
+        if (away) problems.push(`redirects off this site to ${away}`)
+        if (c.label === 'next redirect trick') {
+          for (const match of reply.text.matchAll(/\b(?:href|action)="([^"]*)"/g)) {
+            const link = offSite(match[1]!)
+            if (link) problems.push(`links off this site to ${link}`)
+          }
+        }
+        const expected = EXPECTED_STATUSES[c.label]
+        if (expected && !expected.includes(reply.status)) problems.push(`${c.label} answered ${reply.status}, expected one of ${expected.join(', ')}`)
+        if (c.label in EXPECTED_STATUSES || c.label === 'pathological markdown' || c.label === 'next redirect trick') {
+          const counts = targetedStatuses.get(c.label) ?? {}
+          counts[reply.status] = (counts[reply.status] ?? 0) + 1
+          targetedStatuses.set(c.label, counts)
+        }
         for (const p of problems) failures.push({ index: offset + index, case: describeCase, problem: p })
       } catch (err) {
         // The server may answer (413, 401, 404...) and close before reading a large body: the client then
@@ -88,12 +174,23 @@ describe(`fuzz (seed ${SEED})`, () => {
     const forbidden = [server.dataDir, server.token ?? '', readFileSync(join(server.dataDir, 'session-secret'), 'utf8').trim()]
     const failures: Failure[] = []
 
-    const warmup = Array.from({ length: 300 }, () => generateCase(rng, server.token))
+    // A signed-in admin (through the one-time link, itself with a hostile `next`): the login page then
+    // answers with a "Continue" link built from `next`.
+    const link = new URL(server.loginLink ?? '/admin/login/link', server.url)
+    const signIn = await request(server.url, `${link.pathname}${link.search}&next=${encodeURIComponent('/.//evil.example/x')}`, { method: 'GET', headers: { accept: 'text/html' } })
+    if (server.loginLink) {
+      expect(signIn.status).toBe(303)
+      expect(offSite(String(signIn.headers.location)), 'the one-time link redirected off this site').toBeNull()
+      const cookie = /^starpunk_session=[^;]+/.exec([signIn.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('starpunk_session=')) ?? '')
+      if (cookie) extras.session = cookie[0]
+    }
+
+    const warmup = Array.from({ length: 300 }, () => generateCase(rng, server.token, extras))
     await runCases(warmup, failures, 0, forbidden)
     const rssBefore = server.rssBytes()
     const heapBefore = await server.heapAfterGc()
 
-    const cases = Array.from({ length: COUNT }, () => generateCase(rng, server.token))
+    const cases = Array.from({ length: COUNT }, () => generateCase(rng, server.token, extras))
     const statuses = await runCases(cases, failures, warmup.length, forbidden)
 
     const host = new URL(server.url).host
@@ -107,6 +204,28 @@ describe(`fuzz (seed ${SEED})`, () => {
       const leaks = findLeaks(response, forbidden)
       for (const leak of leaks) failures.push({ index: -1, case: `raw ${JSON.stringify(bytes.subarray(0, 80).toString('latin1'))}`, problem: leak })
     }
+
+    // Self-referential token endpoint: every bogus bearer was checked against the admin's site, whose token
+    // endpoint leads back here. The server must never have called itself: it answered no more requests on
+    // its token endpoint than the fuzz sent there, and the admin's site saw a bounded number of requests.
+    const ownTokenEndpoint = (path: string) => path.toLowerCase().startsWith('/indieauth/token')
+    const sentToTokenEndpoint = [...warmup, ...cases].filter((c) => ownTokenEndpoint(c.path.split('?', 1)[0]!)).length
+    const logDir = join(server.dataDir, 'logs')
+    const answeredOnTokenEndpoint = readdirSync(logDir)
+      .filter((f) => f.startsWith('starpunk.log'))
+      .flatMap((f) => readFileSync(join(logDir, f), 'utf8').split('\n'))
+      .filter((line) => {
+        try {
+          const entry = JSON.parse(line) as { msg?: string; fields?: { path?: unknown }; path?: unknown }
+          const path = entry.fields?.path ?? entry.path
+          return entry.msg === 'request' && typeof path === 'string' && ownTokenEndpoint(path)
+        } catch {
+          return false
+        }
+      }).length
+    const withBearer = [...warmup, ...cases].filter((c) => /^Bearer \S/.test(c.headers.authorization ?? '')).length
+    expect(answeredOnTokenEndpoint, 'the server called its own token endpoint').toBeLessThanOrEqual(sentToTokenEndpoint)
+    expect(adminSiteRequests.length, 'requests to the admin site').toBeLessThanOrEqual(2 * withBearer + 10)
 
     // Still alive and still answering normally.
     expect(server.alive(), `server process died; stderr:\n${server.stderr().slice(-2000)}`).toBe(true)
@@ -138,6 +257,9 @@ describe(`fuzz (seed ${SEED})`, () => {
       heapUsedAfterMb: mb(heapAfter.heapUsed),
       externalBeforeMb: mb(heapBefore.external),
       externalAfterMb: mb(heapAfter.external),
+      targeted: Object.fromEntries(targetedStatuses),
+      tokenEndpoint: { sent: sentToTokenEndpoint, answered: answeredOnTokenEndpoint },
+      adminSiteRequests: adminSiteRequests.length,
     }
     process.stdout.write(`fuzz: ${JSON.stringify(summary)}\n`)
     recordFigure('fuzz', summary)

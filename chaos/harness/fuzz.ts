@@ -178,7 +178,103 @@ function multipart(rng: Rng, boundary: string): Buffer {
   return Buffer.concat(chunks)
 }
 
-export function generateCase(rng: Rng, bearer?: string): FuzzCase {
+/** Extra material for the targeted attack shapes below. */
+export interface FuzzExtras {
+  /** A signed-in admin's cookie (`starpunk_session=…`): the login page then shows a "Continue" link built from `next`. */
+  session?: string
+  /** Notes that once took quadratic time (at the note size cap, and just over it). */
+  pathological?: string[]
+}
+
+/**
+ * `next` values that are, or normalise to, another host (`/.//evil` and `/%2e//evil` become `//evil`), or
+ * that a browser reads as one (`/\evil`). Every answer must keep the person on this site.
+ */
+export const NEXT_TRICKS = [
+  '/.//evil.example/x',
+  '/%2e//evil.example/x',
+  '/%2E%2E//evil.example/x',
+  '/..//evil.example/x',
+  '/././/evil.example',
+  '//evil.example/x',
+  '///evil.example/x',
+  '/\\evil.example/x',
+  '/%5cevil.example/x',
+  '/%2f%2fevil.example/x',
+  '/%2F/evil.example/x',
+  'https://evil.example/x',
+  'https:evil.example',
+  '/\t/evil.example/x',
+  ' //evil.example/x',
+  '/admin/../..//evil.example/x',
+]
+
+/** Login pages and links with a hostile `next`: the 303, the form and the "Continue" link must stay on this site. */
+function redirectTrickCase(rng: Rng, extras: FuzzExtras): FuzzCase {
+  const trick = rng.pick(NEXT_TRICKS)
+  // Sent encoded (what a link would carry) or raw (what a hand-typed address would).
+  const next = rng.bool(0.7) ? encodeURIComponent(trick) : trick.replace(/[ \t]/g, encodeURIComponent)
+  const headers: Record<string, string> = { accept: 'text/html' }
+  if (extras.session && rng.bool(0.6)) headers.cookie = extras.session
+  switch (rng.int(3)) {
+    case 0:
+      return { method: 'GET', path: `/admin/login?next=${next}`, headers, label: 'next redirect trick' }
+    case 1:
+      return { method: 'GET', path: `/admin/login/link?token=${Math.floor(rng.next() * 1e9).toString(36)}&next=${next}`, headers, label: 'next redirect trick' }
+    default:
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      return { method: 'POST', path: '/admin/login', headers, body: Buffer.from(`next=${next}`), label: 'next redirect trick' }
+  }
+}
+
+/** A pathological note through Micropub (JSON text, JSON html or a form), mostly with a working token. */
+function pathologicalCase(rng: Rng, shapes: string[], bearer?: string): FuzzCase {
+  const shape = rng.pick(shapes)
+  const headers: Record<string, string> = {}
+  if (bearer && rng.bool(0.9)) headers.authorization = `Bearer ${bearer}`
+  let body: string
+  switch (rng.int(3)) {
+    case 0:
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify({ type: ['h-entry'], properties: { content: [shape] } })
+      break
+    case 1:
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify({ type: ['h-entry'], properties: { content: [{ html: shape }] } })
+      break
+    default:
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      body = new URLSearchParams({ h: 'entry', content: shape }).toString()
+  }
+  return { method: 'POST', path: '/micropub', headers, body: Buffer.from(body), label: 'pathological markdown' }
+}
+
+/**
+ * A large upload with a token that is not valid: in the header (refused before the body is read) or only
+ * in the body (read under the unverified-upload limits, then refused). Never 2xx, never a temp file left.
+ */
+function bogusTokenUploadCase(rng: Rng): FuzzCase {
+  const media = rng.bool(0.5)
+  const field = media ? 'file' : 'photo'
+  const boundary = 'bogus' + Math.floor(rng.next() * 1e9).toString(36)
+  const token = 'bogus-' + Math.floor(rng.next() * 1e12).toString(36)
+  const inBody = rng.bool(0.3)
+  const parts: Buffer[] = []
+  if (inBody) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="access_token"\r\n\r\n${token}\r\n`))
+  if (!media) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="h"\r\n\r\nentry\r\n`))
+  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`))
+  parts.push(Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), rng.bytes(100_000 + rng.int(300_000)), Buffer.from(`\r\n--${boundary}--\r\n`))
+  const headers: Record<string, string> = { 'content-type': `multipart/form-data; boundary=${boundary}` }
+  if (!inBody) headers.authorization = `Bearer ${token}`
+  return { method: 'POST', path: media ? '/micropub/media' : '/micropub', headers, body: Buffer.concat(parts), label: inBody ? 'bogus body-token upload' : 'bogus header-token upload' }
+}
+
+export function generateCase(rng: Rng, bearer?: string, extras: FuzzExtras = {}): FuzzCase {
+  // The targeted shapes first, each a few percent of the run.
+  const targeted = rng.next()
+  if (targeted < 0.03) return redirectTrickCase(rng, extras)
+  if (targeted < 0.05 && extras.pathological?.length) return pathologicalCase(rng, extras.pathological, bearer)
+  if (targeted < 0.07) return bogusTokenUploadCase(rng)
   const route = rng.pick(ROUTES)
   const method = rng.bool(0.05) ? rng.pick(['PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'PUT', 'DELETE']) : rng.pick(route.methods)
   let path = fillPath(rng, route.path)
