@@ -210,8 +210,9 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
       await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
       throw malformed('the media endpoint takes multipart/form-data with one "file" part.')
     }
-    checkDeclaredLength(req, config.media.maxUploadBytes + config.maxBodyBytes)
+    // Token first, as on /micropub: a stranger learns nothing, not even the size limit.
     const checked = await headerGrant(req, res)
+    checkDeclaredLength(req, config.media.maxUploadBytes + config.maxBodyBytes)
     const ticket = checked ? null : enterUnverified(res)
     let body: { fields: Record<string, string[]>; files: ReceivedFile[] } = { fields: {}, files: [] }
     try {
