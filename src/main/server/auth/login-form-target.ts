@@ -26,7 +26,7 @@ export function createLoginFormTarget(deps: LoginFormTargetDeps) {
   let inFlight: { me: string; promise: Promise<URL | null> } | null = null
 
   function remember(me: string, endpoint: string | null): URL | null {
-    let target: URL | null = null
+    let target: URL | null
     try {
       target = endpoint ? new URL(endpoint) : null
     } catch {

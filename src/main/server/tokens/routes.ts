@@ -32,7 +32,8 @@ function run(handler: RequestHandler, req: Request, res: Response): Promise<bool
     let called = false
     const next: NextFunction = (err?: unknown) => {
       called = true
-      if (err) reject(err)
+      // Guards pass AppErrors (Errors); anything else is wrapped so the error handler still gets an Error.
+      if (err) reject(err instanceof Error ? err : new Error('a guard failed without an Error'))
       else resolve(true)
     }
     Promise.resolve(handler(req, res, next)).then(() => {
@@ -120,7 +121,7 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
 
   router.get('/indieauth/auth', async (req, res) => {
     // Every problem before consent is an error page: we never send the browser to a client nobody approved.
-    const { params, client, redirect } = readAuthorizationRequest(req.query as Record<string, unknown>)
+    const { params, client, redirect } = readAuthorizationRequest(req.query)
     if (!(await run(guards.requireAdmin, req, res))) return
     // Only for the signed-in author: a stranger cannot make us fetch client documents.
     await checkRedirect(client, redirect)
