@@ -1,5 +1,6 @@
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loginAsAdmin } from './helpers/admin'
 import { parsedLogs, startTestServer, type TestServer } from './helpers/server'
 
 // The whole real server: request IDs, access lines, trace ids and redaction as a client sees them.
@@ -65,9 +66,16 @@ describe('access line', () => {
     expect(all).not.toContain('cookie-value-987')
   })
 
-  it('the session secret never appears in any line', () => {
-    expect(t.server.context.config.sessionSecret.length).toBeGreaterThanOrEqual(32)
-    expect(t.lines.join('\n')).not.toContain(t.server.context.config.sessionSecret)
+  it('the session secret never appears in any line', async () => {
+    const secret = t.server.context.config.sessionSecret
+    expect(secret.length).toBeGreaterThanOrEqual(32)
+    // Sign in and use the session (the secret signs and checks it), then look at every line so far.
+    const from = t.lines.length
+    const admin = await loginAsAdmin(t)
+    expect((await fetch(`${t.url}/admin`, { headers: { cookie: admin.cookie, 'x-request-id': 'with-session' } })).status).toBe(200)
+    expect(accessLines().some((e) => e.requestId === 'with-session')).toBe(true)
+    expect(t.lines.length).toBeGreaterThan(from)
+    expect(t.lines.join('\n')).not.toContain(secret)
   })
 })
 
