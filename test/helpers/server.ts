@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, loadConfig, type CreateServerOptions, type StarpunkServer } from '../../src/main/server'
 import type { LogEntry } from '../../src/shared/contract'
+import type { Resolver } from '../../src/main/server/outbound'
 
 export interface TestServer {
   url: string
@@ -21,6 +22,15 @@ export const TEST_ENV_DEFAULTS: Readonly<Record<string, string>> = { STARPUNK_FE
 /** For tests that exercise outbound requests against loopback servers playing the other site. */
 export const OUTBOUND_TEST_ENV: Readonly<Record<string, string>> = { STARPUNK_FETCH_ENABLED: 'true', STARPUNK_FETCH_ALLOW_PRIVATE: 'true' }
 
+/**
+ * The resolver test servers use unless a test gives its own: `localhost` only. No test looks up an outside
+ * name, so even with outbound requests on, nothing can leave this machine by name.
+ */
+export const loopbackOnlyResolver: Resolver = async (hostname) => {
+  if (hostname === 'localhost') return [{ address: '127.0.0.1', family: 4 }]
+  throw Object.assign(new Error(`tests resolve no outside host names (${hostname})`), { code: 'ENOTFOUND' })
+}
+
 /** A whole real server on a fresh temp data dir, listening on a free loopback port. */
 export async function startTestServer(
   env: Record<string, string> = {},
@@ -34,7 +44,7 @@ export async function startTestServer(
     logging: { write: (line) => lines.push(line) },
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.tokens ? { tokens: options.tokens } : {}),
-    ...(options.outbound ? { outbound: options.outbound } : {}),
+    outbound: { resolver: loopbackOnlyResolver, ...options.outbound },
   })
   const url = await server.listen()
   return {

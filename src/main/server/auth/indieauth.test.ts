@@ -442,3 +442,14 @@ describe('IndieAuth sign-in through the outbound policy', () => {
     expect(json.error.message).toContain('STARPUNK_FETCH_ALLOW_PRIVATE=true')
   })
 })
+
+describe('test servers never look up an outside name', () => {
+  it('with outbound on, an outside ADMIN_ME is not resolved (the test resolver knows only localhost)', async () => {
+    ts = await startAuthTestServer({ ...OUTBOUND_TEST_ENV, STARPUNK_ADMIN_ME: 'https://ada.example.com/' })
+    const res = await fetch(`${ts.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { accept: 'application/json' } })
+    expect(res.status).toBe(502)
+    const json = (await res.json()) as { error: { code: string; message: string } }
+    expect(json.error.code).toBe('INDIEAUTH_UNAVAILABLE')
+    expect(json.error.message).toContain('the host ada.example.com could not be found')
+  })
+})
