@@ -117,6 +117,18 @@ describe('authorization endpoint: checks before consent', () => {
     expect((ts.server.context.db.writer.prepare('SELECT COUNT(*) AS n FROM authorization_codes').get() as { n: number }).n).toBe(codesBefore)
   })
 
+  it('grants only the boxes left ticked, also when exactly one of several is left', async () => {
+    const page = await authorize(valid({ scope: 'create media update' }))
+    const fields = hiddenFields(await page.text())
+    fields.set('decision', 'approve')
+    fields.append('scope', 'media')
+    const back = await fetch(`${ts.url}/indieauth/auth/consent`, { method: 'POST', headers: { cookie: admin.cookie }, body: fields, redirect: 'manual' })
+    expect(back.status).toBe(302)
+    const code = new URL(back.headers.get('location')!).searchParams.get('code')!
+    const row = ts.server.context.db.writer.prepare('SELECT scope FROM authorization_codes WHERE code_hash = ?').get(createHash('sha256').update(code).digest('hex')) as { scope: string }
+    expect(row.scope).toBe('media')
+  })
+
   it('checks that code_verifier has 43 to 128 characters at the token endpoint', async () => {
     const { verifier, challenge: own } = pkce()
     const page = await authorize(valid({ code_challenge: own }))

@@ -137,7 +137,8 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
     const body = (req.body ?? {}) as Record<string, unknown>
     let request: ReturnType<typeof readAuthorizationRequest>
     try {
-      request = readAuthorizationRequest({ ...body, response_type: 'code' })
+      // `scope` here holds the boxes left ticked; what was requested (and shown, and MACed) is requested_scope.
+      request = readAuthorizationRequest({ ...body, scope: one(body.requested_scope) ?? '', response_type: 'code' })
     } catch {
       throw invalid('the consent form is incomplete; start signing in again from the app.')
     }
