@@ -30,6 +30,27 @@ const config = parse(readFileSync(join(project, 'electron-builder.yml'), 'utf8')
 const scratch = mkdtempSync(join(tmpdir(), 'starpunk-packaging-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
+/**
+ * The files the note render thread loads from node_modules: marked (an ES module, imported whole from one
+ * file) and sanitize-html with everything it requires while sanitising.
+ */
+async function filesLoadedByRenderThread(): Promise<string[]> {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads')
+     const before = new Set(Object.keys(require.cache))
+     const sanitizeHtml = require(workerData.sanitizeHtmlPath)
+     sanitizeHtml('<p class="x">a <a href="https://example.com">b</a><img src="https://example.com/c.png"></p>', { allowedClasses: { p: ['x'] } })
+     parentPort.postMessage(Object.keys(require.cache).filter((file) => !before.has(file)))`,
+    { eval: true, workerData: { sanitizeHtmlPath: require.resolve('sanitize-html') } },
+  )
+  const loaded = await new Promise<string[]>((done, fail) => {
+    worker.once('message', done)
+    worker.once('error', fail)
+  })
+  await worker.terminate()
+  return [require.resolve('marked'), ...loaded].map((file) => relative(project, file).split(sep).join('/'))
+}
+
 /** The files a reader thread loads from node_modules: the same require of better-sqlite3 and a real open. */
 async function filesLoadedByReaderThread(): Promise<string[]> {
   const dbPath = join(scratch, 'reader.db')
@@ -76,6 +97,14 @@ describe('electron-builder configuration', () => {
     const leftOut = loaded.filter((file) => excluded.some((glob) => minimatch(file, glob, { dot: true })))
     expect(notUnpacked).toEqual([])
     expect(leftOut).toEqual([])
+  })
+
+  it('keeps every file the render thread loads (marked, sanitize-html and what it requires) out of app.asar', async () => {
+    const loaded = await filesLoadedByRenderThread()
+    expect(loaded).toContain('node_modules/marked/lib/marked.esm.js')
+    expect(loaded).toContain('node_modules/sanitize-html/index.js')
+    const notUnpacked = loaded.filter((file) => !config.asarUnpack.some((glob) => minimatch(file, glob, { dot: true })))
+    expect(notUnpacked).toEqual([])
   })
 
   it('has an app icon electron-builder can turn into every platform format (square PNG, at least 512 px)', () => {

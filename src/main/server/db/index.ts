@@ -3,3 +3,4 @@ export { openDb, runMigrations, WRITER_SYNCHRONOUS, WRITER_BUSY_SLICE_MS, type O
 export { migrate, type MigrateOptions } from './migrate'
 export { ReaderPool, ReaderQueryError } from './pool'
 export { MIGRATIONS } from './migrations'
+export { outsideAsar } from './module-path'

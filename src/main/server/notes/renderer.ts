@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { outsideAsar } from '../db'
 import { appError } from '../errors'
 import type { ComponentCheck } from '../health'
 import type { Logger } from '../logging'
@@ -59,9 +61,12 @@ type WorkerMessage = { type: 'ready' } | { type: 'failed'; message: string } | {
 export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: NoteRendererOptions): NoteRenderer {
   const log = logger.child({ component: 'render' })
   const require = createRequire(import.meta.url)
+  // In a packaged app, the unpacked copies (electron-builder.yml, asarUnpack): a worker thread should not
+  // depend on Electron's archive support, as for the database reader threads.
+  const resolve = (name: string) => outsideAsar(require.resolve(name), existsSync)
   const workerData = {
-    markedUrl: pathToFileURL(require.resolve('marked')).href,
-    sanitizeHtmlPath: require.resolve('sanitize-html'),
+    markedUrl: pathToFileURL(resolve('marked')).href,
+    sanitizeHtmlPath: resolve('sanitize-html'),
     allowList: NOTE_ALLOW_LIST,
   }
   const queue: Job[] = []
