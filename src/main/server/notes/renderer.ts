@@ -128,8 +128,6 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
         if (!closed && becameReady) log.error('render thread exited; the next note starts a new one', { exitCode: code })
       })
     })
-    // The thread keeps the process alive only while it has work (see pump/finish).
-    thread.unref()
     return started
   }
 
@@ -146,10 +144,11 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
     const job = queue.shift()!
     current = job
     if (!ready) ready = spawn()
+    // The thread keeps the process alive only while it has work, starting included (finish() lets go).
+    worker?.ref()
     ready.then(
       () => {
         if (current !== job || !worker) return
-        worker.ref()
         timer = setTimeout(() => {
           if (current !== job) return
           stats.timeouts++
