@@ -408,6 +408,14 @@ export const SETTINGS = {
     parse: integer(1024, 1024 * MiB, 'bytes'),
     suggestion: 'Use a size in bytes such as 10485760 (10 MiB).',
   }),
+  STARPUNK_IMAGE_MAX_PIXELS: spec<number>({
+    name: 'STARPUNK_IMAGE_MAX_PIXELS',
+    defaultText: '50000000',
+    description: 'Largest accepted image, width × height in pixels (50 megapixels; an animation counts every frame). Larger ones are refused before they are decoded.',
+    secret: false,
+    parse: integer(100_000, 1_000_000_000, 'pixels'),
+    suggestion: 'Use a pixel count such as 50000000 (50 megapixels).',
+  }),
   STARPUNK_MAX_BODY_BYTES: spec<number>({
     name: 'STARPUNK_MAX_BODY_BYTES',
     defaultText: String(MiB),

@@ -69,6 +69,8 @@ export interface Config {
   }
   media: {
     maxUploadBytes: number
+    /** Largest accepted image, width × height (× frames for an animation). */
+    maxImagePixels: number
   }
   /** Largest accepted request body for forms/JSON, bytes. */
   maxBodyBytes: number
