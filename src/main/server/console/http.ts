@@ -148,7 +148,10 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
     }
 
     send('retry: 2000\n\n')
-    if (lastId !== null) {
+    // A fresh client learns where the stream stands, so a reconnect (say, after the restart it asked
+    // for) resumes from here even if no event came in between.
+    if (lastId === null) send(`id: ${deps.console.lastEventId()}\nevent: ready\ndata: {}\n\n`)
+    else {
       const { events, complete } = deps.console.eventsSince(lastId)
       // The client missed more than we kept: tell it to fetch a fresh snapshot.
       if (!complete) send(`event: resync\ndata: {}\n\n`)

@@ -278,7 +278,6 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     lastHealthSignature = ''
     unbindStatus = host.onStatus((status) => {
       bindLogs()
-      push('server:status', status)
       pushProblemsIfChanged()
       if (status.state === 'running') {
         lastHealthSignature = ''
@@ -308,6 +307,12 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     pendingDropped = 0
   }
 
+  // Status changes are kept for resume even while nobody listens: a browser console is cut off by the
+  // very restart it asked for, and learns how it ended from these when it reconnects (Last-Event-ID).
+  const unbindStatusHistory = host.onStatus((status) => {
+    if (!closed) push('server:status', status)
+  })
+
   return {
     get supervised() {
       return host.supervised
@@ -328,6 +333,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
         if (listeners.size === 0) stopTimers()
       }
     },
+    lastEventId: () => nextId - 1,
     eventsSince(afterId) {
       const events = history.filter((e) => e.id > afterId)
       const oldest = history[0]?.id ?? nextId
@@ -337,6 +343,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
       closed = true
       listeners.clear()
       stopTimers()
+      unbindStatusHistory()
     },
   }
 }

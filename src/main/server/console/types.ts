@@ -62,6 +62,8 @@ export interface ConsoleService {
    * someone listens. Returns the unsubscribe function.
    */
   subscribe(listener: (event: PushedEvent) => void): () => void
+  /** The id of the newest pushed event (0 before the first). */
+  lastEventId(): number
   /** Events after `afterId` still held for resume (bounded); `complete` is false when some fell off. */
   eventsSince(afterId: number): { events: PushedEvent[]; complete: boolean }
   /** Stop all timers and drop listeners. */
