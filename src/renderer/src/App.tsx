@@ -83,7 +83,7 @@ export function App() {
   const badges: Partial<Record<PanelId, string>> = {
     health: health && health.status !== 'pass' ? health.status : undefined,
     config: problems.length > 0 ? String(problems.length) : undefined,
-  } as Partial<Record<PanelId, string>>
+  }
 
   return (
     <div className="app">

@@ -13,14 +13,14 @@ export interface ConsoleClient {
   readonly transport: ConsoleTransport
   readonly store: ConsoleStore
   /** Call the server; an error lands in the store's banner as well as in the returned result. */
-  call<N extends CallName>(name: N, request: CallRequest<N>): Promise<Result<CallResponse<N>>>
+  call: <N extends CallName>(name: N, request: CallRequest<N>) => Promise<Result<CallResponse<N>>>
   /** Start, stop or restart: accepted at once; the store's `pending` clears when the outcome arrives. */
-  act(action: LifecycleAction): Promise<void>
+  act: (action: LifecycleAction) => Promise<void>
   /** Open the blog or the admin area (system browser in the desktop app, a new tab in a browser). */
-  openLink(target: LinkTarget): Promise<void>
-  refreshSnapshot(): Promise<void>
+  openLink: (target: LinkTarget) => Promise<void>
+  refreshSnapshot: () => Promise<void>
   /** Subscribe to every pushed event; returns the teardown. */
-  connect(): () => void
+  connect: () => () => void
 }
 
 export function createConsoleClient(transport: ConsoleTransport, store: ConsoleStore): ConsoleClient {

@@ -42,17 +42,17 @@ export interface ConsoleState {
   lastError: ErrorInfo | null
   /** A start/stop/restart the server accepted and has not finished yet (its outcome is a server:status event). */
   pending: LifecycleAccepted | null
-  setPending(accepted: LifecycleAccepted | null): void
-  setPanel(panel: PanelId): void
-  setConnection(state: ConnectionState): void
-  applySnapshot(snapshot: Snapshot): void
-  setStatus(status: ServerStatus): void
-  addPool(stats: PoolStats): void
-  setHealth(report: HealthReport): void
-  addLogs(entries: LogEntry[], dropped: number): void
-  setConfig(config: ConfigView): void
-  setProblems(problems: ErrorInfo[]): void
-  setError(error: ErrorInfo | null): void
+  setPending: (accepted: LifecycleAccepted | null) => void
+  setPanel: (panel: PanelId) => void
+  setConnection: (state: ConnectionState) => void
+  applySnapshot: (snapshot: Snapshot) => void
+  setStatus: (status: ServerStatus) => void
+  addPool: (stats: PoolStats) => void
+  setHealth: (report: HealthReport) => void
+  addLogs: (entries: LogEntry[], dropped: number) => void
+  setConfig: (config: ConfigView) => void
+  setProblems: (problems: ErrorInfo[]) => void
+  setError: (error: ErrorInfo | null) => void
 }
 
 function checkStatuses(report: HealthReport | null): Record<string, string> {

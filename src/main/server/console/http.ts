@@ -103,7 +103,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
   })
 
   api.post('/call/:name', verifyCsrf, express.json({ limit: deps.config.maxBodyBytes, strict: false }), async (req, res) => {
-    const requestId = String(res.locals.requestId ?? '')
+    const requestId = res.locals.requestId ?? ''
     let scheduled = false
     const options: CallOptions = {
       // Stopping the server waits for in-flight requests, this one included, and cuts connections: close

@@ -176,7 +176,7 @@ describe('log batching', () => {
     try {
       const batches: Array<{ entries: LogEntry[]; dropped: number }> = []
       const off = supervisor.console.subscribe((e) => {
-        if (e.name === 'logs:batch') batches.push(e.payload as { entries: LogEntry[]; dropped: number })
+        if (e.name === 'logs:batch') batches.push(e.payload)
       })
       const logger = supervisor.server!.context.logger
       const marked = (b: { entries: LogEntry[] }) => b.entries.filter((e) => e.msg.startsWith('burst-'))
