@@ -51,6 +51,21 @@ describe('admin console over HTTP + SSE', () => {
     expect(text).toContain(fx.dataDir)
   })
 
+  it('opens the blog and the admin area in new tabs (no sign-in link: this browser is signed in)', async () => {
+    const linksIssued = () => fx.supervisor.server!.context.logging.buffer.recent(10_000).filter((e) => e.msg === 'one-time login link issued').length
+    const before = linksIssued()
+    for (const [name, path] of [
+      ['Open blog', '/'],
+      ['Open admin', '/admin/'],
+    ] as const) {
+      const [tab] = await Promise.all([page.context().waitForEvent('page'), page.getByRole('button', { name }).click()])
+      await tab.waitForLoadState()
+      expect(new URL(tab.url()).pathname).toBe(path)
+      await tab.close()
+    }
+    expect(linksIssued()).toBe(before)
+  })
+
   it('refuses the console API without a session, with JSON and a request ID', async () => {
     const res = await fetch(`${fx.url}/admin/console/api/call/server:status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
     expect(res.status).toBe(401)
