@@ -1,6 +1,6 @@
 import { create } from 'xmlbuilder2'
 import type { Config } from '../config'
-import { plainText, type Note } from '../notes'
+import { plainTextStart, type Note } from '../notes'
 import { entryExtras } from '../web/entry-extras'
 
 /** Everything a feed shows, gathered once (newest first). */
@@ -45,7 +45,7 @@ function escapeAttr(text: string): string {
 /** A title for every item: the note's own (or its mf2 name), else the start of its text. */
 export function itemTitle(note: Note, max = 80, name: string | null = note.title): string {
   if (name) return name
-  const chars = Array.from(plainText(note.html))
+  const chars = Array.from(plainTextStart(note.html, max))
   return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : chars.join('') || note.slug
 }
 

@@ -2,7 +2,7 @@ import { parse, type DefaultTreeAdapterMap } from 'parse5'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogging } from '../logging'
 import { loadConfig } from '../config'
-import { extractTitle } from './markdown'
+import { extractTitle, plainText, plainTextStart } from './markdown'
 import { createNoteRenderer, type NoteRenderer } from './renderer'
 
 // The real render thread, as the server runs it.
@@ -171,5 +171,24 @@ describe('extractTitle', () => {
   it('strips inline markers, HTML tags and link targets; keeps escaped characters and image alt text', () => {
     expect(extractTitle('# **bold** and _it_ and ~~gone~~ \\*literal\\*')).toBe('bold and it and gone *literal*')
     expect(extractTitle('# Fish &amp; <b>chips</b> ![a plate](https://x.example/p.png)')).toBe('Fish & chips a plate')
+  })
+})
+
+describe('plainTextStart', () => {
+  const long = (unit: string, n: number) => unit.repeat(n)
+  it.each([
+    ['short note', '<p>Just <em>a</em> note &amp; more</p>'],
+    ['long prose', `<p>${long('Lorem ipsum dolor sit amet. ', 20_000)}</p>`],
+    ['entities all the way', `<p>${long('&lt;a ', 60_000)}</p>`],
+    ['long link targets first', `${long('<p><a href="https://example.com/' + 'x'.repeat(3_000) + '">l</a></p>', 40)}<p>${long('word ', 5_000)}</p>`],
+    ['astral characters', `<p>${long('😀 ', 30_000)}</p>`],
+    ['one huge text run', `<p>${long('y', 300_000)}</p>`],
+  ])('%s: the same start as the plain text of the whole note', (_name, html) => {
+    const whole = plainText(html)
+    for (const min of [80, 2_000]) {
+      const start = plainTextStart(html, min)
+      expect(whole.startsWith(start.slice(0, -40)) || start === whole).toBe(true)
+      expect(Array.from(start).slice(0, min)).toEqual(Array.from(whole).slice(0, min))
+    }
   })
 })

@@ -126,3 +126,16 @@ export function plainText(html: string): string {
     .replace(/\s+/g, ' ')
     .trim()
 }
+
+/**
+ * The plain text of the start of a note: at least `minChars` code points of it when the note has that many
+ * (more may follow), else all of it. Reads the HTML in growing prefixes cut after a complete tag, so the work
+ * follows what is needed rather than the note's size: a 256 KiB note costs the same as a short one here.
+ */
+export function plainTextStart(html: string, minChars: number): string {
+  for (let size = 4_096; size < html.length; size *= 4) {
+    const text = plainText(html.slice(0, html.lastIndexOf('>', size) + 1))
+    if (Array.from(text).length > minChars) return text
+  }
+  return plainText(html)
+}

@@ -3,7 +3,7 @@ import type { Connection, Db, Reader } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
 import { changeKey } from './change-key'
-import { extractTitle, plainText } from './markdown'
+import { extractTitle, plainTextStart } from './markdown'
 import type { NoteRenderer } from './renderer'
 import { chooseSlug } from './slug'
 import { normalizeTags, tagKey, type TagInput } from './tags'
@@ -19,11 +19,8 @@ export interface NotesServiceDeps {
 
 /** Largest JSON of a note's properties, in characters (the note text has its own setting). */
 export const MAX_CONTENT_LENGTH = 1_000_000
-/**
- * Slug words come from the start of the rendered text: this much HTML holds far more than the eight words a
- * slug takes, and keeps the work inside the write transaction small whatever the note's size.
- */
-const SLUG_SOURCE_HTML_CHARS = 4_096
+/** Slug words come from this much of the start of the rendered text (slugFromText reads no further). */
+const SLUG_SOURCE_CHARS = 2_000
 export const MAX_LIST_LIMIT = 1_000
 
 interface NoteRow {
@@ -71,7 +68,7 @@ function validateContent(content: unknown, maxBytes: number): string {
 
 /** Text to take slug words from: the title, else the start of the rendered note as plain text. */
 function slugSource(title: string | null, html: string): string {
-  return title ?? plainText(html.slice(0, SLUG_SOURCE_HTML_CHARS))
+  return title ?? plainTextStart(html, SLUG_SOURCE_CHARS)
 }
 
 function validateProperties(value: unknown): Properties {

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express'
 import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
-import { plainText, tagKey, type NotesService } from '../notes'
+import { plainTextStart, tagKey, type NotesService } from '../notes'
 import { PageCache, sendCacheable } from './page-cache'
 import { renderListPage, renderNotePage } from './pages'
 
@@ -33,7 +33,7 @@ function sessionOf(res: Response) {
 
 /** A short plain-text description of a note (for titles of untitled notes and meta descriptions). */
 export function describeNote(html: string, max = 80): string {
-  const text = plainText(html)
+  const text = plainTextStart(html, max)
   const chars = Array.from(text)
   return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : text || 'Note'
 }
