@@ -2,6 +2,7 @@ import express, { Router, type Request, type Response } from 'express'
 import type { AdminSession, AuthGuards } from '../auth'
 import type { Config } from '../config'
 import { AppError, appError } from '../errors'
+import { wholeNumberParam } from '../http'
 import type { Note, NotesService } from '../notes'
 import { adminNotePath, noticeText, renderDashboard, renderNoteForm, type DashboardView, type NoteFormValues } from './pages'
 
@@ -23,10 +24,8 @@ function parseTags(text: string): string[] {
     .filter(Boolean)
 }
 
-function pageNumber(value: unknown): number {
-  const n = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : 1
-  return n >= 1 ? n : 1
-}
+/** The dashboard's last readable page number (any higher one shows page 1, as a malformed one does). */
+const MAX_PAGE = 999_999
 
 function sessionOf(res: Response): AdminSession {
   const session = res.locals.session
@@ -57,7 +56,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   router.get(['/admin', '/admin/'], ...protect, async (req, res) => {
     const view: DashboardView = req.query.view === 'trash' ? 'trash' : req.query.view === 'drafts' ? 'drafts' : 'all'
     const perPage = config.notesPerPage
-    const page = pageNumber(req.query.page)
+    const page = wholeNumberParam(req, 'page', { fallback: 1, min: 1, max: MAX_PAGE, lenient: true })
     const options =
       view === 'trash'
         ? { onlyDeleted: true, includeDrafts: true, includeDeleted: true }

@@ -3,6 +3,7 @@ import { STATUS_CODES, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
 import type { ErrorInfo } from '../../../shared/errors'
+import { escapeHtml } from '../html'
 import type { Logger, Logging } from '../logging'
 import { AppError, appError } from './app-error'
 
@@ -92,15 +93,11 @@ export function errorHandler(deps: ErrorHandlerDeps): ErrorRequestHandler {
       } catch (renderError) {
         // The error page itself failed: answer with plain escaped text rather than Express's stack page.
         deps.logger.error('error page failed to render', { cause: renderError })
-        html = `<!doctype html><title>Error</title><p>${escapeText(error.info.message)}</p><p>Request ID: ${escapeText(requestId)}</p>`
+        html = `<!doctype html><title>Error</title><p>${escapeHtml(error.info.message)}</p><p>Request ID: ${escapeHtml(requestId)}</p>`
       }
       res.type('html').send(html)
     }
   }
-}
-
-function escapeText(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {

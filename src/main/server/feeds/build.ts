@@ -1,5 +1,6 @@
 import { create } from 'xmlbuilder2'
 import type { Config } from '../config'
+import { escapeHtml } from '../html'
 import { plainTextStart, type Note } from '../notes'
 import { entryExtras } from '../web/entry-extras'
 
@@ -34,12 +35,8 @@ export function absoluteHtml(config: Config, html: string): string {
 
 /** The note's HTML for a feed: absolute URLs, plus the photos its mf2 properties carry. */
 export function itemHtml(config: Config, note: Note): string {
-  const photos = entryExtras(config, note).photos.map((photo) => `<p><img src="${escapeAttr(photo.url)}" alt="${escapeAttr(photo.alt)}" /></p>`)
+  const photos = entryExtras(config, note).photos.map((photo) => `<p><img src="${escapeHtml(photo.url)}" alt="${escapeHtml(photo.alt)}" /></p>`)
   return absoluteHtml(config, note.html) + photos.join('')
-}
-
-function escapeAttr(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
 /** A title for every item: the note's own (or its mf2 name), else the start of its text. */

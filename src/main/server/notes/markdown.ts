@@ -1,5 +1,6 @@
 import { Marked, type Token, type Tokens } from 'marked'
 import sanitizeHtml from 'sanitize-html'
+import { htmlToText } from '../html'
 
 // Used here only to lex a note's first lines for its title (bounded work); rendering happens in the render
 // thread (renderer.ts), which builds its own instance with the same options.
@@ -115,17 +116,8 @@ export function extractTitle(source: string): string | null {
   return codePoints.length > MAX_TITLE_LENGTH ? codePoints.slice(0, MAX_TITLE_LENGTH - 1).join('') + '…' : plain
 }
 
-/** Plain text of a note (for summaries and feed titles): rendered HTML with tags removed. */
-export function plainText(html: string): string {
-  return sanitizeHtml(html, { allowedTags: [], allowedAttributes: {} })
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/\s+/g, ' ')
-    .trim()
-}
+/** Plain text of a note (for summaries, feed titles and slug words): the HTML reader search indexes with. */
+export const plainText = htmlToText
 
 /**
  * The plain text of the start of a note: at least `minChars` code points of it when the note has that many

@@ -2,4 +2,4 @@ export type { SearchEngineName, SearchHit, SearchQuery, SearchService, SearchSta
 export { createSearchService, probeFts5, searchDocument, MAX_SEARCH_LIMIT, TITLE_WEIGHT, type SearchServiceDeps, type SearchServiceImpl } from './service'
 export { searchRoutes, DEFAULT_API_LIMIT, PAGE_SIZE, type SearchRoutesDeps } from './routes'
 export { parseQuery, ftsMatchExpression, likePatterns, escapeLike, foldedText, foldWord, MAX_QUERY_LENGTH, MAX_QUERY_TERMS, type ParsedQuery, type QueryTerm } from './query'
-export { buildSnippet, markersToHtml, escapeHtml } from './snippet'
+export { buildSnippet, markersToHtml } from './snippet'

@@ -113,12 +113,3 @@ describe('snippets', () => {
     expect(html.split(' ').length).toBe(10)
   })
 })
-
-describe('htmlToText', () => {
-  it('keeps visible text, decodes entities, separates blocks and drops script/style content', async () => {
-    const { htmlToText } = await import('./text')
-    expect(htmlToText('<h1>Tom &amp; Jerry</h1><p>one<br>two</p><ul><li>a</li><li>b</li></ul><script>evil()</script><style>x{}</style><p><code>&lt;b&gt;</code> <em>it</em>alic</p>')).toBe(
-      'Tom & Jerry one two a b <b> italic',
-    )
-  })
-})

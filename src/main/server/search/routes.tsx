@@ -1,8 +1,9 @@
 // `/search` (HTML page) and `/api/search` (JSON). Thin: parse parameters, ask the service, render.
-import { Router, type Request, type Response } from 'express'
+import { Router, type Response } from 'express'
 import type { AdminSession } from '../auth/types'
 import type { Config } from '../config'
 import { AppError, appError } from '../errors'
+import { stringParam, wholeNumberParam } from '../http'
 import { Layout, noteUrl, renderPage } from '../web'
 import { MAX_QUERY_LENGTH } from './query'
 import { MAX_SEARCH_LIMIT } from './service'
@@ -20,23 +21,6 @@ export interface SearchRoutesDeps {
 
 function badRequest(detail: string) {
   return appError('BAD_REQUEST', { vars: { detail } })
-}
-
-/** One string parameter; repeated (`?q=a&q=b`) or nested values are a 400, not a crash. */
-function stringParam(req: Request, name: string): string | undefined {
-  const value = req.query[name]
-  if (value === undefined) return undefined
-  if (typeof value !== 'string') throw badRequest(`${name} must be given once, as text.`)
-  return value
-}
-
-function intParam(req: Request, name: string, fallback: number, min: number, max: number, cap = false): number {
-  const raw = stringParam(req, name)
-  if (raw === undefined || raw === '') return fallback
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || (!cap && Number(raw) > max)) {
-    throw badRequest(`${name} must be a whole number from ${min} to ${max}.`)
-  }
-  return Math.min(Number(raw), max)
 }
 
 function sessionOf(res: Response): AdminSession | null {
@@ -154,7 +138,7 @@ export function searchRoutes({ config, search }: SearchRoutesDeps): Router {
       const q = stringParam(req, 'q') ?? ''
       // Keep what was typed in the box even when it is rejected (trimmed to what the box accepts).
       data.q = Array.from(q).slice(0, MAX_QUERY_LENGTH * 2).join('')
-      data.page = intParam(req, 'page', 1, 1, MAX_PAGE)
+      data.page = wholeNumberParam(req, 'page', { fallback: 1, min: 1, max: MAX_PAGE })
       if (!data.disabled && q.trim() !== '') {
         const result = await search.search({ q, limit: PAGE_SIZE, offset: (data.page - 1) * PAGE_SIZE, includeDrafts: session !== null })
         data.hits = result.hits
@@ -173,8 +157,8 @@ export function searchRoutes({ config, search }: SearchRoutesDeps): Router {
   router.get('/api/search', async (req, res) => {
     const q = stringParam(req, 'q') ?? ''
     if (!q.trim()) throw badRequest('q is required: the words to search for.')
-    const limit = intParam(req, 'limit', DEFAULT_API_LIMIT, 1, MAX_SEARCH_LIMIT, true)
-    const offset = intParam(req, 'offset', 0, 0, MAX_OFFSET)
+    const limit = wholeNumberParam(req, 'limit', { fallback: DEFAULT_API_LIMIT, min: 1, max: MAX_SEARCH_LIMIT, capAtMax: true })
+    const offset = wholeNumberParam(req, 'offset', { fallback: 0, min: 0, max: MAX_OFFSET })
     const session = sessionOf(res)
     const { hits, total } = await search.search({ q, limit, offset, includeDrafts: session !== null })
     res.setHeader('Cache-Control', 'no-store')

@@ -8,7 +8,7 @@ import type { HealthService } from '../health'
 import type { Logger } from '../logging'
 import type { Note, NotesService } from '../notes/types'
 import { foldedText, ftsMatchExpression, likePatterns, parseQuery, type ParsedQuery } from './query'
-import { htmlToText } from './text'
+import { htmlToText } from '../html'
 import { buildSnippet, markersToHtml, SNIPPET_WORDS, stripMarkers } from './snippet'
 import type { SearchEngineName, SearchHit, SearchQuery, SearchService, SearchStatus } from './types'
 

@@ -1,4 +1,5 @@
 // Snippets: the excerpt around a match, HTML-escaped except for the <mark> wrappers we add ourselves.
+import { escapeHtml } from '../html'
 import { termMatchesAt, wordsOf, type ParsedQuery } from './query'
 
 /** Words in a snippet (FTS5's snippet() takes the same budget). */
@@ -10,12 +11,6 @@ export const SNIPPET_WORDS = 24
 export const MARK_OPEN = '\uE000'
 export const MARK_CLOSE = '\uE001'
 export const ELLIPSIS = '…'
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!)
-}
 
 /** Remove the marker characters from text about to be indexed. */
 export function stripMarkers(text: string): string {

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express'
 import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
+import { wholeNumberParam } from '../http'
 import { plainTextStart, tagKey, type NotesService } from '../notes'
 import { PageCache, sendCacheable } from './page-cache'
 import { renderListPage, renderNotePage } from './pages'
@@ -19,12 +20,7 @@ const MAX_PAGE = 100_000
 
 /** `?page=N`: absent → 1; anything but a whole number in range is a clear 400. */
 export function parsePage(req: Request): number {
-  const raw = req.query.page
-  if (raw === undefined) return 1
-  if (typeof raw !== 'string' || !/^[1-9]\d{0,5}$/.test(raw) || Number(raw) > MAX_PAGE) {
-    throw appError('BAD_REQUEST', { vars: { detail: `page must be a whole number from 1 to ${MAX_PAGE}` } })
-  }
-  return Number(raw)
+  return wholeNumberParam(req, 'page', { fallback: 1, min: 1, max: MAX_PAGE })
 }
 
 function sessionOf(res: Response) {

@@ -1,6 +1,6 @@
-// Visible text of a note's (already sanitised) HTML, for indexing. htmlparser2 streams it without building
-// a tree: about 10x cheaper than sanitize-html with no allowed tags, which matters when a first startup
-// indexes 100,000 notes.
+// Visible text of (already sanitised) HTML: note summaries, feed titles and the search index. htmlparser2
+// streams it without building a tree: about 10x cheaper than sanitize-html with no allowed tags, which
+// matters when a first startup indexes 100,000 notes.
 import { Parser } from 'htmlparser2'
 
 /** Elements whose end starts a new word run (so "<p>a</p><p>b</p>" is "a b", not "ab"). */

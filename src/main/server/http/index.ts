@@ -1,0 +1,2 @@
+// Request helpers shared by the routers.
+export { stringParam, wholeNumberParam, type WholeNumberOptions } from './query'
