@@ -129,6 +129,8 @@ describe('admin console over HTTP + SSE', () => {
     await expect.poll(() => count.textContent(), { timeout: 60_000 }).toMatch(/^10000 of 10000 lines/)
     // Virtualised: a few dozen rows in the DOM, not ten thousand.
     expect(await page.locator('.log-row').count()).toBeLessThan(200)
+    // Not a live region: a screen reader would read every batch of new lines aloud.
+    expect(await page.locator('[role="log"], [aria-live]').count()).toBe(0)
     // Bounded: the newest line is there, the oldest fell off.
     await page.getByLabel('Filter logs').fill('bulk-11999')
     await expect.poll(() => page.locator('.log-row').count()).toBe(1)

@@ -147,6 +147,16 @@ describe('console HTTP transport (server started on its own)', () => {
     }
   })
 
+  it('starts a fresh stream with the id of the newest event, so a reconnect can resume from there', async () => {
+    const [ready] = await readEvents(`${ts.url}/admin/console/api/events`, { cookie }, 1, (e) => e.event === 'ready')
+    const id = Number(ready!.id)
+    expect(Number.isInteger(id) && id >= 0).toBe(true)
+    expect(id).toBeLessThanOrEqual(ts.server.context.console.lastEventId())
+    // Resuming from it replays only what came after it.
+    const resumed = await readEvents(`${ts.url}/admin/console/api/events`, { cookie, 'last-event-id': String(id) }, 1)
+    expect(resumed.every((e) => Number(e.id) > id)).toBe(true)
+  })
+
   it('drops an event stream whose client stopped reading, instead of buffering for it without end', { timeout: 120_000 }, async () => {
     const { port } = new URL(ts.url)
     const socket = connect(Number(port), '127.0.0.1')
