@@ -1,29 +1,27 @@
 import { appError, type AppError } from '../errors'
-
-/** The error code better-sqlite3 puts on a SqliteError (also carried across the worker boundary). */
-export function sqliteCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
-}
+import { errnoCode } from '../errors/errno'
 
 /** SQLITE_BUSY (and its extended codes) and SQLITE_LOCKED: another connection holds the lock; retrying can help. */
 export function isBusyError(err: unknown): boolean {
-  const code = sqliteCode(err)
+  const code = errnoCode(err)
   return code !== undefined && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED')
 }
 
+/**
+ * SQLite codes that mean the file is missing, unreadable, moved, full or not a database: no retry helps
+ * until someone fixes it. Prefixes cover the extended codes (SQLITE_IOERR_READ, SQLITE_CANTOPEN_ISDIR...).
+ * Plain data, because the reader thread's source (worker-source.ts) is generated from it too.
+ */
+export const FILE_ERROR_CODES = {
+  prefixes: ['SQLITE_CANTOPEN', 'SQLITE_CORRUPT', 'SQLITE_IOERR'],
+  exact: ['SQLITE_NOTADB', 'SQLITE_READONLY_DBMOVED', 'SQLITE_FULL'],
+} as const satisfies { prefixes: readonly string[]; exact: readonly string[] }
+
 /** The file is missing, unreadable, moved, or not a database: no retry will help until someone fixes it. */
 export function isUnavailableError(err: unknown): boolean {
-  const code = sqliteCode(err)
+  const code = errnoCode(err)
   if (code === undefined) return false
-  return (
-    code.startsWith('SQLITE_CANTOPEN') ||
-    code.startsWith('SQLITE_CORRUPT') ||
-    code === 'SQLITE_NOTADB' ||
-    code.startsWith('SQLITE_IOERR') ||
-    code === 'SQLITE_READONLY_DBMOVED' ||
-    code === 'SQLITE_FULL'
-  )
+  return FILE_ERROR_CODES.prefixes.some((prefix) => code.startsWith(prefix)) || (FILE_ERROR_CODES.exact as readonly string[]).includes(code)
 }
 
 /** Seconds for a Retry-After header: the configured wait, rounded up, kept between 1 and 30. */
@@ -36,7 +34,7 @@ export function databaseLocked(busyTimeoutMs: number, cause: unknown): AppError 
 }
 
 export function isCorruptError(err: unknown): boolean {
-  const code = sqliteCode(err)
+  const code = errnoCode(err)
   return code !== undefined && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
 }
 

@@ -1,3 +1,5 @@
+import { FILE_ERROR_CODES } from './sqlite-errors'
+
 /**
  * The reader thread, as plain CommonJS source run with `new Worker(source, { eval: true })`. A source
  * string (rather than a file path) runs the same under tsx, vitest and a bundled Electron main process,
@@ -7,6 +9,16 @@
  * (worker → main): { type: 'ready' } | { type: 'result', id, ok: true, rows, ms } |
  *                  { type: 'result', id, ok: false, error: { name, message, code }, ms }
  */
+/**
+ * The reader thread's test for "the file went away or is damaged", generated from the list the main thread
+ * uses (isUnavailableError), so the two cannot drift apart. Defines `isFileError(code)`.
+ */
+export const FILE_ERROR_SOURCE = `const FILE_ERROR_PREFIXES = ${JSON.stringify(FILE_ERROR_CODES.prefixes)}
+const FILE_ERROR_EXACT = ${JSON.stringify(FILE_ERROR_CODES.exact)}
+function isFileError(code) {
+  return typeof code === 'string' && (FILE_ERROR_PREFIXES.some((prefix) => code.startsWith(prefix)) || FILE_ERROR_EXACT.includes(code))
+}`
+
 export const READER_WORKER_SOURCE = String.raw`
 'use strict'
 const { parentPort, workerData } = require('node:worker_threads')
@@ -74,9 +86,7 @@ function run(op, sql, params) {
 
 // Errors that mean the file went away or is damaged: drop the connection so the next query reopens it
 // (recovers on its own once the file is back).
-function isFileError(code) {
-  return typeof code === 'string' && (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_IOERR'))
-}
+${FILE_ERROR_SOURCE}
 
 parentPort.on('message', (msg) => {
   if (msg.type === 'close') {

@@ -3,7 +3,10 @@
  * can use it without a cycle through the error handlers.
  */
 
-/** The errno code of a file system failure (ENOENT, EACCES...), if `err` carries one. */
+/**
+ * The code an error carries, if any: errno codes of the file system (ENOENT, EACCES...), better-sqlite3's
+ * SQLITE_* codes, Node's ERR_* codes. The one place that reads `err.code` from an unknown value.
+ */
 export function errnoCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code
   return typeof code === 'string' ? code : undefined

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { statfs, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { HealthCheck, HealthReport, HealthStatus, PoolStats } from '../../../shared/contract'
+import { errnoCode } from '../errors/errno'
 import type { Logger } from '../logging'
 import type { ComponentCheck, HealthService } from './types'
 
@@ -33,11 +34,10 @@ const LOW_DISK_MIB = 100
 
 const MIB = 1024 * 1024
 
+/** What a check's output may say about a failure: its code, else its class name; never its message (paths, SQL). */
 function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown } | null
-  if (e && typeof e.code === 'string') return e.code
-  if (e && typeof e.name === 'string') return e.name
-  return 'ERROR'
+  const name = (err as { name?: unknown } | null)?.name
+  return errnoCode(err) ?? (typeof name === 'string' ? name : 'ERROR')
 }
 
 /** The database component: a real round-trip through the reader pool, the file's identity, and pool stats. */

@@ -132,7 +132,7 @@ export function openRotatingFile(options: RotatingFileOptions): RotatingFile {
       try {
         renameSync(`${path}.${generation}`, `${path}.${generation + 1}`)
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+        if (errnoCode(err) !== 'ENOENT') throw err
       }
     }
     renameSync(path, `${path}.1`)

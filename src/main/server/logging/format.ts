@@ -3,6 +3,7 @@
  * formats. Kept free of I/O so they are cheap to test and to benchmark.
  */
 import type { LogEntry } from '../../../shared/contract'
+import { errnoCode } from '../errors/errno'
 
 export const REDACTED = '[REDACTED]'
 
@@ -61,11 +62,12 @@ export function createRedactor(secrets: readonly string[] = []): Redactor {
     if (depth >= MAX_DEPTH) return '[Truncated]'
     if (value instanceof Error) {
       const cause = (value as Error & { cause?: unknown }).cause
+      const code = errnoCode(value)
       return {
         type: value.name,
         message: text(value.message),
         ...(value.stack ? { stack: text(value.stack) } : {}),
-        ...((value as NodeJS.ErrnoException).code ? { code: (value as NodeJS.ErrnoException).code } : {}),
+        ...(code ? { code } : {}),
         ...(cause !== undefined ? { cause: walk(cause, depth + 1) } : {}),
       }
     }
