@@ -1,0 +1,102 @@
+/**
+ * The schedule: every 10 s a collector window becomes a history point (and the history flushes and prunes
+ * one batch); every health interval the readiness checks are sampled into health history, incidents and
+ * alerts. Timers are unref'd: they never keep a process alive. The sample functions are exposed so tests
+ * (with an injected clock) and the wiring can drive them directly.
+ */
+import type { HealthReport, HealthStatus } from '../../../shared/contract'
+import type { Logger } from '../logging'
+import type { MetricsCollector } from './collector'
+import { INITIAL_ALERT_STATE, OVERALL, componentStatuses, decideAlert, type Alert, type AlertState } from './health-history'
+import type { MetricsHistory } from './history/store'
+
+export interface MetricsSchedulerDeps {
+  collector: Pick<MetricsCollector, 'takeWindow'>
+  history: MetricsHistory
+  /** Readiness, detailed (the health service). */
+  readiness?: () => Promise<HealthReport>
+  /** STARPUNK_HEALTH_SAMPLE_SECONDS, in ms. */
+  healthIntervalMs: number
+  /** STARPUNK_ALERT_SAMPLES: a status must hold this many samples before it alerts. */
+  alertSamples: number
+  clock: () => number
+  pointIntervalMs?: number
+  /** Called when the overall readiness status alerts (held long enough) — desktop notification, browser push. */
+  onAlert?: (alert: Alert, report: HealthReport) => void
+  logger?: Logger
+}
+
+export interface MetricsScheduler {
+  start(): void
+  stop(): void
+  /** Take a window, record it, flush, prune one batch. */
+  samplePoint(): void
+  /** Run readiness once and record it; resolves with the alert it raised, if any. */
+  sampleHealth(): Promise<Alert | null>
+}
+
+export function createMetricsScheduler(deps: MetricsSchedulerDeps): MetricsScheduler {
+  const pointIntervalMs = deps.pointIntervalMs ?? 10_000
+  let alertState: AlertState = INITIAL_ALERT_STATE
+  let lastOverall: HealthStatus | null = null
+  let pointTimer: NodeJS.Timeout | null = null
+  let healthTimer: NodeJS.Timeout | null = null
+  let sampling = false
+
+  function samplePoint(): void {
+    deps.history.recordWindow(deps.collector.takeWindow())
+    deps.history.flush()
+    deps.history.prune()
+  }
+
+  async function sampleHealth(): Promise<Alert | null> {
+    if (!deps.readiness || sampling) return null
+    sampling = true
+    try {
+      const report = await deps.readiness()
+      const time = deps.clock()
+      deps.history.recordHealth(report, time, deps.healthIntervalMs)
+      const overall = componentStatuses(report)[OVERALL]?.status ?? report.status
+      if (lastOverall !== null && overall !== lastOverall) {
+        deps.history.recordEvent({ type: 'readiness_changed', level: overall === 'pass' ? 'info' : overall === 'warn' ? 'warning' : 'error', message: `Readiness went from ${lastOverall} to ${overall}.`, time, details: { from: lastOverall, to: overall } })
+      }
+      lastOverall = overall
+      const decision = decideAlert(alertState, overall, deps.alertSamples)
+      alertState = decision.state
+      if (decision.alert) {
+        try {
+          deps.onAlert?.(decision.alert, report)
+        } catch (err) {
+          deps.logger?.warn('alert listener failed', { cause: err instanceof Error ? err.message : String(err) })
+        }
+      }
+      deps.history.flush()
+      return decision.alert
+    } catch (err) {
+      deps.logger?.warn('health sample failed', { cause: err instanceof Error ? err.message : String(err) })
+      return null
+    } finally {
+      sampling = false
+    }
+  }
+
+  return {
+    start() {
+      if (pointTimer) return
+      pointTimer = setInterval(samplePoint, pointIntervalMs)
+      pointTimer.unref()
+      if (deps.readiness) {
+        healthTimer = setInterval(() => void sampleHealth(), deps.healthIntervalMs)
+        healthTimer.unref()
+        void sampleHealth()
+      }
+    },
+    stop() {
+      if (pointTimer) clearInterval(pointTimer)
+      if (healthTimer) clearInterval(healthTimer)
+      pointTimer = healthTimer = null
+    },
+    samplePoint,
+    sampleHealth,
+  }
+}
