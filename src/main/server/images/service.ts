@@ -133,7 +133,8 @@ export function createImageService(options: ImageServiceOptions): ImageService {
   /** The header, read without decoding pixels; null for a HEIF sharp cannot parse (the HEIC thread checks it). */
   async function header(path: string, detected: DetectedImage): Promise<Metadata | null> {
     try {
-      return await sharp(path, { failOn: 'truncated' }).metadata()
+      // No limit here: the header is all that is read, and the caller compares its size with ours.
+      return await sharp(path, { failOn: 'truncated', limitInputPixels: false }).metadata()
     } catch (err) {
       if (detected.kind === 'heif') return null
       throw appError('IMAGE_CORRUPT', { cause: err })
