@@ -215,6 +215,36 @@ describe('admin console over HTTP + SSE', () => {
   })
 })
 
+describe('admin console when a panel breaks', () => {
+  let fx: ConsoleFixture
+  beforeAll(async () => {
+    fx = await startConsoleFixture()
+  })
+  afterAll(async () => {
+    await fx?.close()
+  })
+
+  it('shows what broke in that panel, and the other panels keep working', async () => {
+    const { page } = await fx.openConsole()
+    // The server plays one that answers a snapshot whose error is missing its fields.
+    await page.route((url) => decodeURIComponent(url.pathname).endsWith('/admin/console/api/call/server:snapshot'), async (route) => {
+      const real = (await (await route.fetch()).json()) as { ok: true; data: { status: Record<string, unknown> } }
+      real.data.status.error = { code: 'BROKEN' }
+      await route.fulfill({ json: real })
+    })
+    await page.reload()
+    const broken = page.getByTestId('render-error')
+    await broken.waitFor()
+    expect(await broken.textContent()).toContain('The overview panel stopped working')
+    await showPanel(page, 'Pool')
+    await page.getByTestId('pool-acquired').waitFor()
+    expect(await page.getByTestId('render-error').count()).toBe(0)
+    // The boundary reported it (the desktop app logs renderer errors); the page itself never crashed.
+    expect(fx.consoleErrors.some((e) => e.includes('console render error'))).toBe(true)
+    expect(fx.consoleErrors.filter((e) => e.startsWith('pageerror'))).toEqual([])
+  })
+})
+
 describe('admin console with an invalid configuration (safe mode)', () => {
   let fx: ConsoleFixture
   beforeAll(async () => {
