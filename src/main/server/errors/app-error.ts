@@ -17,6 +17,8 @@ export interface AppErrorOptions {
   headers?: Record<string, string>
   /** The underlying error: logged, never sent. */
   cause?: unknown
+  /** The scope a token lacked (INSUFFICIENT_SCOPE): OAuth and Micropub clients get it as `scope` (RFC 6750 §3.1). */
+  scope?: string
 }
 
 function fill(text: string, vars: Record<string, string | number> | undefined): string {
@@ -31,6 +33,8 @@ export abstract class AppError extends Error {
   readonly status: number
   readonly info: ErrorInfo
   readonly headers: Record<string, string>
+  /** The scope a token lacked, as data for the OAuth error body (never parsed back out of the message). */
+  readonly scope: string | undefined
 
   constructor(code: ErrorCode, options: AppErrorOptions = {}) {
     const entry = ERROR_CATALOG[code]
@@ -39,6 +43,7 @@ export abstract class AppError extends Error {
     this.code = code
     this.status = options.status ?? entry.status
     this.headers = options.headers ?? {}
+    this.scope = options.scope
     const details = options.details ?? ('details' in entry ? entry.details : undefined)
     this.info = {
       code,

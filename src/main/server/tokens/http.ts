@@ -34,14 +34,13 @@ export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
       return
     }
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value)
-    const scope = error.code === 'INSUFFICIENT_SCOPE' ? /"([^"]+)"/.exec(error.info.message)?.[1] : undefined
     res
       .status(error.status)
       .set('Cache-Control', 'no-store')
       .json({
         error: oauthErrorName(error),
         error_description: error.info.message,
-        ...(scope ? { scope } : {}),
+        ...(error.scope ? { scope: error.scope } : {}),
         code: error.code,
         suggestion: error.info.suggestion,
         troubleshooting: error.info.troubleshooting,
@@ -101,6 +100,7 @@ export function requireScope(grant: TokenGrant, scope: string): void {
   if (!hasScope(grant, scope)) {
     throw appError('INSUFFICIENT_SCOPE', {
       vars: { scope },
+      scope,
       headers: { 'WWW-Authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${scope}"` },
     })
   }
