@@ -207,7 +207,7 @@ export interface MetricsHistory {
    * raises or closes (at once, at the first bad sample). Returns what happened to incidents.
    */
   recordHealth(report: Parameters<typeof componentStatuses>[0], time: number, intervalMs: number): Array<ReturnType<typeof incidentAction> & object>
-  recordEvent(event: { type: EventType | string; message: string; level?: HistoryEvent['level']; requestId?: string | null; details?: Record<string, unknown> | null; time?: number }): void
+  recordEvent(event: { type: EventType; message: string; level?: HistoryEvent['level']; requestId?: string | null; details?: Record<string, unknown> | null; time?: number }): void
   /** Write what is queued (reopening the file if it is due); returns the records written. Never throws. */
   flush(): number
   /** Delete at most one batch per table of expired (or, past the size bound, oldest) rows. Never throws. */
@@ -386,7 +386,7 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
         for (const resolution of [RAW_RESOLUTION_S, ROLLUP_RESOLUTION_S]) {
           const ts = Math.floor(mid / resolution) * resolution
           s.point.run(resolution, ts, coveredMs / 1000, p.eventLoopP99Ms, p.eventLoopMaxMs, p.rssBytes, p.heapUsedBytes, p.poolWaiting, p.poolActive, p.poolAcquired, p.poolTimeouts, p.poolWaitMs, p.slowQueries, p.diskUsedBytes, p.diskFreeBytes)
-          for (const [name, series] of Object.entries(w.series) as Array<[string, SeriesWindow]>) {
+          for (const [name, series] of Object.entries<SeriesWindow>(w.series)) {
             s.series.run(resolution, ts, name, series.requests, series.serverErrors, series.clientErrors, series.bytes, series.sumSeconds, ...series.buckets)
           }
         }

@@ -1,0 +1,370 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { HealthReport, HealthStatus } from '../../../../shared/contract'
+import { BUCKET_COUNT, bucketIndex } from '../buckets'
+import type { MetricsWindow, SeriesWindow } from '../collector'
+import { openMetricsHistory, type MetricsHistory, type MetricsHistoryOptions } from './store'
+
+const MIN = 60_000
+const HOUR = 60 * MIN
+const DAY = 24 * HOUR
+/** A minute boundary, so 10-second points fall into known minutes. */
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
+
+let dir: string
+let now: number
+const opened: MetricsHistory[] = []
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'starpunk-metrics-history-'))
+  now = T0
+})
+afterEach(() => {
+  for (const h of opened.splice(0)) h.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function open(options: Partial<MetricsHistoryOptions> = {}): MetricsHistory {
+  const h = openMetricsHistory({ path: join(dir, 'metrics.db'), clock: () => now, retryMs: 1_000, ...options })
+  opened.push(h)
+  return h
+}
+
+function series(requests: number, seconds: number, serverErrors = 0): SeriesWindow {
+  const buckets = new Array<number>(BUCKET_COUNT).fill(0)
+  buckets[bucketIndex(seconds)] = requests
+  return { requests, serverErrors, clientErrors: 0, bytes: requests * 100, sumSeconds: requests * seconds, buckets }
+}
+
+function win(start: number, s: Record<string, SeriesWindow> = {}, durationMs = 10_000): MetricsWindow {
+  return {
+    start,
+    end: start + durationMs,
+    series: s,
+    process: {
+      eventLoopP99Ms: 2,
+      eventLoopMaxMs: 5,
+      rssBytes: 100,
+      heapUsedBytes: 50,
+      poolWaiting: 0,
+      poolActive: 1,
+      poolAcquired: 3,
+      poolTimeouts: 0,
+      poolWaitMs: 1,
+      slowQueries: 0,
+      diskUsedBytes: null,
+      diskFreeBytes: null,
+    },
+  }
+}
+
+function report(status: HealthStatus, fsStatus: HealthStatus = status, output = 'The data directory is not writable (ENOTDIR).'): HealthReport {
+  const time = new Date(now).toISOString()
+  return {
+    status,
+    checks: {
+      'database:responseTime': [{ status: 'pass', time }],
+      'filesystem:writable': [{ status: fsStatus, time, ...(fsStatus === 'pass' ? {} : { output }) }],
+    },
+  }
+}
+
+function rows(sql: string, ...params: unknown[]): number {
+  const db = new Database(join(dir, 'metrics.db'), { readonly: true })
+  try {
+    return db.prepare(sql).pluck().get(...params) as number
+  } finally {
+    db.close()
+  }
+}
+
+describe('points and rollups', () => {
+  it('keeps 10-second points and rolls them into 1-minute rows at write time, with percentiles from the merged buckets', () => {
+    const h = open()
+    // Minute 0: six points, 10 fast page requests each; one point also has 2 slow 5xx ones.
+    for (let i = 0; i < 6; i++) h.recordWindow(win(T0 + i * 10_000, { 'http:pages': series(10, 0.002), ...(i === 3 ? { 'http:feeds': series(2, 0.4, 2) } : {}) }))
+    // Minute 1: three points.
+    for (let i = 0; i < 3; i++) h.recordWindow(win(T0 + MIN + i * 10_000, { 'http:pages': series(5, 0.02) }))
+    now = T0 + 2 * MIN
+    expect(h.flush()).toBe(9)
+
+    const raw = h.traffic({ from: T0, to: T0 + 2 * MIN, stepMs: 10_000 })
+    expect(raw.resolutionSeconds).toBe(10)
+    expect(raw.buckets).toHaveLength(12)
+    expect(raw.buckets[0]!.groups!.pages!.requests).toBe(10)
+    expect(raw.buckets[0]!.groups!.pages!.rps).toBe(1)
+    expect(raw.buckets[3]!.groups!.feeds).toMatchObject({ requests: 2, serverErrors: 2, errorRate: 1 })
+
+    const minute = h.traffic({ from: T0, to: T0 + 2 * MIN, stepMs: MIN })
+    expect(minute.resolutionSeconds).toBe(60)
+    expect(minute.buckets.map((b) => b.total?.requests)).toEqual([62, 15])
+    expect(minute.buckets[0]!.sampledSeconds).toBe(60)
+    expect(minute.buckets[1]!.sampledSeconds).toBe(30)
+    expect(minute.buckets[1]!.total!.rps).toBeCloseTo(0.5, 10)
+    // 60 of 62 requests in the (1 ms, 2.5 ms] bucket: p50 inside it, p99 in the slow feed bucket (0.25 s, 0.5 s].
+    const total = minute.buckets[0]!.total!
+    expect(total.p50Ms).toBeGreaterThan(1)
+    expect(total.p50Ms).toBeLessThanOrEqual(2.5)
+    expect(total.p99Ms).toBeGreaterThan(250)
+    expect(total.p99Ms).toBeLessThanOrEqual(500)
+    expect(total.errorRate).toBeCloseTo(2 / 62, 10)
+    expect(minute.slowest[0]!.group).toBe('feeds')
+    expect(rows('SELECT count(*) FROM points WHERE resolution = 10')).toBe(9)
+    expect(rows('SELECT count(*) FROM points WHERE resolution = 60')).toBe(2)
+  })
+
+  it('a point that arrives late (after an outage) still lands in its minute', () => {
+    const h = open()
+    h.recordWindow(win(T0, { 'http:pages': series(1, 0.001) }))
+    h.flush()
+    h.recordWindow(win(T0 + 20_000, { 'http:pages': series(4, 0.001) }))
+    now = T0 + 10 * MIN
+    h.flush()
+    expect(h.traffic({ from: T0, to: T0 + MIN, stepMs: MIN }).buckets[0]!.total!.requests).toBe(5)
+  })
+})
+
+describe('gaps', () => {
+  it('a bucket without samples is null (no data), a sampled bucket without requests is zero', () => {
+    const h = open()
+    h.recordWindow(win(T0, { 'http:pages': series(3, 0.001) }))
+    // Minute 1: the app was off. Minute 2: up, nobody came.
+    h.recordWindow(win(T0 + 2 * MIN))
+    now = T0 + 3 * MIN
+    h.flush()
+    const r = h.traffic({ from: T0, to: T0 + 3 * MIN, stepMs: MIN })
+    expect(r.buckets.map((b) => b.total?.requests ?? null)).toEqual([3, null, 0])
+    expect(r.buckets[1]).toEqual({ time: T0 + MIN, sampledSeconds: null, total: null, groups: null, search: null, process: null })
+    expect(r.buckets[2]!.groups).toEqual({})
+    expect(r.buckets[2]!.total!.p95Ms).toBeNull()
+    expect(r.buckets[2]!.process!.eventLoopP99Ms).toBe(2)
+  })
+
+  it('a window longer than a point (the machine slept) counts only one point of sampled time', () => {
+    const h = open()
+    h.recordWindow(win(T0, { 'http:pages': series(1, 0.001) }, 30 * MIN))
+    now = T0 + 31 * MIN
+    h.flush()
+    const r = h.traffic({ from: T0, to: T0 + 30 * MIN, stepMs: MIN })
+    expect(r.buckets.filter((b) => b.sampledSeconds !== null).map((b) => [b.time, b.sampledSeconds])).toEqual([[T0 + 29 * MIN, 10]])
+  })
+})
+
+describe('retention and pruning', () => {
+  it('drops 10-second points after an hour and rollups after the retention, in batches of at most pruneBatch rows', () => {
+    const h = open({ retentionMs: DAY, pruneBatch: 50 })
+    // 200 minutes of one point per minute.
+    for (let m = 0; m < 200; m++) h.recordWindow(win(T0 + m * MIN, { 'http:pages': series(1, 0.001) }))
+    now = T0 + 200 * MIN
+    h.flush()
+    expect(rows('SELECT count(*) FROM points WHERE resolution = 10')).toBe(200)
+
+    // Points older than an hour go, 50 at a time; the last hour stays; rollups stay (within a day).
+    const counts: number[] = []
+    for (let i = 0; i < 10; i++) {
+      h.prune()
+      counts.push(rows('SELECT count(*) FROM points WHERE resolution = 10'))
+    }
+    expect(counts.slice(0, 4)).toEqual([150, 100, 60, 60])
+    expect(rows('SELECT count(*) FROM series WHERE resolution = 10')).toBe(60)
+    expect(rows('SELECT count(*) FROM points WHERE resolution = 60')).toBe(200)
+
+    // A day later the rollups expire too, again in batches.
+    now = T0 + 200 * MIN + DAY
+    const rollups: number[] = []
+    for (let i = 0; i < 6; i++) {
+      h.prune()
+      rollups.push(rows('SELECT count(*) FROM points WHERE resolution = 60'))
+    }
+    expect(rollups).toEqual([150, 100, 50, 0, 0, 0])
+    expect(rows('SELECT count(*) FROM series')).toBe(0)
+  })
+
+  it('prunes health samples, events and closed incidents past the retention; keeps open incidents', () => {
+    const h = open({ retentionMs: DAY, pruneBatch: 500 })
+    h.recordHealth(report('fail'), now, 30_000)
+    h.recordEvent({ type: 'server_start', message: 'started' })
+    now += 30_000
+    h.recordHealth(report('pass'), now, 30_000)
+    now += 30_000
+    h.recordHealth(report('warn', 'warn', 'low'), now, 30_000)
+    h.flush()
+    now += 2 * DAY
+    h.prune()
+    expect(rows('SELECT count(*) FROM health_samples')).toBe(0)
+    expect(rows('SELECT count(*) FROM events')).toBe(0)
+    expect(h.incidents().map((i) => i.endedAt)).toEqual([null, null])
+  })
+
+  it('past the size bound the oldest rows go first, whatever their age', () => {
+    const h = open({ retentionMs: 30 * DAY, pruneBatch: 100, maxBytes: 1 })
+    for (let m = 0; m < 300; m++) h.recordWindow(win(T0 + m * MIN, { 'http:pages': series(1, 0.001) }))
+    now = T0 + 300 * MIN
+    h.flush()
+    h.prune()
+    expect(rows('SELECT count(*) FROM points WHERE resolution = 60')).toBe(200)
+    expect(rows('SELECT min(ts) FROM points WHERE resolution = 60')).toBe((T0 + 100 * MIN) / 1000)
+  })
+})
+
+describe('health history and incidents', () => {
+  it('stores each component per sample; a warn or fail opens an incident at once, recovery closes it', () => {
+    const h = open()
+    h.recordHealth(report('pass'), now, 30_000)
+    now += 30_000
+    const start = now
+    const actions = h.recordHealth(report('warn', 'warn', 'Less than 100 MiB free.'), now, 30_000)
+    expect(actions.map((a) => a.type)).toEqual(['open', 'open'])
+    now += 30_000
+    h.recordHealth(report('fail'), now, 30_000)
+    now += 30_000
+    const end = now
+    h.recordHealth(report('pass'), now, 30_000)
+    h.flush()
+
+    const incidents = h.incidents()
+    const fs = incidents.find((i) => i.component === 'filesystem')!
+    expect(fs).toMatchObject({ status: 'fail', check: 'filesystem:writable', firstOutput: 'Less than 100 MiB free.', startedAt: start, endedAt: end, durationMs: end - start })
+    expect(incidents.find((i) => i.component === 'overall')).toMatchObject({ startedAt: start, endedAt: end })
+    expect(h.openIncidents()).toEqual([])
+
+    const beats = h.heartbeats({ from: T0, to: now + 1 })
+    expect(beats.filesystem!.map((b) => b.status)).toEqual(['pass', 'warn', 'fail', 'pass'])
+    expect(beats.filesystem![2]!.output).toBe('The data directory is not writable (ENOTDIR).')
+    expect(beats.database!.map((b) => b.status)).toEqual(['pass', 'pass', 'pass', 'pass'])
+  })
+
+  it('uptime per component over a window, with unsampled time apart', () => {
+    const h = open()
+    for (let i = 0; i < 8; i++) {
+      h.recordHealth(report(i < 6 ? 'pass' : 'fail'), now, 30_000)
+      now += 30_000
+    }
+    // Off for 10 minutes, then warn twice.
+    now += 10 * MIN
+    for (let i = 0; i < 2; i++) {
+      h.recordHealth(report('warn', 'warn', 'low'), now, 30_000)
+      now += 30_000
+    }
+    h.flush()
+    const u = h.uptime({ from: T0, to: now })
+    expect(u.filesystem).toMatchObject({ upMs: 8 * 30_000, degradedMs: 60_000, downMs: 60_000, noDataMs: 10 * MIN })
+    expect(u.filesystem!.percent).toBeCloseTo(80, 10)
+    expect(u.database!.percent).toBe(100)
+  })
+})
+
+describe('events', () => {
+  it('are stored with an optional request ID and filtered by type and request', () => {
+    const h = open()
+    h.recordEvent({ type: 'server_start', message: 'StarPunk started.' })
+    now += 1_000
+    h.recordEvent({ type: 'database_locked', level: 'error', message: 'The database was locked.', requestId: 'req-123', details: { waitedMs: 5000 } })
+    now += 1_000
+    h.recordEvent({ type: 'slow_query', level: 'warning', message: 'A query took 800 ms.', requestId: 'req-456' })
+    h.flush()
+    expect(h.events().map((e) => e.type)).toEqual(['slow_query', 'database_locked', 'server_start'])
+    expect(h.events({ types: ['database_locked'] })).toEqual([
+      { id: 2, time: T0 + 1_000, type: 'database_locked', level: 'error', message: 'The database was locked.', requestId: 'req-123', details: { waitedMs: 5000 } },
+    ])
+    expect(h.events({ requestId: 'req-456' }).map((e) => e.type)).toEqual(['slow_query'])
+  })
+})
+
+describe('while the file cannot be written', () => {
+  it('buffers samples when the data dir is a regular file, and writes them once it is a directory again', () => {
+    const broken = join(dir, 'data')
+    writeFileSync(broken, 'not a directory')
+    const h = open({ path: join(broken, 'metrics.db') })
+    expect(h.status()).toMatchObject({ writable: false, buffered: 0 })
+    h.recordWindow(win(T0, { 'http:pages': series(2, 0.001) }))
+    h.recordHealth(report('fail'), now, 30_000)
+    h.recordEvent({ type: 'server_start', message: 'started' })
+    now += 10_000
+    expect(h.flush()).toBe(0)
+    expect(h.status().buffered).toBeGreaterThanOrEqual(3)
+    expect(h.status().lastError).toMatch(/^SQLITE_CANTOPEN|ENOTDIR/)
+    expect(() => h.traffic({ from: T0, to: now })).toThrow()
+
+    rmSync(broken)
+    mkdirSync(broken)
+    now += 5_000
+    expect(h.flush()).toBeGreaterThanOrEqual(3)
+    expect(h.status()).toMatchObject({ writable: true, buffered: 0, lastError: null })
+    expect(h.traffic({ from: T0, to: T0 + MIN, stepMs: MIN }).buckets[0]!.total!.requests).toBe(2)
+    expect(h.incidents({ openOnly: true }).map((i) => i.component).sort()).toEqual(['filesystem', 'overall'])
+    expect(h.events().map((e) => e.type)).toEqual(['server_start'])
+  })
+
+  it('notices the data dir being replaced under it, buffers, and writes everything once it is back', () => {
+    const data = join(dir, 'data')
+    mkdirSync(data)
+    const h = open({ path: join(data, 'metrics.db') })
+    h.recordWindow(win(T0, { 'http:pages': series(1, 0.001) }))
+    h.flush()
+    // Broken: the directory moved away and a file in its place.
+    renameSync(data, join(dir, 'moved'))
+    writeFileSync(data, 'x')
+    now += 10_000
+    h.recordWindow(win(T0 + 10_000, { 'http:pages': series(2, 0.001) }))
+    h.recordHealth(report('fail'), now, 30_000)
+    expect(h.flush()).toBe(0)
+    expect(h.status().writable).toBe(false)
+    now += 10_000
+    h.recordWindow(win(T0 + 20_000, { 'http:pages': series(3, 0.001) }))
+    h.recordHealth(report('pass'), now, 30_000)
+    h.flush()
+    // Repaired.
+    rmSync(data)
+    renameSync(join(dir, 'moved'), data)
+    now += 10_000
+    h.flush()
+    expect(h.status()).toMatchObject({ writable: true, buffered: 0 })
+    expect(h.traffic({ from: T0, to: T0 + MIN, stepMs: MIN }).buckets[0]!.total!.requests).toBe(6)
+    const [incident] = h.incidents({ from: T0 }).filter((i) => i.component === 'filesystem')
+    expect(incident).toMatchObject({ startedAt: T0 + 10_000, endedAt: T0 + 20_000, status: 'fail' })
+  })
+
+  it('holds a bounded number of records, drops the oldest, and records the loss as an event', () => {
+    const broken = join(dir, 'data')
+    writeFileSync(broken, 'x')
+    const h = open({ path: join(broken, 'metrics.db'), maxBuffered: 10 })
+    for (let i = 0; i < 15; i++) h.recordWindow(win(T0 + i * 10_000, { 'http:pages': series(1, 0.001) }))
+    expect(h.status()).toMatchObject({ buffered: 10, dropped: 5 })
+    rmSync(broken)
+    mkdirSync(broken)
+    now += 5 * MIN
+    h.flush()
+    const r = h.traffic({ from: T0, to: T0 + 3 * MIN, stepMs: 10_000 })
+    // The first 5 points are gone and show as gaps, not zeros.
+    expect(r.buckets.slice(0, 16).map((b) => b.total?.requests ?? null)).toEqual([null, null, null, null, null, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, null])
+    expect(h.events({ types: ['history_gap'] })[0]).toMatchObject({ level: 'warning', details: { dropped: 5 } })
+  })
+})
+
+describe('restart', () => {
+  it('keeps everything across close and reopen of the real file; an incident left open is closed by the next pass', () => {
+    const first = open()
+    first.recordWindow(win(T0, { 'http:pages': series(7, 0.001) }))
+    first.recordHealth(report('fail'), now, 30_000)
+    first.recordEvent({ type: 'server_stop', message: 'stopped' })
+    first.close()
+
+    now += 10 * MIN
+    const second = open()
+    expect(second.traffic({ from: T0, to: T0 + 2 * MIN, stepMs: MIN }).buckets.map((b) => b.total?.requests ?? null)).toEqual([7, null])
+    expect(second.openIncidents().map((i) => i.component).sort()).toEqual(['filesystem', 'overall'])
+    second.recordHealth(report('pass'), now, 30_000)
+    second.flush()
+    expect(second.incidents({ openOnly: true })).toEqual([])
+    expect(second.incidents().find((i) => i.component === 'filesystem')).toMatchObject({ startedAt: T0, endedAt: now })
+    // Ten minutes off: no data, not down.
+    const u = second.uptime({ from: T0, to: now + 30_000 })
+    expect(u.filesystem).toMatchObject({ downMs: 30_000, upMs: 30_000, noDataMs: 10 * MIN - 30_000 })
+    expect(second.events().map((e) => e.type)).toEqual(['server_stop'])
+    expect(rows('SELECT count(*) FROM metrics_migrations')).toBe(1)
+  })
+})
