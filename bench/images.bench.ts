@@ -1,0 +1,129 @@
+// Image pipeline: what processing one photo costs, against the least anyone could do with it.
+//  - a 12-megapixel JPEG into every variant (type check, header check, EXIF rotation, metadata stripped,
+//    five JPEGs written and flushed to disk) vs one bare sharp resize of the same file to 2048 px in memory
+//  - peak memory while processing, each in a fresh process (peak RSS above the RSS before the work)
+//  - the longest event-loop stall while processing (sharp works on libuv's pool, off the event loop)
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { promisify } from 'node:util'
+import sharp from 'sharp'
+import { createImageService } from '../src/main/server/images'
+import { createLogging } from '../src/main/server/logging'
+import { loadConfig } from '../src/main/server/config'
+import { percentile, type BenchContext } from './lib'
+
+const GROUP = 'Images'
+const run = promisify(execFile)
+
+/** A photo-like 12 MP JPEG: smooth noise (it compresses like a real photo, unlike raw noise). */
+async function twelveMegapixelPhoto(path: string): Promise<void> {
+  const texture = await sharp({ create: { width: 1000, height: 750, channels: 3, background: '#7a8a6a', noise: { type: 'gaussian', mean: 120, sigma: 50 } } })
+    .blur(1.2)
+    .png()
+    .toBuffer()
+  await sharp(texture).resize(4000, 3000, { kernel: 'cubic' }).jpeg({ quality: 90 }).toFile(path)
+}
+
+/** Runs in a fresh process, so one measurement's freed memory does not hide the other's. */
+const MEMORY_CHILD = String.raw`
+const [mode, photo, outDir, service] = process.argv.slice(-4)
+const sharp = (await import('sharp')).default
+const { createImageService } = await import(service)
+const { createLogging } = await import(service.replace(/images[\\/]index\.ts$/, 'logging/index.ts'))
+const { loadConfig } = await import(service.replace(/images[\\/]index\.ts$/, 'config/index.ts'))
+const { config } = loadConfig({ env: { STARPUNK_PORT: '0' } })
+const images = createImageService({ logger: createLogging(config, { write: () => {} }).logger })
+global.gc?.()
+const before = process.memoryUsage().rss
+let peak = before
+const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 2)
+if (mode === 'ours') await images.process({ inputPath: photo, outDir, baseName: 'memory' })
+else await sharp(photo).resize({ width: 2048 }).jpeg().toBuffer()
+clearInterval(timer)
+peak = Math.max(peak, process.resourceUsage().maxRSS * 1024)
+await images.close()
+console.log(JSON.stringify({ peakMb: (peak - before) / 1048576 }))
+`
+
+export default async function imagesBench(ctx: BenchContext): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'starpunk-bench-images-'))
+  const photo = join(dir, 'photo.jpg')
+  await twelveMegapixelPhoto(photo)
+  const { config } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0' } })
+  const images = createImageService({ logger: createLogging(config, { write: () => {} }).logger, maxPixels: config.media.maxImagePixels })
+  const histogram = monitorEventLoopDelay({ resolution: 5 })
+  try {
+    let round = 0
+    const ours = async () => {
+      const outDir = join(dir, `out-${round++}`)
+      mkdirSync(outDir)
+      return images.process({ inputPath: photo, outDir, baseName: 'photo' })
+    }
+    const bare = () => sharp(photo).resize({ width: 2048 }).jpeg().toBuffer()
+    const timed = async (fn: () => Promise<unknown>) => {
+      histogram.reset()
+      histogram.enable()
+      const started = performance.now()
+      await fn()
+      const ms = performance.now() - started
+      histogram.disable()
+      return { ms, stallMs: histogram.max / 1e6 }
+    }
+    const result = await ours() // warm up both (JIT, libvips start-up)
+    await bare()
+    const rounds = ctx.quick ? 2 : 7
+    const samples = { ours: [] as { ms: number; stallMs: number }[], bare: [] as { ms: number; stallMs: number }[] }
+    for (let r = 0; r < rounds; r++) {
+      samples.ours.push(await timed(ours))
+      samples.bare.push(await timed(bare))
+    }
+    const median = (which: 'ours' | 'bare', key: 'ms' | 'stallMs') => percentile(samples[which].map((s) => s[key]), 50)
+    const widths = result.variants.map((v) => v.width).join('/')
+    const kib = Math.round(result.variants.reduce((sum, v) => sum + v.bytes, 0) / 1024)
+    ctx.report({
+      group: GROUP,
+      name: `12 MP JPEG → all variants (${widths}) vs one bare sharp resize to 2048`,
+      ours: median('ours', 'ms'),
+      baseline: median('bare', 'ms'),
+      unit: 'ms',
+      higherIsBetter: false,
+      note: `median of ${rounds}, interleaved; ours includes type/header checks and writing + fsync of ${result.variants.length} files (${kib} KiB in all)`,
+    })
+    ctx.report({
+      group: GROUP,
+      name: 'longest event-loop stall while processing: all variants vs bare resize',
+      ours: median('ours', 'stallMs'),
+      baseline: median('bare', 'stallMs'),
+      unit: 'ms',
+      higherIsBetter: false,
+      note: 'monitorEventLoopDelay max per image (median over rounds)',
+    })
+
+    const service = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main', 'server', 'images', 'index.ts')
+    const memory = async (mode: 'ours' | 'bare') => {
+      const outDir = join(dir, `memory-${mode}`)
+      mkdirSync(outDir, { recursive: true })
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', MEMORY_CHILD, mode, photo, outDir, service], { cwd: resolve(service, '..', '..', '..', '..', '..') })
+      return (JSON.parse(stdout.trim().split('\n').pop()!) as { peakMb: number }).peakMb
+    }
+    const peakOurs = await memory('ours')
+    const peakBare = await memory('bare')
+    ctx.report({
+      group: GROUP,
+      name: 'peak memory while processing a 12 MP JPEG: all variants vs bare resize',
+      ours: peakOurs,
+      baseline: peakBare,
+      unit: 'MB',
+      higherIsBetter: false,
+      note: 'each in a fresh process: peak RSS above the RSS before the work',
+    })
+  } finally {
+    histogram.disable()
+    await images.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
