@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express'
 import type { Config } from '../config'
-import { appError } from '../errors'
+import { appError, methodNotAllowed } from '../errors'
 import type { Logger } from '../logging'
 import { receiveMultipart, UnverifiedUploadGate, type MediaService, type ReceivedFile, type UnverifiedUploadLimits, type UploadTicket } from '../media'
 import { authenticate, bearerToken, hasScope, oauthErrorHandler, requireScope, type TokenGrant, type TokensService } from '../tokens'
@@ -231,11 +231,8 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
     }
   })
 
-  for (const path of ['/micropub', '/micropub/media']) {
-    router.all(path, (req, _res, next) => {
-      next(appError('METHOD_NOT_ALLOWED', { vars: { method: req.method }, headers: { Allow: path === '/micropub' ? 'GET, POST' : 'POST' } }))
-    })
-  }
+  router.all('/micropub', methodNotAllowed(['GET', 'POST']))
+  router.all('/micropub/media', methodNotAllowed(['POST']))
   router.use(['/micropub', '/micropub/media'], oauthErrorHandler(deps.logger))
   return router
 }
