@@ -1,9 +1,9 @@
 // Query-string parameters read one way everywhere: Express parses `?a=1&a=2` into an array and `?a[b]=1`
 // into an object, so a route that assumes a string would crash or misread.
-import type { Request } from 'express'
 import { appError } from '../errors'
 
-type WithQuery = Pick<Request, 'query'>
+/** An Express request, or anything else with a parsed query string. */
+type WithQuery = { query: Record<string, unknown> }
 
 function badRequest(detail: string) {
   return appError('BAD_REQUEST', { vars: { detail } })

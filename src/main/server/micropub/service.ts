@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { MediaService } from '../media'
-import type { Note, NotesService, Properties } from '../notes'
+import { parseRfc3339, type Note, type NotesService, type Properties } from '../notes'
 import { malformed, type Mf2Properties } from './request'
 
 /** Properties the notes table holds in its own columns; everything else lives in the note's property bag. */
@@ -163,6 +163,9 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
       const tags = readCategories(properties.category)
       const published = readPostStatus(properties['post-status'])
       const createdAt = firstString(properties.published, 'published')
+      if (createdAt !== undefined && !parseRfc3339(createdAt)) {
+        throw malformed(`published "${createdAt.slice(0, 40)}" is not an RFC 3339 date-time: give one with a time zone, like 2024-05-01T09:30:00Z.`)
+      }
       const slug = firstString(commands['mp-slug'], 'mp-slug')
       const bag: Properties = {}
       for (const [key, values] of Object.entries(properties)) {

@@ -4,6 +4,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { z } from 'zod'
 import type { Logger } from '../logging'
 import type { NoteRecord, NotesServiceImpl } from './service'
+import { parseDateOrDateTime } from './dates'
 import { RESERVED_SLUGS, slugify } from './slug'
 import type { Note } from './types'
 
@@ -79,13 +80,14 @@ export async function exportNotes(notes: NotesServiceImpl, dir: string, logger?:
   return { dir, count: files.length, files }
 }
 
+/** A date in front matter: `2024-05-01` (midnight UTC) or an RFC 3339 date-time; no impossible days. */
 const isoDate = z.union([z.string(), z.date()]).transform((value, ctx) => {
-  const time = value instanceof Date ? value.getTime() : Date.parse(value)
-  if (Number.isNaN(time)) {
-    ctx.addIssue({ code: 'custom', message: `"${String(value).slice(0, 40)}" is not a date` })
+  const date = value instanceof Date ? value : parseDateOrDateTime(value.trim())
+  if (!date || Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: 'custom', message: `"${String(value).slice(0, 40)}" is not a date: use YYYY-MM-DD or an RFC 3339 date-time such as 2024-05-01T09:30:00Z` })
     return z.NEVER
   }
-  return new Date(time).toISOString()
+  return date.toISOString()
 })
 
 const FrontMatter = z.object({

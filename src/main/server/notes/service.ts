@@ -3,6 +3,7 @@ import type { Connection, Db, Reader } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
 import { changeKey } from './change-key'
+import { parseRfc3339 } from './dates'
 import { extractTitle, plainTextStart } from './markdown'
 import type { NoteRenderer } from './renderer'
 import { chooseSlug } from './slug'
@@ -89,12 +90,12 @@ function validateProperties(value: unknown): Properties {
   return result
 }
 
-/** Parse a date given by a client into canonical ISO-8601 UTC (sortable as text). */
+/** Parse a date given by a client (an RFC 3339 date-time) into canonical ISO-8601 UTC (sortable as text). */
 export function normalizeDate(value: unknown, field: string): string {
   if (typeof value !== 'string' || !value.trim()) throw badRequest(`${field} must be a date`)
-  const time = Date.parse(value.trim())
-  if (Number.isNaN(time)) throw badRequest(`${field} "${value.slice(0, 40)}" is not a valid date`)
-  const iso = new Date(time).toISOString()
+  const date = parseRfc3339(value.trim())
+  if (!date) throw badRequest(`${field} "${value.slice(0, 40)}" is not a valid date: give an RFC 3339 date-time with a time zone, like 2024-05-01T09:30:00Z`)
+  const iso = date.toISOString()
   if (iso.startsWith('+') || iso.startsWith('-')) throw badRequest(`${field} is out of range`)
   return iso
 }
