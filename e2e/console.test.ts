@@ -29,6 +29,7 @@ function setImmutable(dir: string, on: boolean): void {
   } catch (err) {
     throw new Error(
       `Cannot ${on ? 'set' : 'clear'} the immutable attribute on ${dir} (needs chattr from e2fsprogs and CAP_LINUX_IMMUTABLE on a filesystem that supports it): ${String(err)}`,
+      { cause: err },
     )
   }
 }
