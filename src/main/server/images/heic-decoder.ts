@@ -153,10 +153,12 @@ export function createHeicDecoder({ logger, timeoutMs, idleMs = IDLE_MS }: HeicD
     const job = queue.shift()!
     current = job
     if (!ready) ready = spawn()
+    // The thread keeps the process alive while it has work, starting up included (a command-line run has
+    // nothing else holding the event loop open).
+    worker?.ref()
     ready.then(
       () => {
         if (current !== job || !worker) return
-        worker.ref()
         jobTimer = setTimeout(() => {
           if (current !== job) return
           log.warn('decoding a HEIC took too long; stopped it', { timeoutMs })

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import exifr from 'exifr'
 import sharp from 'sharp'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -141,6 +143,24 @@ describe('the HEIC decoder thread', () => {
     } finally {
       await decoder.close()
     }
+  })
+
+  it('a command-line run (nothing else holds the event loop open) waits for the thread and finishes', async () => {
+    const here = (file: string) => JSON.stringify(join(__dirname, file))
+    const code = `
+      const { createImageService } = await import(${here('index.ts')})
+      const { createLogging } = await import(${here('../logging/index.ts')})
+      const { loadConfig } = await import(${here('../config/index.ts')})
+      const { config } = loadConfig({ env: { STARPUNK_PORT: '0' } })
+      const images = createImageService({ logger: createLogging(config, { write: () => {} }).logger })
+      const result = await images.process({ inputPath: ${JSON.stringify(taggedHeic)}, outDir: ${JSON.stringify(outDir)}, baseName: 'cli' })
+      console.log(JSON.stringify(result.largest))
+      await images.close()
+    `
+    const script = join(root, 'cli-run.mjs')
+    writeFileSync(script, code)
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: join(__dirname, '..', '..', '..', '..') })
+    expect(JSON.parse(stdout)).toMatchObject({ fileName: 'cli.jpg', width: 1600, height: 1200, type: 'image/jpeg' })
   })
 
   it('after close, decodes fail IMAGE_PROCESSING_UNAVAILABLE (503)', async () => {
