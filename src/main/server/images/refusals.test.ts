@@ -201,6 +201,35 @@ describe('claims and riders', () => {
   })
 })
 
+describe('overload', () => {
+  const until = async (condition: () => boolean) => {
+    while (!condition()) await new Promise((resolve) => setImmediate(resolve))
+  }
+
+  it('runs at most `concurrency` images at once, queues up to maxQueued, and refuses the next with IMAGES_BUSY (503, Retry-After)', async () => {
+    const bounded = createImageService({ logger, concurrency: 1, maxQueued: 1 })
+    try {
+      const slow = input('slow.jpg')
+      await noisePicture(slow, 3000, 2200, 'jpeg')
+      const quick = input('quick.png')
+      await noisePicture(quick, 60, 40, 'png')
+      const first = bounded.process({ inputPath: slow, outDir, baseName: 'first' })
+      await until(() => bounded.stats().active === 1)
+      const second = bounded.process({ inputPath: quick, outDir, baseName: 'second' })
+      await until(() => bounded.stats().queued === 1)
+      const third = await bounded.process({ inputPath: quick, outDir, baseName: 'third' }).catch((err: unknown) => err)
+      expect(third).toMatchObject({ code: 'IMAGES_BUSY', status: 503, headers: { 'Retry-After': '10' } })
+      expect(bounded.stats()).toMatchObject({ active: 1, queued: 1 })
+      await expect(first).resolves.toMatchObject({ width: 3000 })
+      await expect(second).resolves.toMatchObject({ width: 60 })
+      expect(bounded.stats()).toMatchObject({ active: 0, queued: 0, processed: 2, failed: 1 })
+      expect(readdirSync(outDir).some((name) => name.startsWith('third'))).toBe(false)
+    } finally {
+      await bounded.close()
+    }
+  })
+})
+
 describe('counts', () => {
   it('refusals are counted as refused, not failed', () => {
     const stats = images.stats()
