@@ -76,3 +76,27 @@ describe('config.json and environment-only settings', () => {
     expect(fromEnv.config.db.nativeBinding).toBe(process.execPath)
   })
 })
+
+describe('STARPUNK_FETCH_ALLOW_PRIVATE', () => {
+  it('only the environment can turn it on: the console and config.json are refused', () => {
+    expect(SETTINGS.STARPUNK_FETCH_ALLOW_PRIVATE.envOnly).toBe(true)
+    const check = checkConsoleEdits({ STARPUNK_FETCH_ALLOW_PRIVATE: 'true', STARPUNK_SITE_NAME: 'Fine' }, { fileValues: {}, confirmed: true })
+    expect(check.allowed).toEqual({ STARPUNK_SITE_NAME: 'Fine' })
+    expect(check.problems.map((p) => p.message)).toEqual([
+      'STARPUNK_FETCH_ALLOW_PRIVATE cannot be set from the console: it lets the server send requests to this computer and its private network.',
+    ])
+
+    const dataDir = mkdtempSync(join(tmpdir(), 'starpunk-envonly-'))
+    dirs.push(dataDir)
+    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ STARPUNK_FETCH_ALLOW_PRIVATE: true }))
+    const fromFile = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir }, persist: false })
+    expect(fromFile.problems.map((p) => p.message)).toEqual([
+      'STARPUNK_FETCH_ALLOW_PRIVATE cannot be set in config.json: it lets the server send requests to this computer and its private network.',
+    ])
+    expect(fromFile.config.fetch.allowPrivate).toBe(false)
+
+    const fromEnv = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_FETCH_ALLOW_PRIVATE: 'true' }, persist: false, file: {} })
+    expect(fromEnv.problems).toEqual([])
+    expect(fromEnv.config.fetch.allowPrivate).toBe(true)
+  })
+})

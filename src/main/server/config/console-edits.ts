@@ -5,7 +5,7 @@
  */
 import type { ErrorInfo } from '../../../shared/errors'
 import { errorInfo } from '../errors/app-error'
-import { isLoopback } from './load'
+import { isLoopback } from './parsers'
 import { SETTINGS, isSettingName } from './settings'
 
 export interface ConsoleEditContext {

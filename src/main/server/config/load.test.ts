@@ -114,11 +114,38 @@ describe('validation collects every problem at once', () => {
     expect(warning?.suggestion).toContain('STARPUNK_PORT')
   })
 
-  it('warns about DEBUG logging or dev mode in production', () => {
-    const warned = load({ NODE_ENV: 'production', STARPUNK_LOG_LEVEL: 'DEBUG', STARPUNK_DEV_MODE: 'true' })
+  it('warns about DEBUG logging in production', () => {
+    const warned = load({ NODE_ENV: 'production', STARPUNK_LOG_LEVEL: 'DEBUG' })
     expect(warned.problems).toEqual([])
-    expect(warned.warnings.map((w) => w.message.split(' ')[0])).toEqual(['STARPUNK_LOG_LEVEL', 'STARPUNK_DEV_MODE'])
-    expect(load({ STARPUNK_LOG_LEVEL: 'DEBUG', STARPUNK_DEV_MODE: 'true' }).warnings).toEqual([])
+    expect(warned.warnings.map((w) => [w.code, w.message.split(' ')[0]])).toEqual([['CONFIG_WARNING', 'STARPUNK_LOG_LEVEL']])
+    expect(load({ STARPUNK_LOG_LEVEL: 'DEBUG' }).warnings).toEqual([])
+  })
+
+  it('warnings have their own code, never a problem code', () => {
+    const { warnings, problems } = load({ STARPUNK_HOST: '0.0.0.0', STARPUNK_HEALTH_TOKEN: 'short', NODE_ENV: 'production', STARPUNK_LOG_LEVEL: 'DEBUG' })
+    expect(problems).toEqual([])
+    expect(warnings.map((w) => w.message.split(' ')[0])).toEqual(['STARPUNK_HOST', 'STARPUNK_HEALTH_TOKEN', 'STARPUNK_LOG_LEVEL'])
+    for (const warning of warnings) {
+      expect(warning.code).toBe('CONFIG_WARNING')
+      expect(warning.troubleshooting.length).toBeGreaterThan(0)
+    }
+  })
+
+  it('STARPUNK_DEV_MODE is gone: in config.json or the environment it is a warning, not a failure', () => {
+    load()
+    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ STARPUNK_SITE_NAME: 'Old file', STARPUNK_DEV_MODE: true }))
+    const fromFile = load()
+    expect(fromFile.problems).toEqual([])
+    expect(fromFile.config.siteName).toBe('Old file')
+    expect(fromFile.warnings.map((w) => [w.code, w.message])).toEqual([
+      ['CONFIG_WARNING', 'STARPUNK_DEV_MODE is no longer a setting: it never changed anything. It is ignored.'],
+    ])
+    expect(fromFile.warnings[0]?.suggestion).toContain('config.json')
+    const fromEnv = load({ STARPUNK_DEV_MODE: 'true' }, { file: {} })
+    expect(fromEnv.problems).toEqual([])
+    expect(fromEnv.warnings.map((w) => w.code)).toEqual(['CONFIG_WARNING'])
+    expect(fromEnv.warnings[0]?.suggestion).toContain('environment variable')
+    expect(fromEnv.fields.map((f) => f.name)).not.toContain('STARPUNK_DEV_MODE')
   })
 
   it('warns when binding beyond loopback', () => {
@@ -178,12 +205,12 @@ describe('session secret', () => {
 describe('config file', () => {
   it('is read after the environment and before defaults', () => {
     load()
-    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ STARPUNK_SITE_NAME: 'From file', STARPUNK_PORT: 9090, STARPUNK_DEV_MODE: true }))
+    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ STARPUNK_SITE_NAME: 'From file', STARPUNK_PORT: 9090, STARPUNK_SEARCH_ENABLED: false }))
     const fromFile = load()
     expect(fromFile.problems).toEqual([])
     expect(fromFile.config.siteName).toBe('From file')
     expect(fromFile.config.port).toBe(9090)
-    expect(fromFile.config.devMode).toBe(true)
+    expect(fromFile.config.search.enabled).toBe(false)
     expect(fromFile.fields.find((f) => f.name === 'STARPUNK_PORT')?.source).toBe('file')
     const envWins = load({ STARPUNK_PORT: '7070' })
     expect(envWins.config.port).toBe(7070)

@@ -83,7 +83,6 @@ export interface Config {
     allowPrivate: boolean
   }
   notesPerPage: number
-  devMode: boolean
   /** NODE_ENV=production. */
   production: boolean
 }

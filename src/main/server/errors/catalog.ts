@@ -35,6 +35,14 @@ export const ERROR_CATALOG = {
     suggestion: 'Fix the file so it holds one JSON object of "STARPUNK_NAME": "value" pairs, or delete it.',
     troubleshooting: ['Check the file with `node -e "JSON.parse(require(\'fs\').readFileSync(\'data/config.json\', \'utf8\'))"`.', 'See docs/configuration.md for the file format.'],
   },
+  CONFIG_WARNING: {
+    // Never answers a request: a warning is printed at startup and shown in the console, and the server runs.
+    status: 500,
+    message: 'Configuration warning: {detail}',
+    suggestion: 'Check the setting named in the message; the server runs as configured meanwhile.',
+    details: 'A configuration that works but is worth a second look (an address other machines can reach, a guessable token, a setting that no longer exists).',
+    troubleshooting: ['Run `npm run check-config` to list every warning and problem at once.', 'See the configuration table in README.md.'],
+  },
   NOT_FOUND: {
     status: 404,
     message: 'Nothing lives at this address.',

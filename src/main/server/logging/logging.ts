@@ -7,6 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
 import type { LogEntry, LogLevel } from '../../../shared/contract'
+import { defaultsOf } from '../config/settings'
 import type { Config, LogFormat } from '../config/types'
 import { openRotatingFile, type LogFileStatus, type RotatingFile } from './file-sink'
 import { createRedactor, formatHuman, formatJson, isoNow } from './format'
@@ -146,7 +147,7 @@ export class RingBuffer implements LogBuffer {
 type LoggingConfig = Pick<Config, 'logLevel' | 'logFormat' | 'logDir'> & Partial<Pick<Config, 'logFiles' | 'sessionSecret' | 'health'>>
 
 function openFile(config: LoggingConfig, say: (msg: string) => void, retryIntervalMs: number | undefined): RotatingFile | null {
-  const files = config.logFiles ?? { enabled: true, maxBytes: 10 * 1024 * 1024, count: 10 }
+  const files = config.logFiles ?? defaultsOf('logFiles')
   if (!files.enabled) return null
   // One line each way, no stack: the operator's terminal is where they look. The path is theirs to see here
   // (stderr is local); readiness, which can answer over HTTP, gets the code only.
