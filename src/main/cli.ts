@@ -147,7 +147,7 @@ async function serve(): Promise<number> {
     const link = await server.context.auth.issueLoginLink()
     stdout(`Admin sign-in link (works once, expires in 10 minutes):\n  ${link}\n`)
   } catch (err) {
-    logger.warn('could not issue the one-time login link', { cause: err instanceof Error ? err.message : String(err) })
+    logger.warn('could not issue the one-time login link', { err })
   }
 
   return await new Promise<number>((resolveExit) => {

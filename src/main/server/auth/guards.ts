@@ -34,7 +34,7 @@ export function createGuards(deps: GuardDeps): AuthGuards {
       next()
     } catch (err) {
       // Public pages still answer when the session store is unreadable; admin pages report the failure.
-      deps.logger.warn('session lookup failed', { cause: err instanceof Error ? err.message : String(err) })
+      deps.logger.warn('session lookup failed', { err })
       if (req.path.startsWith('/admin')) next(err)
       else next()
     }

@@ -87,7 +87,7 @@ export function createAuthService(options: AuthServiceOptions): AuthInternals {
     return removed
   }
   const timer = setInterval(() => {
-    cleanupExpired().catch((err: unknown) => logger.warn('session cleanup failed', { cause: err instanceof Error ? err.message : String(err) }))
+    cleanupExpired().catch((err: unknown) => logger.warn('session cleanup failed', { err }))
   }, options.cleanupIntervalMs ?? 10 * 60_000)
   // Never keeps the process alive on its own; close() stops it before the database closes.
   timer.unref()

@@ -42,7 +42,7 @@ function applyPending(conn: Connection, logger: Logger, migrations: Migration[])
     try {
       migration.up(conn)
     } catch (err) {
-      logger.error('migration failed', { migration: migration.name, cause: err instanceof Error ? err.message : String(err) })
+      logger.error('migration failed', { migration: migration.name, err })
       throw appError('MIGRATION_FAILED', { vars: { migration: migration.name }, cause: err })
     }
     record.run(migration.name, new Date().toISOString())

@@ -155,7 +155,7 @@ export async function openDb(options: OpenDbOptions): Promise<PooledDb> {
       try {
         listener()
       } catch (err) {
-        logger.error('db change listener failed', { cause: err instanceof Error ? err.message : String(err) })
+        logger.error('db change listener failed', { err })
       }
     }
     return result

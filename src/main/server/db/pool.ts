@@ -95,7 +95,7 @@ class Slot {
         }
       })
       worker.on('error', (err) => {
-        this.pool.options.logger.error('database reader thread failed', { slot: this.index, cause: err.message })
+        this.pool.options.logger.error('database reader thread failed', { slot: this.index, err })
         if (!becameReady) reject(err)
       })
       worker.on('exit', (code) => {

@@ -219,7 +219,7 @@ export function createHealthService(deps: HealthDeps): HealthService {
         try {
           listener(report)
         } catch (err) {
-          deps.logger?.error('health listener failed', { cause: err instanceof Error ? err.message : String(err) })
+          deps.logger?.error('health listener failed', { err })
         }
       }
     }

@@ -109,7 +109,7 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
         }
       })
       thread.on('error', (err) => {
-        log.error('render thread failed', { cause: err.message })
+        log.error('render thread failed', { err })
         if (!becameReady) reject(err)
       })
       thread.on('exit', (code) => {
@@ -164,7 +164,7 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
         worker.postMessage({ id: job.id, op: job.op, input: job.input })
       },
       (err: unknown) => {
-        log.error('render thread could not start', { cause: err instanceof Error ? err.message : String(err) })
+        log.error('render thread could not start', { err })
         ready = null
         // Fail everything waiting now: each would meet the same failure. The next job tries again.
         const failed = [job, ...queue.splice(0)]

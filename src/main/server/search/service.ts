@@ -345,7 +345,7 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
         // Every term is quoted, so FTS5 should accept any parsed query; if it still refuses one, that is the
         // query's fault (a 400 that says so), not a server failure.
         if (/fts5: syntax error|malformed MATCH|unknown special query|fts5: /i.test(describeError(err))) {
-          log.info('search query rejected by FTS5', { cause: describeError(err) })
+          log.info('search query rejected by FTS5', { err })
           throw appError('BAD_REQUEST', {
             vars: { detail: 'the search could not be understood. Search for plain words, "an exact phrase" in double quotes, or a word prefix ending in *.' },
             cause: err,

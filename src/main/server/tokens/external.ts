@@ -82,7 +82,7 @@ export function createExternalVerifier(options: ExternalVerifierOptions) {
       found = (await discoverIndieAuth(options.outbound, options.adminMe, { request: { timeoutMs } })).tokenEndpoint
       if (!found) options.logger.warn('no token endpoint found at ADMIN_ME', { adminMe: options.adminMe })
     } catch (err) {
-      options.logger.warn('token endpoint discovery failed', { adminMe: options.adminMe, cause: err instanceof Error ? err.message : String(err) })
+      options.logger.warn('token endpoint discovery failed', { adminMe: options.adminMe, err })
     }
     // A failure is remembered too, briefly: a flood of bogus tokens must not rediscover for each one.
     endpoint = { url: found, until: now() + (found ? discoveryMs : failureCacheMs) }
