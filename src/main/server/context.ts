@@ -25,13 +25,13 @@ export interface ServerContext {
   health: HealthService
   notes: NotesService
   search: SearchService
-  /** The admin console's calls and pushed events (issue 6). */
+  /** The admin console's calls and pushed events. */
   console: ConsoleService
-  /** Admin sessions, guards and the one-time login link (issue 3). */
+  /** Admin sessions, guards and the one-time login link. */
   auth: AuthService
-  /** Micropub tokens from all three sources: personal, built-in IndieAuth, external (issue 5). */
+  /** Micropub tokens from all three sources: personal, built-in IndieAuth, external. */
   tokens: TokensService
-  /** Micropub create/update/delete/queries over the notes service (issue 5). */
+  /** Micropub create/update/delete/queries over the notes service. */
   micropub: MicropubService
   /** The one bounded fetch for every request to other sites (IndieAuth, external tokens, later Webmention). */
   outbound: Outbound

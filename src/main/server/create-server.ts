@@ -62,7 +62,7 @@ export async function createServer(config: Config, options: CreateServerOptions 
   // Optional components: readers are served without a log file or a media dir, so these warn, not fail.
   if (logging.fileStatus().enabled) health.register('logs', logFileCheck(logging), { required: false })
   health.register('media', mediaDirCheck(config.mediaDir, logger.child({ component: 'media' })), { required: false })
-  // [wire:services] Create your capability's service here (in dependency order) and add it to the context.
+  // Services, in dependency order; each capability's service joins the context below.
   const renderer = createNoteRenderer({ logger })
   health.register('render', renderCheck(renderer), { required: false })
   const notes = createNotesService({ db, logger, config, renderer })
@@ -99,12 +99,12 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false)
   app.use(requestLogging(logging))
   app.use(helmet())
-  // [wire:middleware] Request-wide middleware (static files, body parsers scoped to your routes, session loading).
+  // Request-wide middleware (static files, session loading); body parsers stay scoped to the routes that read bodies.
   app.use(staticRoutes())
   app.use(auth.guards.loadSession)
 
   app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed }))
-  // [wire:routes] Mount your capability's router here: one line per capability.
+  // Routers: one line per capability.
   app.use(publicRoutes({ config, db, notes }))
   app.use(feedRoutes({ config, db, notes }))
   app.use(searchRoutes({ config, search }))
