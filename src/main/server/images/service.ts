@@ -83,6 +83,8 @@ interface Source {
   format: OutputFormat
   /** Carry the input's ICC profile (pixels untouched) instead of converting to sRGB. */
   keepIcc: boolean
+  /** Transparent parts onto white (into JPEG, which has no alpha: they would turn black). */
+  flatten: boolean
   colour: ProcessedImage['colour']
   width: number
   height: number
@@ -177,6 +179,7 @@ export function createImageService(options: ImageServiceOptions): ImageService {
       format: 'jpeg',
       // heic-decode gives bare pixels, and the profile now rides on the PNG: sharp converts to sRGB.
       keepIcc: false,
+      flatten: false,
       colour: icc ? 'converted-to-srgb' : 'srgb',
       width: decoded.width,
       height: decoded.height,
@@ -199,6 +202,7 @@ export function createImageService(options: ImageServiceOptions): ImageService {
       options: { failOn: 'truncated', limitInputPixels: maxPixels, animated, autoOrient: !animated },
       format,
       keepIcc,
+      flatten: format === 'jpeg' && detected.kind !== 'jpeg',
       colour: meta.icc === undefined ? 'srgb' : keepIcc ? 'icc-kept' : 'converted-to-srgb',
       width: animated ? meta.width : upright.width,
       height: animated ? (meta.pageHeight ?? meta.height) : upright.height,
@@ -209,6 +213,7 @@ export function createImageService(options: ImageServiceOptions): ImageService {
   async function encode(source: Source, width: number): Promise<{ data: Buffer; width: number; height: number }> {
     let pipeline = sharp(source.input, source.options)
     if (width < source.width) pipeline = pipeline.resize({ width, withoutEnlargement: true })
+    if (source.flatten) pipeline = pipeline.flatten({ background: '#ffffff' })
     if (source.keepIcc) pipeline = pipeline.keepIccProfile()
     try {
       const { data, info } = await pipeline
