@@ -7,6 +7,7 @@ import type { ErrorInfo } from '../shared/errors'
 import { createServer, loadConfig, type StarpunkServer } from './server'
 import { SETTING_NAMES, type Config, type LoadedConfig } from './server/config'
 import { AppError, errorInfo } from './server/errors'
+import { errnoCode } from './server/errors/errno'
 import { VERSION } from './server/version'
 
 const USAGE = `StarPunk ${VERSION}
@@ -69,7 +70,7 @@ function checkConfig(): number {
 
 /** Print an error met while starting (port in use, database unreadable...) without a stack trace. */
 function printStartupError(err: unknown, config: Config): void {
-  const code = (err as NodeJS.ErrnoException | null)?.code
+  const code = errnoCode(err)
   const info =
     err instanceof AppError
       ? err.info

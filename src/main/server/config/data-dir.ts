@@ -9,6 +9,7 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, 
 import { dirname, join } from 'node:path'
 import type { ErrorInfo } from '../../../shared/errors'
 import { errorInfo } from '../errors/app-error'
+import { errnoCode } from '../errors/errno'
 import { SESSION_SECRET_MIN_LENGTH, SETTINGS } from './settings'
 import type { Config } from './types'
 
@@ -90,7 +91,7 @@ function checkDataDir(dataDir: string, persist: boolean): ErrorInfo | null {
     accessSync(dir, constants.W_OK)
     return null
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
+    const code = errnoCode(err)
     const why =
       code === 'ENOTDIR' || code === 'EEXIST'
         ? 'it or one of its parents is a file, not a directory'
@@ -119,7 +120,7 @@ function persistedSecret(dataDir: string, persist: boolean): SecretResult {
     try {
       text = readFileSync(file, 'utf8').trim()
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null
       throw err
     }
     let warning: ErrorInfo | null = null
@@ -154,7 +155,7 @@ function persistedSecret(dataDir: string, persist: boolean): SecretResult {
       writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
       return { secret, problem: null, warning: null }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      if (errnoCode(err) === 'EEXIST') {
         const raced = read()
         if (raced) return raced
       }
@@ -165,7 +166,7 @@ function persistedSecret(dataDir: string, persist: boolean): SecretResult {
       secret: fresh(),
       warning: null,
       problem: errorInfo('DATA_DIR_NOT_WRITABLE', {
-        message: `The session secret cannot be kept in the data directory (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+        message: `The session secret cannot be kept in the data directory (${errnoCode(err) ?? 'error'}).`,
         details: `File: ${file}`,
       }),
     }

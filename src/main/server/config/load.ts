@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { ErrorInfo } from '../../../shared/errors'
 import type { ConfigField } from '../../../shared/contract'
 import { errorInfo } from '../errors/app-error'
+import { errnoCode } from '../errors/errno'
 import { prepareDataDir } from './data-dir'
 import { consoleFields, SECRET_MASK } from './fields'
 import { SETTING_NAMES, SETTINGS, isSettingName } from './settings'
@@ -100,7 +101,7 @@ export function saveConfigFile(dataDir: string, values: Record<string, string>, 
     return {
       problems: [
         errorInfo('DATA_DIR_NOT_WRITABLE', {
-          message: `The config file cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+          message: `The config file cannot be written (${errnoCode(err) ?? 'error'}).`,
           details: `File: ${filePath}`,
         }),
       ],

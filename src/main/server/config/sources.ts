@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { ErrorInfo } from '../../../shared/errors'
 import { errorInfo } from '../errors/app-error'
+import { errnoCode } from '../errors/errno'
 import { SETTINGS } from './settings'
 
 export const CONFIG_FILE_NAME = 'config.json'
@@ -61,7 +62,7 @@ function readConfigFile(filePath: string): { file: unknown; problem: ErrorInfo |
   try {
     text = readFileSync(filePath, 'utf8')
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
+    const code = errnoCode(err)
     if (code === 'ENOENT' || code === 'ENOTDIR') return { file: undefined, problem: null }
     return { file: undefined, problem: errorInfo('CONFIG_FILE_INVALID', { vars: { detail: 'it cannot be read.' }, details: `File: ${filePath}` }) }
   }
