@@ -105,6 +105,8 @@ export const configFieldSchema = z.object({
   default: z.string(),
   description: z.string(),
   secret: z.boolean(),
+  /** Only an environment variable may set it: the console shows it read-only. */
+  envOnly: z.boolean(),
   source: z.enum(['env', 'file', 'default', 'generated']),
 })
 export type ConfigField = z.output<typeof configFieldSchema>

@@ -32,6 +32,7 @@ export function consoleFields({ config, values, origins, secretGenerated }: Fiel
       default: setting.defaultText,
       description: setting.description,
       secret: setting.secret,
+      envOnly: setting.envOnly,
       source,
     }
   })

@@ -10,5 +10,6 @@ export {
   type LoadedConfig,
   type SaveConfigResult,
 } from './load'
-export { SETTINGS, SETTING_NAMES, type SettingName, type SettingSpec } from './settings'
+export { SETTINGS, SETTING_NAMES, defaultsOf, type ConfigPath, type SettingName, type SettingSpec } from './settings'
+export { consoleFields, type FieldSources } from './fields'
 export { checkConsoleEdits, type ConsoleConfirmation, type ConsoleEditCheck, type ConsoleEditContext } from './console-edits'

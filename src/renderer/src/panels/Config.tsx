@@ -100,7 +100,8 @@ export function ConfigPanel() {
           <tbody>
             {config.fields.map((field) => {
               const value = edits[field.name] ?? field.value
-              const fromEnv = field.source === 'env'
+              // Set by the environment, or settable only there: the console cannot change it.
+              const fromEnv = field.source === 'env' || field.envOnly
               return (
                 <tr key={field.name} className={field.name in edits ? 'edited' : undefined}>
                   <th scope="row">
