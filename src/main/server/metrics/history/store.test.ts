@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { HealthReport, HealthStatus } from '../../../../shared/contract'
 import { BUCKET_COUNT, bucketIndex } from '../buckets'
 import type { MetricsWindow, SeriesWindow } from '../collector'
+import { computeUptime } from '../health-history'
 import { openMetricsHistory, type MetricsHistory, type MetricsHistoryOptions } from './store'
 
 const MIN = 60_000
@@ -114,6 +115,18 @@ describe('points and rollups', () => {
     expect(minute.slowest[0]!.group).toBe('feeds')
     expect(rows('SELECT count(*) FROM points WHERE resolution = 10')).toBe(9)
     expect(rows('SELECT count(*) FROM points WHERE resolution = 60')).toBe(2)
+
+    // Long views read the coarse rollups: the same totals from far fewer rows.
+    now = T0 + 30 * DAY
+    const month = h.traffic({ from: T0, to: T0 + 30 * DAY })
+    expect([month.resolutionSeconds, month.stepMs]).toEqual([3600, 2 * HOUR])
+    expect(month.buckets).toHaveLength(360)
+    expect(month.buckets[0]!.total!.requests).toBe(77)
+    expect(month.buckets[0]!.sampledSeconds).toBe(90)
+    expect(month.buckets.slice(1).every((b) => b.total === null)).toBe(true)
+    const week = h.traffic({ from: T0, to: T0 + 7 * DAY })
+    expect([week.resolutionSeconds, week.buckets[0]!.total!.requests]).toEqual([600, 77])
+    expect(h.traffic({ from: T0, to: T0 + DAY }).resolutionSeconds).toBe(60)
   })
 
   it('a point that arrives late (after an outage) still lands in its minute', () => {
@@ -254,6 +267,11 @@ describe('health history and incidents', () => {
     expect(u.filesystem).toMatchObject({ upMs: 8 * 30_000, degradedMs: 60_000, downMs: 60_000, noDataMs: 10 * MIN })
     expect(u.filesystem!.percent).toBeCloseTo(80, 10)
     expect(u.database!.percent).toBe(100)
+    // The SQL and the pure rule agree, over any window (here: starting and ending inside samples).
+    const beats = h.heartbeats({ from: 0, to: now + 1 }).filesystem!.map((b) => ({ time: b.time, status: b.status, intervalMs: 30_000 }))
+    for (const [from, to] of [[T0, now], [T0 + 15_000, now - 45_000], [T0 + 5 * MIN, T0 + 12 * MIN]] as const) {
+      expect(h.uptime({ from, to, component: 'filesystem' }).filesystem).toEqual(computeUptime(beats, from, to))
+    }
   })
 })
 
