@@ -198,6 +198,35 @@ describe('colour', () => {
     }
   })
 
+  it('a CMYK JPEG comes out as sRGB (its CMYK profile cannot ride on RGB pixels)', async () => {
+    const path = input('print.jpg')
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 255, g: 0, b: 0 } } })
+      .withIccProfile('cmyk')
+      .jpeg({ quality: 95 })
+      .toFile(path)
+    expect((await sharp(path).metadata()).space).toBe('cmyk')
+    expect((await readTags(path))['ICC_Profile:ColorSpaceData']).toMatch(/CMYK/)
+    const result = await images.process({ inputPath: path, outDir, baseName: 'print' })
+    const meta = await sharp(out(result.largest.fileName)).metadata()
+    expect([meta.space, meta.channels]).toEqual(['srgb', 3])
+    expect(JSON.stringify(await readTags(out(result.largest.fileName)))).not.toContain('CMYK')
+    expect(result.colour).toBe('converted-to-srgb')
+    const [r, g, b] = await colourAt(out(result.largest.fileName), 200, 150, { asStored: true })
+    expect(r).toBeGreaterThan(200)
+    expect(Math.max(g!, b!)).toBeLessThan(90)
+  })
+
+  it('a transparent PNG stays transparent', async () => {
+    const path = input('clear.png')
+    await sharp({ create: { width: 700, height: 500, channels: 4, background: { r: 0, g: 128, b: 0, alpha: 0 } } }).png().toFile(path)
+    const result = await images.process({ inputPath: path, outDir, baseName: 'clear' })
+    for (const variant of result.variants) {
+      const { data, info } = await sharp(out(variant.fileName)).raw().toBuffer({ resolveWithObject: true })
+      expect(info.channels).toBe(4)
+      expect(data[3]).toBe(0)
+    }
+  })
+
   it('an sRGB image without a profile gets none', async () => {
     const path = input('srgb.png')
     await uprightPicture(path, 400, 300, 'png')
