@@ -184,7 +184,7 @@ export function validate(sources: Sources): Validated {
   const warnings: ErrorInfo[] = []
 
   for (const name of Object.keys(sources.env)) {
-    if (isSettingName(name)) continue
+    if (isSettingName(name) || !name.startsWith('STARPUNK_')) continue
     warnings.push(name in REMOVED_SETTINGS ? removedSetting(name, 'env') : unknownSetting(name, 'the environment'))
   }
   if (sources.fileProblem) problems.push(sources.fileProblem)
