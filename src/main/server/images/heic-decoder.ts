@@ -107,7 +107,7 @@ export function createHeicDecoder({ logger, timeoutMs, idleMs = IDLE_MS }: HeicD
         else job.reject(appError('IMAGE_CORRUPT', { cause: new Error(`HEIC decode failed: ${msg.message}`) }))
       })
       thread.on('error', (err) => {
-        log.error('HEIC decoder thread failed', { cause: err.message })
+        log.error('HEIC decoder thread failed', { err })
         if (!becameReady) reject(err)
       })
       thread.on('exit', (code) => {
@@ -170,7 +170,7 @@ export function createHeicDecoder({ logger, timeoutMs, idleMs = IDLE_MS }: HeicD
         worker.postMessage({ id: job.id, path: job.path, maxPixels: job.maxPixels })
       },
       (err: unknown) => {
-        log.error('HEIC decoder thread could not start', { cause: err instanceof Error ? err.message : String(err) })
+        log.error('HEIC decoder thread could not start', { err })
         ready = null
         const failed = [job, ...queue.splice(0)]
         current = null

@@ -67,13 +67,13 @@ export function createMetricsScheduler(deps: MetricsSchedulerDeps): MetricsSched
         try {
           deps.onAlert?.(decision.alert, report)
         } catch (err) {
-          deps.logger?.warn('alert listener failed', { cause: err instanceof Error ? err.message : String(err) })
+          deps.logger?.warn('alert listener failed', { err })
         }
       }
       deps.history.flush()
       return decision.alert
     } catch (err) {
-      deps.logger?.warn('health sample failed', { cause: err instanceof Error ? err.message : String(err) })
+      deps.logger?.warn('health sample failed', { err })
       return null
     } finally {
       sampling = false
