@@ -40,7 +40,6 @@ export const ERROR_CATALOG = {
     status: 500,
     message: 'Configuration warning: {detail}',
     suggestion: 'Check the setting named in the message; the server runs as configured meanwhile.',
-    details: 'A configuration that works but is worth a second look (an address other machines can reach, a guessable token, a setting that no longer exists).',
     troubleshooting: ['Run `npm run check-config` to list every warning and problem at once.', 'See the configuration table in README.md.'],
   },
   NOT_FOUND: {
