@@ -21,14 +21,11 @@ describe('Config panel: listen address and environment-only settings', () => {
     await fx?.close()
   })
 
-  it('refuses the log directory and the native binding with a message on each', async () => {
-    await page.getByLabel('STARPUNK_LOG_DIR').fill('/home/someone/.ssh')
-    await page.getByLabel('STARPUNK_SQLITE_NATIVE_BINDING').fill(process.execPath)
-    await page.getByRole('button', { name: 'Validate' }).click()
-    const problems = page.getByTestId('validation-problems')
-    await expect.poll(() => problems.textContent()).toContain('STARPUNK_LOG_DIR cannot be set from the console')
-    expect(await problems.textContent()).toContain('STARPUNK_SQLITE_NATIVE_BINDING cannot be set from the console')
-    await page.getByRole('button', { name: 'Discard changes' }).click()
+  it('shows the environment-only settings read-only (config:validate and config:save refuse them anyway)', async () => {
+    for (const name of ['STARPUNK_DATA_DIR', 'STARPUNK_LOG_DIR', 'STARPUNK_SQLITE_NATIVE_BINDING', 'STARPUNK_FETCH_ALLOW_PRIVATE']) {
+      expect(await page.getByLabel(name).getAttribute('readonly'), name).not.toBeNull()
+    }
+    expect(await page.getByLabel('STARPUNK_SITE_NAME').getAttribute('readonly')).toBeNull()
     expect(existsSync(configFile())).toBe(false)
   })
 
