@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { plainText } from '../notes'
+import { plainTextStart } from '../notes'
 import { escapeHtml, htmlToText } from '.'
 
 describe('escapeHtml', () => {
@@ -27,7 +27,7 @@ describe('htmlToText', () => {
 describe('one HTML-to-text reader', () => {
   it('gives note summaries and feed titles the same text search indexes: words of separate blocks stay apart', () => {
     const html = '<p>first</p><p>second</p><ul><li>third</li></ul>'
-    expect(plainText(html)).toBe('first second third')
-    expect(plainText(html)).toBe(htmlToText(html))
+    expect(plainTextStart(html, 80)).toBe('first second third')
+    expect(plainTextStart(html, 80)).toBe(htmlToText(html))
   })
 })

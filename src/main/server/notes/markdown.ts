@@ -116,18 +116,16 @@ export function extractTitle(source: string): string | null {
   return codePoints.length > MAX_TITLE_LENGTH ? codePoints.slice(0, MAX_TITLE_LENGTH - 1).join('') + '…' : plain
 }
 
-/** Plain text of a note (for summaries, feed titles and slug words): the HTML reader search indexes with. */
-export const plainText = htmlToText
-
 /**
- * The plain text of the start of a note: at least `minChars` code points of it when the note has that many
+ * The plain text of the start of a note (summaries, feed titles, slug words), read by the same htmlToText
+ * search indexes with: at least `minChars` code points of it when the note has that many
  * (more may follow), else all of it. Reads the HTML in growing prefixes cut after a complete tag, so the work
  * follows what is needed rather than the note's size: a 256 KiB note costs the same as a short one here.
  */
 export function plainTextStart(html: string, minChars: number): string {
   for (let size = 4_096; size < html.length; size *= 4) {
-    const text = plainText(html.slice(0, html.lastIndexOf('>', size) + 1))
+    const text = htmlToText(html.slice(0, html.lastIndexOf('>', size) + 1))
     if (Array.from(text).length > minChars) return text
   }
-  return plainText(html)
+  return htmlToText(html)
 }
