@@ -152,6 +152,8 @@ export function createImageService(options: ImageServiceOptions): ImageService {
     if (err instanceof AppError) return err
     const message = err instanceof Error ? err.message : String(err)
     if (/timeout/i.test(message)) return appError('IMAGE_TOO_COMPLEX', { cause: err })
+    // The header check comes first, so this means a decoder saw more pixels than the header admitted.
+    if (/pixel limit/i.test(message)) return appError('IMAGE_TOO_LARGE', { message: 'The image holds more pixels than this server takes.', cause: err })
     return appError('IMAGE_CORRUPT', { cause: err })
   }
 
