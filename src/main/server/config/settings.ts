@@ -473,6 +473,11 @@ export function allSettings(): SettingSpec[] {
 /** Config fields no setting fills: the loader derives them (paths inside the data dir, NODE_ENV). */
 export const DERIVED_PATHS = ['databasePath', 'mediaDir', 'production'] as const satisfies readonly ConfigPath[]
 
+/** Compiles only when `Missing` is empty: names the Config fields that neither a setting nor the loader fills. */
+type NoneMissing<Missing extends never> = Missing
+/** Every Config field is filled: by one setting (its `path`) or derived by the loader. */
+export type EveryConfigFieldFilled = NoneMissing<Exclude<ConfigPath, (typeof SETTINGS)[SettingName]['path'] | (typeof DERIVED_PATHS)[number]>>
+
 /**
  * Settings that existed once. Met in config.json or the environment they give a warning, never a failure,
  * so a file written by an older version still starts. The reason completes "… is no longer a setting: ".
