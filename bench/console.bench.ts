@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createSupervisor } from '../src/main/server/console'
+import { createSupervisor } from '../src/main/server/supervisor'
 import { load, percentile, type BenchContext } from './lib'
 
 const GROUP = 'Desktop console'

@@ -79,14 +79,14 @@ export async function buildFixture(size: number): Promise<Fixture> {
     }
   })
   const insertMs = performance.now() - insertStarted
-  const health = createHealthService({ version: 'bench', startedAt: Date.now() })
   // The bench inserts rows directly: the renderer never starts its thread.
   const notes = createNotesService({ db, logger, config, renderer: createNoteRenderer({ logger }) })
   const indexStarted = performance.now()
-  const fts = createSearchService({ db, notes, config, logger, health })
+  const fts = createSearchService({ db, notes, config, logger })
   const initialIndexMs = performance.now() - indexStarted
   const likeConfig: Config = { ...config, search: { ...config.search, engine: 'like' } }
-  const like = createSearchService({ db, notes, config: likeConfig, logger, health })
+  const like = createSearchService({ db, notes, config: likeConfig, logger })
+  const health = createHealthService({ version: 'bench', startedAt: Date.now(), checks: fts.healthChecks })
   if (fts.engine !== 'fts5' || like.engine !== 'like') throw new Error(`expected fts5 and like engines, got ${fts.engine} and ${like.engine}`)
   return {
     dir,
@@ -186,7 +186,7 @@ export default async function searchBench(ctx: BenchContext): Promise<void> {
         // kept it maintained all along, so clear the flag to measure the common case.
         fx.db.writer.exec('DELETE FROM search_state')
         const checkStarted = performance.now()
-        const again = createSearchService({ db: fx.db, notes: fx.notes, config: fx.config, logger: fx.logger, health: fx.health })
+        const again = createSearchService({ db: fx.db, notes: fx.notes, config: fx.config, logger: fx.logger })
         const checkMs = performance.now() - checkStarted
         again.dispose()
         const rebuildMs = await fx.fts.rebuild()

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { createSupervisor, type ServerSupervisor } from '../../src/main/server/console'
+import { createSupervisor, type ServerSupervisor } from '../../src/main/server/supervisor'
 import { launchChromium } from './chromium'
 
 const ROOT = resolve(import.meta.dirname, '../..')

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CONTRACT_CALLS, type ServerStatus } from '../../src/shared/contract'
 import { httpTransport, type ConnectionState, type ConsoleTransport } from '../../src/renderer/src/transport'
-import { createSupervisor, type ServerSupervisor } from '../../src/main/server/console'
+import { createSupervisor, type ServerSupervisor } from '../../src/main/server/supervisor'
 import { loginAsAdmin, sessionCookieFrom } from '../helpers/admin'
 import { startTestServer, type TestServer } from '../helpers/server'
 

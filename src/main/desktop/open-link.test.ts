@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { StarpunkApi } from '../../shared/contract'
 import { standIn } from '../../../test/helpers/electron-stand-in'
-import { createSupervisor, type ServerSupervisor } from '../server/console'
+import { createSupervisor, type ServerSupervisor } from '../server/supervisor'
 import { registerIpcHandlers } from './ipc'
 
 // The one allowed double: Electron cannot run here. The real preload and the real IPC handlers talk

@@ -1,22 +1,21 @@
-import { createServer as createHttpServer, type Server } from 'node:http'
-import { mkdirSync } from 'node:fs'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import express, { type Express } from 'express'
 import helmet from 'helmet'
 import type { Config } from './config'
-import { openDb } from './db'
+import { createCore, type Core } from './core'
 import { appError, clientErrorHandler, errorHandler, notFoundHandler } from './errors'
 import { createHealthService, healthRoutes } from './health'
-import { createLogging, logFileCheck, requestLogging, type LoggingOptions } from './logging'
+import { requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
-import { authRoutes, createAuthService, type AuthServiceOptions } from './auth'
+import { authRoutes, createAuthService, type AuthInternals, type AuthServiceOptions } from './auth'
 import { adminRoutes } from './admin'
-import { createNoteRenderer, createNotesService, renderCheck } from './notes'
-import { createSearchService, searchRoutes } from './search'
-import { createClientRedirectLookup, createTokensService, indieauthRoutes, publicBase, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
-import { createMediaService, mediaDirCheck, mediaRoutes } from './media'
+import { searchRoutes } from './search'
+import { createClientRedirectLookup, createTokensService, indieauthRoutes, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
+import { createMediaService, mediaRoutes } from './media'
 import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
-import { consoleRoutes, createConsoleService, createFixedHost, type ConsoleService } from './console'
+import { consoleRoutes, createConsoleService, createFixedHost, type ConsolePort, type ConsoleService, type ConsoleTransport } from './console'
+import { listeningUrlOf, siteBaseFor } from './site'
 import { publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
@@ -36,21 +35,120 @@ export interface CreateServerOptions {
 export interface StarpunkServer {
   readonly app: Express
   readonly context: ServerContext
-  /** The URL it listens on, once listening. */
-  readonly url: string | null
-  /** Start listening on config.host:config.port (port 0 picks a free one). Rejects with PORT_IN_USE. */
+  /** What the console reads from this server (status, stats, readiness, logs, login links). */
+  readonly consolePort: ConsolePort
+  /** The URL it listens on (bound before wiring, so final from the start). */
+  readonly url: string
+  /** The listening URL. createServer already bound the socket (it rejects with PORT_IN_USE itself). */
   listen(): Promise<string>
   /** Stop accepting, finish in-flight requests (bounded), close the pool and the logs. */
   close(): Promise<void>
 }
 
-/** Wire every capability once. The Electron main process and the headless CLI both call this. */
-export async function createServer(config: Config, options: CreateServerOptions = {}): Promise<StarpunkServer> {
-  mkdirSync(config.dataDir, { recursive: true })
+/**
+ * Bind the socket, then wire every capability once. Binding first makes the listening address, and so
+ * the site's base URL, final before anything derives a link from it (port 0 included). The Electron
+ * supervisor and the headless CLI both call this. Rejects with PORT_IN_USE before opening anything.
+ */
+export async function createServer(configured: Config, options: CreateServerOptions = {}): Promise<StarpunkServer> {
+  // Requests that arrive in the moment between binding and wiring wait here, then go to the app.
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | null = null
+  const early: Array<[IncomingMessage, ServerResponse]> = []
+  const httpServer = createHttpServer((req, res) => {
+    if (handle) handle(req, res)
+    else early.push([req, res])
+  })
+  const url = await bind(httpServer, configured)
+  let closed = false
+  const closeHttp = async (): Promise<void> => {
+    if (closed) return
+    closed = true
+    await new Promise<void>((resolve) => {
+      httpServer.close(() => resolve())
+      httpServer.closeIdleConnections()
+      // Bounded: in-flight requests get a few seconds, then the rest are cut.
+      setTimeout(() => httpServer.closeAllConnections(), 5_000).unref()
+    })
+  }
+
+  let wired: Wired
+  try {
+    wired = await wire(configured, url, options)
+  } catch (err) {
+    httpServer.closeAllConnections()
+    await closeHttp()
+    throw err
+  }
+  const { app, context, consolePort, consoleTransport, core, auth } = wired
+  const { logger, logging } = core
+  // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
+  httpServer.on('clientError', clientErrorHandler(logging))
+  handle = app
+  for (const [req, res] of early.splice(0)) app(req, res)
+  logger.info('listening', { url, dataDir: configured.dataDir })
+
+  return {
+    app,
+    context,
+    consolePort,
+    url,
+    listen: () => Promise.resolve(url),
+    async close() {
+      // Event streams never finish on their own: end them so closing does not wait out the grace period.
+      consoleTransport.closeStreams()
+      if (!options.console) context.console.close()
+      await closeHttp()
+      auth.close()
+      await core.closeData()
+      logger.info('shutdown complete')
+      await logging.close()
+    },
+  }
+}
+
+/** Listen on config.host:config.port (port 0 picks a free one); the URL it answers on. */
+function bind(server: Server, config: Pick<Config, 'host' | 'port'>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(appError('PORT_IN_USE', { vars: { port: config.port, host: config.host }, cause: err }))
+      else reject(err)
+    })
+    server.listen(config.port, config.host, () => {
+      const address = server.address()
+      resolve(listeningUrlOf(config.host, typeof address === 'object' && address ? address.port : config.port))
+    })
+  })
+}
+
+interface Wired {
+  app: Express
+  context: ServerContext
+  consolePort: ConsolePort
+  consoleTransport: ConsoleTransport
+  core: Core
+  auth: AuthInternals
+}
+
+/** Every capability, in dependency order, with the final listening URL. */
+async function wire(configured: Config, url: string, options: CreateServerOptions): Promise<Wired> {
   const startedAt = Date.now()
-  const logging = createLogging(config, options.logging)
-  const logger = logging.logger
-  const db = await openDb({ path: config.databasePath, db: config.db, logger: logger.child({ component: 'db' }) })
+  // One site base for every absolute URL (links, feeds, Micropub locations, the token issuer...).
+  const siteBase = siteBaseFor(configured.siteUrl, url)
+  const config: Config = { ...configured, siteUrl: siteBase }
+  const core = await createCore(config, options.logging ? { logging: options.logging } : {})
+  const { logging, logger, db, notes, search } = core
+  // The one way this server talks to other sites; every capability that fetches gets this instance.
+  const outbound = createOutbound({
+    enabled: config.fetch.enabled,
+    allowPrivate: config.fetch.allowPrivate,
+    userAgent: () => outboundUserAgent(VERSION, siteBase),
+    logger: logger.child({ component: 'outbound' }),
+    ...(options.outbound?.resolver ? { resolver: options.outbound.resolver } : {}),
+  })
+  const auth = createAuthService({ ...options.auth, config, db, logger, outbound })
+  const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase: () => siteBase, outbound, listeningUrl: () => url, ...options.tokens })
+  const media = createMediaService({ db, mediaDir: config.mediaDir, logger: logger.child({ component: 'media' }), siteBase: () => siteBase })
+  const micropub = createMicropubService({ notes, media, siteBase: () => siteBase })
   const health = createHealthService({
     version: VERSION,
     startedAt,
@@ -58,39 +156,22 @@ export async function createServer(config: Config, options: CreateServerOptions 
     dataDir: config.dataDir,
     memoryThresholdMb: config.health.memoryThresholdMb,
     logger: logger.child({ component: 'health' }),
+    // Each capability returns its own readiness components; they are registered here, and only here.
+    checks: [...core.healthChecks, ...media.healthChecks],
   })
-  // Optional components: readers are served without a log file or a media dir, so these warn, not fail.
-  if (logging.fileStatus().enabled) health.register('logs', logFileCheck(logging), { required: false })
-  health.register('media', mediaDirCheck(config.mediaDir, logger.child({ component: 'media' })), { required: false })
-  // Services, in dependency order; each capability's service joins the context below.
-  const renderer = createNoteRenderer({ logger })
-  health.register('render', renderCheck(renderer), { required: false })
-  const notes = createNotesService({ db, logger, config, renderer })
-  let search: ReturnType<typeof createSearchService>
-  try {
-    search = createSearchService({ db, notes, config, logger, health })
-  } catch (err) {
-    // e.g. STARPUNK_SEARCH_ENGINE=fts5 on an SQLite without FTS5: refuse to start without leaving the database open.
-    await renderer.close()
-    await db.close()
-    await logging.close()
-    throw err
-  }
-  const siteBase = publicBase(config.siteUrl, () => url)
-  // The one way this server talks to other sites; every capability that fetches gets this instance.
-  const outbound = createOutbound({
-    enabled: config.fetch.enabled,
-    allowPrivate: config.fetch.allowPrivate,
-    userAgent: () => outboundUserAgent(VERSION, siteBase()),
-    logger: logger.child({ component: 'outbound' }),
-    ...(options.outbound?.resolver ? { resolver: options.outbound.resolver } : {}),
-  })
-  const auth = createAuthService({ ...options.auth, config, db, logger, outbound, listeningUrl: () => url })
-  const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase, outbound, listeningUrl: () => url, ...options.tokens })
-  const media = createMediaService({ db, mediaDir: config.mediaDir, logger: logger.child({ component: 'media' }), siteBase })
-  const micropub = createMicropubService({ notes, media, siteBase })
 
-  const consoleService = options.console ?? createConsoleService(createFixedHost({ config, context: () => context, url: () => url }))
+  const consolePort: ConsolePort = {
+    startedAt,
+    siteUrl: config.siteUrl,
+    searchEngine: () => search.engine ?? 'disabled',
+    poolStats: () => db.stats(),
+    readiness: () => health.readiness(true),
+    lastHealth: () => health.last(),
+    logs: logging.buffer,
+    issueLoginLink: () => auth.issueLoginLink(),
+    logger,
+  }
+  const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url }))
   const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, outbound }
 
   const app = express()
@@ -99,12 +180,12 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false)
   app.use(requestLogging(logging))
   app.use(helmet())
-  // Request-wide middleware (static files, session loading); body parsers stay scoped to the routes that read bodies.
+  // Request-wide middleware (static files, session loading); body parsers stay scoped to their routes.
   app.use(staticRoutes())
   app.use(auth.guards.loadSession)
 
   app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed }))
-  // Routers: one line per capability.
+  // One line per capability; each router states its own error format for its paths.
   app.use(publicRoutes({ config, db, notes }))
   app.use(feedRoutes({ config, db, notes }))
   app.use(searchRoutes({ config, search }))
@@ -112,62 +193,13 @@ export async function createServer(config: Config, options: CreateServerOptions 
   app.use(adminRoutes({ config, notes, guards: auth.guards }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
-  const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [config.siteUrl, siteBase(), url ?? ''].filter(Boolean) })
-  app.use(indieauthRoutes({ config, logger, tokens, guards: auth.guards, siteBase, clientRedirectUris }))
+  const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [configured.siteUrl, siteBase, url].filter(Boolean) })
+  app.use(indieauthRoutes({ config, logger, tokens, guards: auth.guards, siteBase: () => siteBase, clientRedirectUris }))
   app.use(tokensAdminRoutes({ config, tokens, guards: auth.guards }))
   const consoleTransport = consoleRoutes({ console: consoleService, config, guards: auth.guards, logger: logger.child({ component: 'console' }) })
   app.use(consoleTransport.router)
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-
-  let httpServer: Server | null = null
-  let url: string | null = null
-
-  return {
-    app,
-    context,
-    get url() {
-      return url
-    },
-    listen() {
-      return new Promise<string>((resolve, reject) => {
-        const server = createHttpServer(app)
-        // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
-        server.on('clientError', clientErrorHandler(logging))
-        server.once('error', (err: NodeJS.ErrnoException) => {
-          if (err.code === 'EADDRINUSE') reject(appError('PORT_IN_USE', { vars: { port: config.port, host: config.host }, cause: err }))
-          else reject(err)
-        })
-        server.listen(config.port, config.host, () => {
-          const address = server.address()
-          const port = typeof address === 'object' && address ? address.port : config.port
-          httpServer = server
-          url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
-          logger.info('listening', { url, dataDir: config.dataDir })
-          resolve(url)
-        })
-      })
-    },
-    async close() {
-      // Event streams never finish on their own: end them so closing does not wait out the grace period.
-      consoleTransport.closeStreams()
-      if (!options.console) consoleService.close()
-      if (httpServer) {
-        const server = httpServer
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeIdleConnections()
-          // Bounded: in-flight requests get a few seconds, then the rest are cut.
-          setTimeout(() => server.closeAllConnections(), 5_000).unref()
-        })
-        httpServer = null
-      }
-      auth.close()
-      await renderer.close()
-      await db.close()
-      logger.info('shutdown complete')
-      await logging.close()
-    },
-  }
+  return { app, context, consolePort, consoleTransport, core, auth }
 }

@@ -1,5 +1,5 @@
 export type { AdminSession, AuthGuards, AuthService } from './types'
-export { createAuthService, linkBase, type AuthInternals, type AuthServiceOptions } from './service'
+export { createAuthService, type AuthInternals, type AuthServiceOptions } from './service'
 export { authRoutes } from './routes'
 export { safeNext, loginUrl } from './redirect'
 export { discoverIndieAuth, normalizeMe, type IndieAuthEndpoints } from './discovery'

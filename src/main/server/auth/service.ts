@@ -17,8 +17,6 @@ export interface AuthServiceOptions {
   logger: Logger
   /** Injectable clock (tests drive timeouts with it). */
   clock?: Clock
-  /** Base URL for one-time links when the configured site URL is not usable yet (port 0 → the listening URL). */
-  listeningUrl?: () => string | null
   /** How long a one-time login link stays valid, ms (default 10 minutes). */
   loginLinkTtlMs?: number
   /** Failed login attempts allowed per client IP per window (default 10 per 15 minutes). */
@@ -43,12 +41,6 @@ export interface AuthInternals extends AuthService {
   guards: AuthGuards
   /** The site's absolute base URL (no trailing slash): client_id, redirect_uri and link targets derive from it. */
   baseUrl(): string
-}
-
-/** The base for absolute links: the site URL, unless it names port 0 (not known until listening). */
-export function linkBase(siteUrl: string, listening: string | null): string {
-  if (listening && /:0$/.test(siteUrl)) return listening
-  return siteUrl
 }
 
 export function createAuthService(options: AuthServiceOptions): AuthInternals {
@@ -101,11 +93,12 @@ export function createAuthService(options: AuthServiceOptions): AuthInternals {
     indieauth,
     cookie,
     guards,
-    baseUrl: () => linkBase(config.siteUrl, options.listeningUrl?.() ?? null),
+    // config.siteUrl is final: createServer binds before wiring (see site.ts).
+    baseUrl: () => config.siteUrl,
     async issueLoginLink() {
       const token = await links.issue()
       logger.info('one-time login link issued')
-      return `${linkBase(config.siteUrl, options.listeningUrl?.() ?? null)}/admin/login/link?token=${encodeURIComponent(token)}`
+      return `${config.siteUrl}/admin/login/link?token=${encodeURIComponent(token)}`
     },
     sessionForToken: (token) => sessions.validate(token),
     cleanupExpired,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Result } from '../../../shared/contract'
-import { createSupervisor, type ServerSupervisor } from '.'
+import { createSupervisor, type ServerSupervisor } from '../supervisor'
 
 interface SaveAnswer {
   problems: Array<{ code: string; message: string }>

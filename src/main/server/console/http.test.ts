@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
-import { createSupervisor, type ServerSupervisor } from '.'
+import { createSupervisor, type ServerSupervisor } from '../supervisor'
 
 /** Sign in with the one-time link; returns the session cookie and the console's CSRF token. */
 async function signIn(url: string, issueLoginLink: () => Promise<string>): Promise<{ cookie: string; csrf: string }> {

@@ -1,4 +1,4 @@
-export type { ConsoleHost, ConsoleService, CallHandlers, CallHandler, PushedEvent } from './types'
+export type { ConsoleHost, ConsolePort, ConsoleService, CallHandlers, CallHandler, PushedEvent } from './types'
 export { createConsoleService, type ConsoleServiceOptions } from './service'
-export { createFixedHost, createSupervisor, type ServerSupervisor, type SupervisorOptions } from './host'
+export { createFixedHost } from './host'
 export { consoleRoutes, findRendererDir, CONSOLE_PATH, CONSOLE_CSP, type ConsoleRoutesDeps, type ConsoleTransport } from './http'

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CONTRACT_CALLS, healthReportSchema, lifecycleAcceptedSchema, type LifecycleAccepted, type LogEntry, type PoolStats, type Result, type ServerStatus, type Snapshot } from '../../../shared/contract'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
-import { createSupervisor, type PushedEvent, type ServerSupervisor } from '.'
+import type { PushedEvent } from '.'
+import { createSupervisor, type ServerSupervisor } from '../supervisor'
 
 const quiet = { logging: { write: () => {} } }
 const dirs: string[] = []

@@ -17,8 +17,7 @@ import {
 import type { ErrorInfo } from '../../../shared/errors'
 import { SECRET_MASK, checkConsoleEdits } from '../config'
 import { AppError, appError, toAppError } from '../errors'
-import type { ServerContext } from '../context'
-import type { CallHandlers, CallOptions, ConsoleHost, ConsoleService, PushedEvent } from './types'
+import type { CallHandlers, CallOptions, ConsoleHost, ConsolePort, ConsoleService, PushedEvent } from './types'
 
 export interface ConsoleServiceOptions {
   /** How often pool stats are pushed (ms). */
@@ -72,8 +71,8 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     }
   }
 
-  function requireContext(what: string): ServerContext {
-    const ctx = host.context()
+  function requireServer(what: string): ConsolePort {
+    const ctx = host.running()
     if (!ctx) throw appError('SERVER_NOT_RUNNING', { vars: { what } })
     return ctx
   }
@@ -100,9 +99,9 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   }
 
   function recentLogs(limit: number, afterSeq: number): { entries: LogEntry[]; dropped: number } {
-    const ctx = host.context()
+    const ctx = host.running()
     if (!ctx) return { entries: [], dropped: 0 }
-    return { entries: ctx.logging.buffer.recent(limit, afterSeq), dropped: ctx.logging.buffer.dropped }
+    return { entries: ctx.logs.recent(limit, afterSeq), dropped: ctx.logs.dropped }
   }
 
   /**
@@ -113,7 +112,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     if (!host.supervised) throw appError('CONSOLE_ACTION_UNAVAILABLE', { vars: { action } })
     const status = host.status()
     const run = () => {
-      host[action]().catch((err: unknown) => host.context()?.logger.error('console action failed', { action, err }))
+      host[action]().catch((err: unknown) => host.running()?.logger.error('console action failed', { action, err }))
     }
     ;(options.schedule ?? ((act: () => void) => act()))(run)
     return ok({ accepted: action, status })
@@ -122,27 +121,27 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   /** The page a link target names, on the address the server listens on (no sign-in token: see issueLoginLink). */
   function linkUrl(target: 'blog' | 'admin'): string {
     const url = host.status().url
-    if (!url || !host.context()) throw appError('SERVER_NOT_RUNNING', { vars: { what: 'opening the blog' } })
+    if (!url || !host.running()) throw appError('SERVER_NOT_RUNNING', { vars: { what: 'opening the blog' } })
     return target === 'blog' ? `${url}/` : `${url}/admin/`
   }
 
   const handlers: CallHandlers = {
     'server:snapshot': async () => {
-      const ctx = host.context()
+      const ctx = host.running()
       return ok({
         status: host.status(),
-        pool: ctx ? ctx.db.stats() : null,
-        health: ctx ? ctx.health.last() : null,
+        pool: ctx ? ctx.poolStats() : null,
+        health: ctx ? ctx.lastHealth() : null,
         config: configView(),
         logs: recentLogs(2000, -1).entries,
       })
     },
     'server:status': async () => ok(host.status()),
     'pool:stats': async () => {
-      const ctx = host.context()
-      return ok(ctx ? ctx.db.stats() : null)
+      const ctx = host.running()
+      return ok(ctx ? ctx.poolStats() : null)
     },
-    'health:get': async () => ok(await requireContext('the health report').health.readiness(true)),
+    'health:get': async () => ok(await requireServer('the health report').readiness()),
     'config:get': async () => ok(configView()),
     'config:validate': async ({ values }) => {
       const check = consoleEdits(values, false)
@@ -175,27 +174,27 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
       const handler = handlers[name] as unknown as (req: CallPayload<N>, options: CallOptions) => Promise<Result<CallResponse<N>>>
       return await handler(parsed.data, options)
     } catch (err) {
-      if (!(err instanceof AppError)) host.context()?.logger.error('console call failed', { call: name, err })
+      if (!(err instanceof AppError)) host.running()?.logger.error('console call failed', { call: name, err })
       return fail(err)
     }
   }
 
   async function issueLoginLink(): Promise<Result<{ url: string }>> {
     try {
-      return ok({ url: await requireContext('signing in').auth.issueLoginLink() })
+      return ok({ url: await requireServer('signing in').issueLoginLink() })
     } catch (err) {
-      if (!(err instanceof AppError)) host.context()?.logger.error('login link failed', { err })
+      if (!(err instanceof AppError)) host.running()?.logger.error('login link failed', { err })
       return fail(err)
     }
   }
 
   function blogOrigins(): string[] {
-    const ctx = host.context()
+    const ctx = host.running()
     const url = host.status().url
     if (!ctx || !url) return []
     const origins = new Set([new URL(url).origin])
     try {
-      origins.add(new URL(ctx.config.siteUrl).origin)
+      origins.add(new URL(ctx.siteUrl).origin)
     } catch {
       // An unparsable site URL is a configuration problem shown elsewhere; the listening address still counts.
     }
@@ -206,7 +205,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   let timers: NodeJS.Timeout[] = []
   let unbindLogs: (() => void) | null = null
   let unbindStatus: (() => void) | null = null
-  let boundContext: ServerContext | null = null
+  let boundServer: ConsolePort | null = null
   let pendingLogs: LogEntry[] = []
   let pendingDropped = 0
   let lastHealthSignature = ''
@@ -214,13 +213,13 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   let healthPolling = false
 
   function bindLogs(): void {
-    const ctx = host.context()
-    if (ctx === boundContext) return
+    const ctx = host.running()
+    if (ctx === boundServer) return
     unbindLogs?.()
     unbindLogs = null
-    boundContext = ctx
+    boundServer = ctx
     if (!ctx) return
-    unbindLogs = ctx.logging.buffer.subscribe((entry) => {
+    unbindLogs = ctx.logs.subscribe((entry) => {
       pendingLogs.push(entry)
       // Bounded: beyond what a client holds anyway, the oldest waiting entries are counted, not kept
       // (trimmed in one splice once twice over, not one shift per line).
@@ -248,11 +247,11 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   }
 
   async function pollHealth(): Promise<void> {
-    const ctx = host.context()
+    const ctx = host.running()
     if (!ctx || healthPolling) return
     healthPolling = true
     try {
-      const report = await ctx.health.readiness(true)
+      const report = await ctx.readiness()
       const signature = healthSignature(report)
       if (signature !== lastHealthSignature) {
         lastHealthSignature = signature
@@ -285,8 +284,8 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
       }
     })
     const poolTimer = setInterval(() => {
-      const ctx = host.context()
-      if (ctx) push('pool:stats', ctx.db.stats())
+      const ctx = host.running()
+      if (ctx) push('pool:stats', ctx.poolStats())
     }, poolIntervalMs)
     const healthTimer = setInterval(() => void pollHealth(), healthIntervalMs)
     const logTimer = setInterval(flushLogs, logBatchMs)
@@ -300,7 +299,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     timers = []
     unbindLogs?.()
     unbindLogs = null
-    boundContext = null
+    boundServer = null
     unbindStatus?.()
     unbindStatus = null
     pendingLogs = []

@@ -1,7 +1,31 @@
-import type { CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, Result, ServerStatus } from '../../../shared/contract'
+import type { CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, HealthReport, PoolStats, Result, ServerStatus } from '../../../shared/contract'
 import type { ErrorInfo } from '../../../shared/errors'
 import type { LoadedConfig } from '../config'
-import type { ServerContext } from '../context'
+import type { LogBuffer, Logger } from '../logging'
+
+/**
+ * What the console reads from a running blog server, and nothing more: the server builds this port when
+ * it wires itself, so the console never holds (or guesses at) the whole server.
+ */
+export interface ConsolePort {
+  /** When this server started (ms since the epoch). */
+  readonly startedAt: number
+  /** The configured site URL (its origin counts as the blog's, next to the listening address). */
+  readonly siteUrl: string
+  /** The search engine answering, or 'disabled' by configuration. */
+  searchEngine(): NonNullable<ServerStatus['searchEngine']>
+  poolStats(): PoolStats
+  /** Run every readiness check (detailed). */
+  readiness(): Promise<HealthReport>
+  /** The last readiness report computed, or null. */
+  lastHealth(): HealthReport | null
+  /** The in-memory log lines the console shows and streams. */
+  readonly logs: LogBuffer
+  /** Mint a one-time admin sign-in link (a secret: only for someone about to open it). */
+  issueLoginLink(): Promise<string>
+  /** The server's logger, for the console's own failures. */
+  readonly logger: Logger
+}
 
 /**
  * What the console needs from whoever runs the blog server: the supervisor (desktop app, supervised
@@ -9,8 +33,8 @@ import type { ServerContext } from '../context'
  */
 export interface ConsoleHost {
   status(): ServerStatus
-  /** The running server's context, or null while stopped/starting/failed. */
-  context(): ServerContext | null
+  /** The running server's console port, or null while stopped/starting/failed. */
+  running(): ConsolePort | null
   /** The configuration as last loaded (fields, problems, file path), also when startup failed. */
   loaded(): LoadedConfig
   /** Validate edited values against the same rules as startup, without applying them. */

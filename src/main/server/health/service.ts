@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { HealthCheck, HealthReport, HealthStatus, PoolStats } from '../../../shared/contract'
 import { errnoCode } from '../errors/errno'
 import type { Logger } from '../logging'
-import type { ComponentCheck, HealthService } from './types'
+import type { ComponentCheck, HealthService, NamedCheck } from './types'
 
 export interface HealthDeps {
   version: string
@@ -23,6 +23,8 @@ export interface HealthDeps {
   logger?: Logger
   /** A check that takes longer than this fails (so a stuck dependency cannot hang readiness). Default 10 s. */
   checkTimeoutMs?: number
+  /** The components the capabilities return (logs, media, render, search...), after the built-in ones. */
+  checks?: readonly NamedCheck[]
 }
 
 /** A report with the time it was made (the IETF draft's checks carry times; the top level gets one too). */
@@ -171,6 +173,7 @@ export function createHealthService(deps: HealthDeps): HealthService {
   if (deps.db) register('database', databaseCheck(deps.db))
   if (deps.dataDir) register('filesystem', filesystemCheck(deps.dataDir))
   if (deps.memoryThresholdMb !== undefined) register('memory', memoryCheck(deps.memoryThresholdMb), { required: false })
+  for (const { name, check, required } of deps.checks ?? []) register(name, check, { required })
 
   async function run(): Promise<TimedHealthReport> {
     const entries = [...checks.entries()]

@@ -1,14 +1,14 @@
-import type { HealthCheck, HealthReport } from '../../../shared/contract'
+import type { HealthReport } from '../../../shared/contract'
+import type { ComponentCheck } from '../component-check'
 
-/** A component check: returns one or more measurements keyed `component:measurement`. */
-export type ComponentCheck = () => Promise<Record<string, HealthCheck[]>> | Record<string, HealthCheck[]>
+export type { ComponentCheck, NamedCheck } from '../component-check'
 
 export interface HealthService {
   /** Liveness: no I/O, no database. */
   liveness(): HealthReport
   /** Readiness: runs every registered component check. `detailed` adds checks, version and uptime. */
   readiness(detailed: boolean): Promise<HealthReport>
-  /** Register a component check (search registers its own). Returns the unregister function. */
+  /** Register a component check (only the wiring point does; capabilities return theirs). Returns the unregister function. */
   register(name: string, check: ComponentCheck, options?: { required?: boolean }): () => void
   /** The last readiness report computed (for the console), or null. */
   last(): HealthReport | null

@@ -1,4 +1,4 @@
-import type { ComponentCheck } from '../health'
+import type { ComponentCheck } from '../component-check'
 import type { Logging } from './logging'
 
 /**

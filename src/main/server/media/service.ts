@@ -7,7 +7,7 @@ import type { Db } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
 import { errnoCode, mkdirFailure } from '../errors/errno'
-import { ensureMediaDir, isStorageError, mediaStorageError } from './storage'
+import { ensureMediaDir, isStorageError, mediaDirCheck, mediaStorageError } from './storage'
 import type { MediaService, StoredMedia } from './types'
 
 /** Allowed image types, detected from the bytes: media type → file extension. */
@@ -58,6 +58,8 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
 
   return {
     dir: mediaDir,
+    // Optional: readers are served without a media dir, so a broken one warns, not fails.
+    healthChecks: [{ name: 'media', check: mediaDirCheck(mediaDir, deps.logger), required: false }],
     tempPath: () => join(mediaDir, `.upload-${randomUUID()}.tmp`),
     ensureDir: async () => {
       await ensureMediaDir(mediaDir, deps.logger)

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ComponentCheck } from '../health'
+import type { ComponentCheck } from '../component-check'
 import { appError, type AppError } from '../errors'
 import { errnoCode, mkdirFailure } from '../errors/errno'
 import type { Logger } from '../logging'

@@ -1,3 +1,5 @@
+import type { NamedCheck } from '../component-check'
+
 export interface StoredMedia {
   id: number
   /** `<uuid>.<ext>`: the only name a file ever has on disk and in URLs. */
@@ -30,4 +32,6 @@ export interface MediaService {
   /** The filename when `url` points at one of our media files, else null. */
   filenameOf(url: string): string | null
   readonly dir: string
+  /** The `media` readiness component (the directory is usable). */
+  readonly healthChecks: NamedCheck[]
 }

@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { Config } from '../config'
 import type { Connection, Db, Reader } from '../db'
 import { appError, AppError } from '../errors'
-import type { HealthService } from '../health'
+import type { ComponentCheck, NamedCheck } from '../component-check'
 import type { Logger } from '../logging'
 import type { Note, NotesService } from '../notes/types'
 import { foldedText, ftsMatchExpression, likePatterns, parseQuery, type ParsedQuery } from './query'
@@ -26,7 +26,6 @@ export interface SearchServiceDeps {
   notes: NotesService
   config: Config
   logger: Logger
-  health: HealthService
   /** Up to this many notes every startup compares each note and runs FTS5's integrity-check (default 10,000). */
   fullCheckMaxDocuments?: number
 }
@@ -34,7 +33,9 @@ export interface SearchServiceDeps {
 export interface SearchServiceImpl extends SearchService {
   /** Rebuild the whole index from the notes now (FTS5 'rebuild'; LIKE: every document). Returns ms taken. */
   rebuild(): Promise<number>
-  /** Detach from the notes service and health (for shutdown/tests). */
+  /** The `search` readiness component (optional: search trouble degrades, readers are still served). */
+  readonly healthChecks: NamedCheck[]
+  /** Detach from the notes service (for shutdown/tests). */
   dispose(): void
 }
 
@@ -241,41 +242,37 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
 
   const status = (): SearchStatus => ({ engine: engine ?? 'disabled', configured, fts5Available, sqliteVersion, reason, indexState })
 
-  const unregisterHealth = deps.health.register(
-    'search',
-    async () => {
-      const time = new Date().toISOString()
-      const s = status()
-      const counts = engine
-        ? await db.withReader(async (r) => ({
-            notes: (await r.get<{ n: number }>('SELECT count(*) AS n FROM notes'))?.n ?? 0,
-            docs: (await r.get<{ n: number }>('SELECT count(*) AS n FROM search_documents'))?.n ?? 0,
-          }))
-        : null
-      return {
-        'search:engine': [
-          {
-            componentType: 'component',
-            observedValue: s.engine,
-            status: engine === 'like' ? 'warn' : 'pass',
-            time,
-            output: `${s.reason}${engine === 'like' ? ' Results are unranked and slower on large blogs.' : ''}`,
-          },
-        ],
-        'search:index': [
-          {
-            componentType: 'component',
-            observedValue: counts ? counts.docs : 0,
-            observedUnit: 'documents',
-            status: counts && counts.docs !== counts.notes ? 'warn' : 'pass',
-            time,
-            output: counts ? `${counts.docs} of ${counts.notes} notes indexed; at startup: ${s.indexState}` : s.indexState,
-          },
-        ],
-      }
-    },
-    { required: false },
-  )
+  const searchCheck: ComponentCheck = async () => {
+    const time = new Date().toISOString()
+    const s = status()
+    const counts = engine
+      ? await db.withReader(async (r) => ({
+          notes: (await r.get<{ n: number }>('SELECT count(*) AS n FROM notes'))?.n ?? 0,
+          docs: (await r.get<{ n: number }>('SELECT count(*) AS n FROM search_documents'))?.n ?? 0,
+        }))
+      : null
+    return {
+      'search:engine': [
+        {
+          componentType: 'component',
+          observedValue: s.engine,
+          status: engine === 'like' ? 'warn' : 'pass',
+          time,
+          output: `${s.reason}${engine === 'like' ? ' Results are unranked and slower on large blogs.' : ''}`,
+        },
+      ],
+      'search:index': [
+        {
+          componentType: 'component',
+          observedValue: counts ? counts.docs : 0,
+          observedUnit: 'documents',
+          status: counts && counts.docs !== counts.notes ? 'warn' : 'pass',
+          time,
+          output: counts ? `${counts.docs} of ${counts.notes} notes indexed; at startup: ${s.indexState}` : s.indexState,
+        },
+      ],
+    }
+  }
 
   /**
    * Matches minus hidden matches. Joining every match to `notes` to check visibility reads each (large)
@@ -365,9 +362,9 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
       })
       return performance.now() - started
     },
+    healthChecks: [{ name: 'search', check: searchCheck, required: false }],
     dispose() {
       unhook()
-      unregisterHealth()
     },
   }
 }

@@ -48,12 +48,11 @@ export async function openSearchFixture(
   const logLines: string[] = []
   const logging = createLogging(config, { write: (line) => logLines.push(line) })
   const db = await openDb({ path: config.databasePath, db: config.db, logger: logging.logger })
-  const health = createHealthService({ version: 'test', startedAt: Date.now() })
   const renderer = createNoteRenderer({ logger: logging.logger })
   const notes = createNotesService({ db, logger: logging.logger, config, renderer })
   let search: SearchServiceImpl
   try {
-    search = createSearchService({ db, notes, config, logger: logging.logger, health, ...options })
+    search = createSearchService({ db, notes, config, logger: logging.logger, ...options })
   } catch (err) {
     await renderer.close()
     await db.close()
@@ -61,6 +60,7 @@ export async function openSearchFixture(
     rmSync(dir, { recursive: true, force: true })
     throw err
   }
+  const health = createHealthService({ version: 'test', startedAt: Date.now(), checks: search.healthChecks })
   let closed = false
   const closeDb = async () => {
     if (closed) return

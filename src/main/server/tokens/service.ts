@@ -26,7 +26,7 @@ export interface TokensServiceDeps {
   db: Db
   config: Config
   logger: Logger
-  /** The public base URL (no trailing slash): config.siteUrl, or the listening URL when the site URL has port 0. */
+  /** The public base URL (no trailing slash): the final site URL (see site.ts). */
   siteBase: () => string
   /** The URL this server listens on, once listening: never asked to verify a token (nor is the site URL). */
   listeningUrl?: () => string | null
