@@ -5,11 +5,12 @@
  * observeRequest().
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { PoolStats } from '../../../shared/contract'
-import { BUCKET_COUNT, LATENCY_BUCKETS_SECONDS, bucketIndex } from './buckets'
+import { BUCKET_COUNT, bucketIndex } from './buckets'
 import { methodLabel, routeGroup, statusClass, type RouteGroup } from './route-group'
 import type { DiskUsage } from './disk'
+import { TallyCounter, TallyHistogram } from './tallies'
 
 export interface ObservedRequest {
   /** The request path (a query string is ignored; only its route group is kept). */
@@ -87,11 +88,43 @@ export interface MetricsCollector {
 const LABELS = ['group', 'method', 'status_class'] as const
 const ENGINE = /^[a-z0-9_]{1,16}$/
 
-interface RequestChildren {
-  requests: Counter.Internal
-  duration: Histogram.Internal<(typeof LABELS)[number]>
-  bytes: Counter.Internal
-  window: string
+/** Cumulative counts for one label combination; `seen*` is what the last window already handed out. */
+interface Tally {
+  labels: { group: string; method: string; status_class: string }
+  /** `http:<group>` or `search:<engine>`: the history series it adds to. */
+  series: string
+  serverError: boolean
+  clientError: boolean
+  count: number
+  /** Search only: queries that failed. */
+  failed: number
+  bytes: number
+  sum: number
+  buckets: Float64Array
+  seenFailed: number
+  seenCount: number
+  seenBytes: number
+  seenSum: number
+  seenBuckets: Float64Array
+}
+
+function newTally(labels: Tally['labels'], series: string, cls: string): Tally {
+  return {
+    labels,
+    series,
+    serverError: cls === '5xx',
+    clientError: cls === '4xx',
+    count: 0,
+    failed: 0,
+    seenFailed: 0,
+    bytes: 0,
+    sum: 0,
+    buckets: new Float64Array(BUCKET_COUNT),
+    seenCount: 0,
+    seenBytes: 0,
+    seenSum: 0,
+    seenBuckets: new Float64Array(BUCKET_COUNT),
+  }
 }
 
 function emptySeries(): SeriesWindow {
@@ -108,16 +141,22 @@ export function createMetricsCollector(deps: MetricsCollectorDeps = {}): Metrics
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
   }
 
-  const requests = new Counter({ name: 'starpunk_http_requests_total', help: 'HTTP requests answered, by route group, method and status class.', labelNames: LABELS, registers: [registry] })
-  const duration = new Histogram({
-    name: 'starpunk_http_request_duration_seconds',
-    help: 'Time from a request arriving to its last byte written, by route group, method and status class.',
-    labelNames: LABELS,
-    buckets: [...LATENCY_BUCKETS_SECONDS],
-    registers: [registry],
-  })
-  const bytesOut = new Counter({ name: 'starpunk_http_response_bytes_total', help: 'Response body bytes written, by route group, method and status class.', labelNames: LABELS, registers: [registry] })
-  const search = new Histogram({ name: 'starpunk_search_duration_seconds', help: 'Search query time, by engine.', labelNames: ['engine'], buckets: [...LATENCY_BUCKETS_SECONDS], registers: [registry] })
+  // Per label combination, our own tallies (prom-client reads them when scraped: see tallies.ts).
+  const requestTallies = new Map<string, Tally>()
+  const searchTallies = new Map<string, Tally>()
+  new TallyCounter({ name: 'starpunk_http_requests_total', help: 'HTTP requests answered, by route group, method and status class.', labelNames: LABELS, registry }, () =>
+    [...requestTallies.values()].map((t) => ({ labels: t.labels, value: t.count })),
+  )
+  new TallyHistogram(
+    { name: 'starpunk_http_request_duration_seconds', help: 'Time from a request arriving to its last byte written, by route group, method and status class.', labelNames: LABELS, registry },
+    () => [...requestTallies.values()].map((t) => ({ labels: t.labels, count: t.count, sum: t.sum, buckets: t.buckets })),
+  )
+  new TallyCounter({ name: 'starpunk_http_response_bytes_total', help: 'Response body bytes written, by route group, method and status class.', labelNames: LABELS, registry }, () =>
+    [...requestTallies.values()].map((t) => ({ labels: t.labels, value: t.bytes })),
+  )
+  new TallyHistogram({ name: 'starpunk_search_duration_seconds', help: 'Search query time, by engine.', labelNames: ['engine'] as const, registry }, () =>
+    [...searchTallies.values()].map((t) => ({ labels: { engine: t.labels.group }, count: t.count, sum: t.sum, buckets: t.buckets })),
+  )
   let slowQueries = 0
   new Counter({
     name: 'starpunk_db_slow_queries_total',
@@ -191,66 +230,71 @@ export function createMetricsCollector(deps: MetricsCollectorDeps = {}): Metrics
   let loop: IntervalHistogram | null = monitorEventLoopDelay({ resolution: 10 })
   loop.enable()
 
-  // Label children cached per label combination: prom-client hashes label objects on every call otherwise.
-  const children = new Map<string, RequestChildren>()
-  let window = new Map<string, SeriesWindow>()
   let windowStart = clock()
   // Copies: a pool may hand out one object it keeps updating.
   const initialPool = readPool()
   let lastPool: PoolStats | null = initialPool ? { ...initialPool } : null
   let slowAtWindowStart = 0
 
-  function seriesFor(key: string): SeriesWindow {
-    let series = window.get(key)
-    if (!series) {
-      series = emptySeries()
-      window.set(key, series)
-    }
-    return series
-  }
-
   function observeRequest(request: ObservedRequest): void {
     const group: RouteGroup = routeGroup(request.path)
     const method = methodLabel(request.method)
     const cls = statusClass(request.status)
     const key = `${group} ${method} ${cls}`
-    let child = children.get(key)
-    if (!child) {
-      child = { requests: requests.labels(group, method, cls), duration: duration.labels(group, method, cls), bytes: bytesOut.labels(group, method, cls), window: `http:${group}` }
-      children.set(key, child)
+    let tally = requestTallies.get(key)
+    if (!tally) {
+      tally = newTally({ group, method, status_class: cls }, `http:${group}`, cls)
+      requestTallies.set(key, tally)
     }
     const seconds = request.seconds >= 0 && Number.isFinite(request.seconds) ? request.seconds : 0
-    const bytes = request.bytes > 0 && Number.isFinite(request.bytes) ? request.bytes : 0
-    child.requests.inc()
-    child.duration.observe(seconds)
-    if (bytes > 0) child.bytes.inc(bytes)
-    const series = seriesFor(child.window)
-    series.requests++
-    if (request.status >= 500) series.serverErrors++
-    else if (request.status >= 400) series.clientErrors++
-    series.bytes += bytes
-    series.sumSeconds += seconds
-    const buckets = series.buckets
-    const index = bucketIndex(seconds)
-    buckets[index] = (buckets[index] as number) + 1
+    tally.count++
+    tally.sum += seconds
+    if (request.bytes > 0 && Number.isFinite(request.bytes)) tally.bytes += request.bytes
+    tally.buckets[bucketIndex(seconds)]!++
   }
 
   function observeSearch(engine: string, seconds: number, failed = false): void {
     const label = ENGINE.test(engine) ? engine : 'other'
+    let tally = searchTallies.get(label)
+    if (!tally) {
+      // The engine rides in `group` (only `engine` is exported for search).
+      tally = newTally({ group: label, method: '', status_class: '' }, `search:${label}`, '')
+      searchTallies.set(label, tally)
+    }
     const value = seconds >= 0 && Number.isFinite(seconds) ? seconds : 0
-    search.labels(label).observe(value)
-    const series = seriesFor(`search:${label}`)
-    series.requests++
-    if (failed) series.serverErrors++
-    series.sumSeconds += value
-    const index = bucketIndex(value)
-    series.buckets[index] = (series.buckets[index] as number) + 1
+    tally.count++
+    if (failed) tally.failed++
+    tally.sum += value
+    tally.buckets[bucketIndex(value)]!++
+  }
+
+  /** What each tally gained since the last window, summed per history series. */
+  function drainSeries(): Record<string, SeriesWindow> {
+    const out: Record<string, SeriesWindow> = {}
+    for (const tallies of [requestTallies, searchTallies]) {
+      for (const t of tallies.values()) {
+        const count = t.count - t.seenCount
+        if (count === 0) continue
+        const series = (out[t.series] ??= emptySeries())
+        series.requests += count
+        series.serverErrors += t.serverError ? count : t.failed - t.seenFailed
+        if (t.clientError) series.clientErrors += count
+        series.bytes += t.bytes - t.seenBytes
+        series.sumSeconds += t.sum - t.seenSum
+        for (let i = 0; i < BUCKET_COUNT; i++) series.buckets[i] = (series.buckets[i] as number) + (t.buckets[i] as number) - (t.seenBuckets[i] as number)
+        t.seenCount = t.count
+        t.seenFailed = t.failed
+        t.seenBytes = t.bytes
+        t.seenSum = t.sum
+        t.seenBuckets.set(t.buckets)
+      }
+    }
+    return out
   }
 
   function takeWindow(): MetricsWindow {
     const end = clock()
-    const series = Object.fromEntries(window)
-    window = new Map()
+    const series = drainSeries()
     const pool = readPool()
     const delta = (read: (s: PoolStats) => number): number | null => (pool ? Math.max(0, read(pool) - (lastPool ? read(lastPool) : 0)) : null)
     let eventLoopP99Ms: number | null = null

@@ -118,6 +118,9 @@ describe('GET /metrics', () => {
     expect(text).toContain('starpunk_http_response_bytes_total{group="feeds",method="GET",status_class="2xx"} 11')
     expect(text).toMatch(/starpunk_http_request_duration_seconds_bucket\{le="\+Inf",group="pages",method="GET",status_class="2xx"\} 3/)
     expect(text).toContain('starpunk_search_duration_seconds_count{engine="fts5"} 1')
+    expect(text).toContain('starpunk_search_duration_seconds_bucket{le="0.005",engine="fts5"} 1')
+    expect(text).toContain('starpunk_search_duration_seconds_bucket{le="0.0025",engine="fts5"} 0')
+    expect(text).toContain('starpunk_search_duration_seconds_sum{engine="like"} 0.02')
     expect(text).toContain('starpunk_db_slow_queries_total 1')
     expect(text).toContain('starpunk_db_pool_acquire_timeouts_total 3')
     expect(text).toContain('starpunk_db_pool_acquire_wait_seconds_total 1.5')
@@ -175,6 +178,9 @@ describe('collector windows', () => {
     c.observeRequest({ path: '/notes/x', method: 'GET', status: 200, seconds: 0.002, bytes: 100 })
     c.observeRequest({ path: '/notes/y', method: 'GET', status: 503, seconds: 0.2, bytes: 50 })
     c.observeRequest({ path: '/nope', method: 'BREW', status: 404, seconds: 0.0001, bytes: 9 })
+    c.observeSearch('fts5', 0.004)
+    c.observeSearch('fts5', 0.5, true)
+    c.observeSearch('DROP TABLE', 0.001)
     stats.timeouts = 5
     now = 11_000
     const w = c.takeWindow()
@@ -184,6 +190,8 @@ describe('collector windows', () => {
     expect(w.series['http:pages']!.buckets.reduce((a, b) => a + b, 0)).toBe(2)
     expect(w.series['http:other']).toMatchObject({ requests: 1, clientErrors: 1 })
     expect(w.process.poolTimeouts).toBe(2)
+    expect(w.series['search:fts5']).toMatchObject({ requests: 2, serverErrors: 1, sumSeconds: 0.504 })
+    expect(w.series['search:other']).toMatchObject({ requests: 1, serverErrors: 0 })
     const next = c.takeWindow()
     expect(next.series).toEqual({})
     expect(next.process.poolTimeouts).toBe(0)

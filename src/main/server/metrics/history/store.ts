@@ -511,7 +511,7 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
     const wanted = query.stepMs ?? span / 360
     // The coarsest stored resolution that still fits the step (10-second points only exist for the last hour).
     const available = RESOLUTIONS_S.filter((r) => r !== RAW_RESOLUTION_S || query.from >= now - RAW_RETENTION_MS)
-    const resolution = [...available].reverse().find((r) => r * 1000 <= wanted) ?? (available[0])
+    const resolution = [...available].reverse().find((r) => r * 1000 <= wanted) ?? ROLLUP_RESOLUTION_S
     const resMs = resolution * 1000
     const stepMs = Math.max(resMs, Math.ceil(wanted / resMs) * resMs)
     const step = stepMs / 1000
