@@ -63,6 +63,21 @@ export interface Config {
     token: string | null
     memoryThresholdMb: number
   }
+  /** Monitoring: GET /metrics, the history in <dataDir>/metrics.db, health sampling and alerts. */
+  metrics: {
+    /** GET /metrics answers everyone (else: the health token or an admin session). */
+    public: boolean
+    /** Days of history kept (1-minute rollups, health samples, incidents, events). */
+    retentionDays: number
+    /** Size bound of metrics.db, MiB: past it the oldest history goes first. */
+    maxMb: number
+    /** How often every readiness check is sampled into the health history, seconds. */
+    healthSampleSeconds: number
+    /** A readiness status must hold this many samples in a row before it alerts. */
+    alertSamples: number
+    /** Readiness warns when the data directory's disk is fuller than this, percent. */
+    diskWarnPercent: number
+  }
   feed: {
     maxItems: number
     cacheSeconds: number
