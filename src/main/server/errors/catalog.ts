@@ -238,6 +238,35 @@ export const ERROR_CATALOG = {
       'Check the network connection of the machine running StarPunk.',
     ],
   },
+  WEBMENTION_INVALID: {
+    status: 400,
+    message: 'Webmention not accepted: {detail}',
+    suggestion: 'Send form-encoded source and target: two different http(s) URLs, the target a published page of this site.',
+    troubleshooting: [
+      'The body must be application/x-www-form-urlencoded with the fields source and target (W3C Webmention).',
+      'The target must be the address of a published note here, as its page shows it.',
+      'The source is the page on your site that links to the target.',
+    ],
+  },
+  WEBMENTION_BLOCKED: {
+    status: 403,
+    message: 'Webmentions from {domain} are not accepted here.',
+    suggestion: 'Contact the author of this site if you think this is a mistake.',
+    troubleshooting: ['The author of this site has blocked this domain.'],
+  },
+  WEBMENTION_RATE_LIMITED: {
+    status: 429,
+    message: 'Too many Webmentions from {host}. Try again in {seconds} seconds.',
+    suggestion: 'Wait, then send again; repeats of a queued Webmention are not needed.',
+    details: 'Webmentions are limited per source host so one site cannot flood the verification queue.',
+    troubleshooting: ['Wait for the time in Retry-After.', 'A Webmention already queued is verified once; sending it again changes nothing.'],
+  },
+  WEBMENTION_QUEUE_FULL: {
+    status: 503,
+    message: 'Too many Webmentions are waiting to be verified.',
+    suggestion: 'Try again in a few minutes.',
+    troubleshooting: ['Wait for the time in Retry-After, then send again.'],
+  },
   INDIEAUTH_UNAVAILABLE: {
     status: 502,
     message: 'Could not complete sign-in with the IndieAuth server: {detail}',

@@ -1,6 +1,6 @@
 // Test support: a real HTTP server on 127.0.0.1 playing another site, and an outbound fetch allowed to reach it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createOutbound, type Outbound } from '../../outbound'
+import { createOutbound, type Outbound, type Resolver } from '../../outbound'
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 
@@ -58,6 +58,19 @@ export function page(html: string, headers: Record<string, string | string[]> = 
 }
 
 /** The outbound fetch as tests use it: on, loopback allowed (STARPUNK_FETCH_ALLOW_PRIVATE=true), short timeout. */
-export function testOutbound(overrides: { allowPrivate?: boolean; timeoutMs?: number; maxBodyBytes?: number } = {}): Outbound {
-  return createOutbound({ enabled: true, allowPrivate: overrides.allowPrivate ?? true, userAgent: 'StarPunk/test (+http://127.0.0.1/)', timeoutMs: overrides.timeoutMs ?? 2_000, maxBodyBytes: overrides.maxBodyBytes })
+export function testOutbound(overrides: { allowPrivate?: boolean; timeoutMs?: number; maxBodyBytes?: number; resolver?: Resolver } = {}): Outbound {
+  return createOutbound({
+    enabled: true,
+    allowPrivate: overrides.allowPrivate ?? true,
+    userAgent: 'StarPunk/test (+http://127.0.0.1/)',
+    timeoutMs: overrides.timeoutMs ?? 2_000,
+    maxBodyBytes: overrides.maxBodyBytes,
+    resolver: overrides.resolver ?? loopbackResolver,
+  })
+}
+
+/** No test looks up a real name: `localhost` is 127.0.0.1, anything else is an unknown host. */
+export const loopbackResolver: Resolver = async (hostname) => {
+  if (hostname === 'localhost') return [{ address: '127.0.0.1', family: 4 }]
+  throw Object.assign(new Error(`tests resolve no outside host names (${hostname})`), { code: 'ENOTFOUND' })
 }
