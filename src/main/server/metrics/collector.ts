@@ -81,6 +81,11 @@ export interface MetricsCollector {
   takeWindow(): MetricsWindow
   /** The Prometheus text exposition of this registry. */
   metricsText(): Promise<string>
+  /**
+   * A gauge another capability owns (e.g. the webmention queue), read when /metrics is scraped. `name`
+   * must start with `starpunk_`; `read` returns one value, or values by label.
+   */
+  addGauge(gauge: { name: string; help: string; labelNames?: readonly string[]; read: () => number | Array<{ labels: Record<string, string>; value: number }> }): void
   /** Stop the event-loop monitor. */
   close(): void
 }
@@ -342,6 +347,27 @@ export function createMetricsCollector(deps: MetricsCollectorDeps = {}): Metrics
       disk = usage
     },
     takeWindow,
+    addGauge(gauge) {
+      if (!/^starpunk_[a-z0-9_]+$/.test(gauge.name) || gauge.name.endsWith('_total')) throw new Error(`gauge name must be starpunk_… without _total: ${gauge.name}`)
+      new Gauge({
+        name: gauge.name,
+        help: gauge.help,
+        labelNames: gauge.labelNames ?? [],
+        registers: [registry],
+        collect() {
+          this.reset()
+          let value
+          try {
+            value = gauge.read()
+          } catch {
+            // A capability that cannot answer leaves its gauge empty; the scrape still succeeds.
+            return
+          }
+          if (typeof value === 'number') this.set(value)
+          else for (const v of value) this.set(v.labels, v.value)
+        },
+      })
+    },
     metricsText: () => registry.metrics(),
     close() {
       loop?.disable()

@@ -105,6 +105,9 @@ describe('GET /metrics', () => {
     collector.observeSearch('fts5', 0.003)
     collector.observeSearch('like', 0.02)
     collector.countSlowQuery()
+    collector.addGauge({ name: 'starpunk_webmention_queue', help: 'Webmentions waiting, by state.', labelNames: ['state'], read: () => [{ labels: { state: 'pending' }, value: 4 }] })
+    collector.addGauge({ name: 'starpunk_broken_reading', help: 'A reading whose owner throws.', read: () => { throw new Error('closed') } })
+    expect(() => collector.addGauge({ name: 'webmention_total', help: 'x', read: () => 1 })).toThrow()
 
     const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
     expect(res.status).toBe(200)
@@ -122,6 +125,7 @@ describe('GET /metrics', () => {
     expect(text).toContain('starpunk_search_duration_seconds_bucket{le="0.0025",engine="fts5"} 0')
     expect(text).toContain('starpunk_search_duration_seconds_sum{engine="like"} 0.02')
     expect(text).toContain('starpunk_db_slow_queries_total 1')
+    expect(text).toContain('starpunk_webmention_queue{state="pending"} 4')
     expect(text).toContain('starpunk_db_pool_acquire_timeouts_total 3')
     expect(text).toContain('starpunk_db_pool_acquire_wait_seconds_total 1.5')
     expect(text).toContain('starpunk_db_pool_connections{state="active"} 1')
