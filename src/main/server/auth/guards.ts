@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express'
+import type { RequestHandler } from 'express'
 import { appError, wantsJson } from '../errors'
 import type { Logger } from '../logging'
 import { clearSessionCookie, readSessionToken, type CookiePolicy } from './cookies'
@@ -14,12 +14,6 @@ export interface GuardDeps {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-
-/** API-style paths answer 401 JSON; pages redirect to the login page. */
-function isApiRequest(req: Request): boolean {
-  const path = req.originalUrl.split('?')[0] ?? ''
-  return path.startsWith('/admin/console/api') || path.startsWith('/api/') || path.includes('/api/') || wantsJson(req)
-}
 
 export function createGuards(deps: GuardDeps): AuthGuards {
   const loadSession: RequestHandler = async (req, res, next) => {
@@ -42,7 +36,8 @@ export function createGuards(deps: GuardDeps): AuthGuards {
 
   const requireAdmin: RequestHandler = (req, res, next) => {
     if (res.locals.session) return next()
-    if (isApiRequest(req)) return next(appError('UNAUTHORIZED'))
+    // API paths (their router said 'json') and JSON clients get a 401; pages redirect to the login page.
+    if (wantsJson(req, res)) return next(appError('UNAUTHORIZED'))
     // After login, come back here (GET only: a replayed POST would lose its form anyway).
     const back = req.method === 'GET' ? req.originalUrl : '/admin'
     res.redirect(303, loginUrl(back))

@@ -5,7 +5,7 @@ import express, { Router, type RequestHandler, type Response } from 'express'
 import type { Result } from '../../../shared/contract'
 import type { AuthGuards } from '../auth/types'
 import type { Config } from '../config'
-import { ERROR_CATALOG, appError } from '../errors'
+import { ERROR_CATALOG, appError, errorFormat } from '../errors'
 import type { Logger } from '../logging'
 import type { CallOptions, ConsoleService, PushedEvent } from './types'
 
@@ -91,6 +91,8 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
   })
 
   const api = Router()
+  // Set before the guard: a refused API call is a 401 JSON answer, not a redirect to the login page.
+  api.use(errorFormat('json'))
   api.use(requireAdmin)
   api.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store')

@@ -1,20 +1,33 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express'
 import type { ErrorInfo } from '../../../shared/errors'
 import { escapeHtml } from '../html'
 import type { Logger, Logging } from '../logging'
 import { AppError, appError } from './app-error'
 
-/** Paths whose clients are programs: they always get JSON errors, whatever they Accept. */
-const API_PREFIXES = ['/api/', '/micropub', '/admin/console/api', '/indieauth/token', '/indieauth/revoke', '/.well-known/', '/health/']
+/**
+ * How errors on a router's paths are answered. 'json': its clients are programs, they always get JSON,
+ * whatever they Accept. 'html': pages, HTML for browsers unless the client asks for JSON (the default).
+ * (OAuth endpoints answer their own shape with their own error handler.)
+ */
+export type ErrorFormat = 'json' | 'html'
 
-/** API clients (Accept JSON, or an API path) get JSON; browsers get HTML. */
-export function wantsJson(req: Request): boolean {
-  // originalUrl, not path: inside a mounted router req.path is relative to the mount point.
-  const path = req.originalUrl.split('?', 1)[0] ?? ''
-  if (API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))) return true
+/**
+ * Each router states the format of its own paths, so the error handler knows no capability's URLs:
+ * `router.use('/micropub', errorFormat('json'))`.
+ */
+export function errorFormat(format: ErrorFormat): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.errorFormat = format
+    next()
+  }
+}
+
+/** JSON for the paths a router declared 'json', and for clients that ask for it (or send no Accept); else HTML. */
+export function wantsJson(req: Request, res: Response): boolean {
+  if (res.locals.errorFormat === 'json') return true
   const accept = req.headers.accept ?? ''
   if (!accept) return true
   return req.accepts(['html', 'json']) === 'json'
@@ -84,7 +97,7 @@ export function errorHandler(deps: ErrorHandlerDeps): ErrorRequestHandler {
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value)
     if (error.status === 503 && !res.getHeader('retry-after')) res.setHeader('Retry-After', DEFAULT_RETRY_AFTER_SECONDS)
     res.status(error.status)
-    if (wantsJson(req)) {
+    if (wantsJson(req, res)) {
       res.json(errorBody(error.info, requestId))
     } else {
       let html: string

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Router, type Request, type Response } from 'express'
 import type { HealthReport } from '../../../shared/contract'
+import { errorFormat } from '../errors'
 import type { HealthService } from './types'
 
 export interface HealthRouteOptions {
@@ -31,6 +32,7 @@ function send(res: Response, status: number, report: HealthReport): void {
 /** GET /health (liveness) and GET /health/ready (readiness; detailed only when authorised). */
 export function healthRoutes(health: HealthService, options: HealthRouteOptions = { token: null, detailed: false }): Router {
   const router = Router()
+  router.use('/health', errorFormat('json'))
   router.get('/health', (_req, res) => {
     send(res, 200, health.liveness())
   })

@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express'
 import type { Config } from '../config'
-import { appError, methodNotAllowed } from '../errors'
+import { appError, errorFormat, methodNotAllowed } from '../errors'
 import type { Logger } from '../logging'
 import { receiveMultipart, UnverifiedUploadGate, type MediaService, type ReceivedFile, type UnverifiedUploadLimits, type UploadTicket } from '../media'
 import { authenticate, bearerToken, hasScope, oauthErrorHandler, requireScope, type TokenGrant, type TokensService } from '../tokens'
@@ -57,6 +57,8 @@ function noStore(res: Response): Response {
 export function micropubRoutes(deps: MicropubRoutesDeps): Router {
   const { config, tokens, micropub, media } = deps
   const router = Router()
+  // Micropub clients are programs: JSON errors on every path here (OAuth-shaped ones come from oauthErrorHandler).
+  router.use('/micropub', errorFormat('json'))
   const json = express.json({ limit: config.maxBodyBytes, strict: false, type: 'application/json' })
   const form = express.urlencoded({ extended: false, limit: config.maxBodyBytes, parameterLimit: 1000 })
   const multipartLimits = {

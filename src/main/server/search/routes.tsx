@@ -2,7 +2,7 @@
 import { Router, type Response } from 'express'
 import type { AdminSession } from '../auth/types'
 import type { Config } from '../config'
-import { AppError, appError } from '../errors'
+import { AppError, appError, errorFormat } from '../errors'
 import { stringParam, wholeNumberParam } from '../http'
 import { Layout, noteUrl, renderPage } from '../web'
 import { MAX_QUERY_LENGTH } from './query'
@@ -129,6 +129,7 @@ function SearchPage(data: SearchPageData) {
 
 export function searchRoutes({ config, search }: SearchRoutesDeps): Router {
   const router = Router()
+  router.use('/api/search', errorFormat('json'))
 
   router.get('/search', async (req, res) => {
     const session = sessionOf(res)

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import { allowFormActionTo, safeEqual, type AuthGuards } from '../auth'
 import type { Config } from '../config'
-import { AppError, appError } from '../errors'
+import { AppError, appError, errorFormat } from '../errors'
 import type { Logger } from '../logging'
 import {
   checkCodeVerifier,
@@ -84,6 +84,8 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
   const form = express.urlencoded({ extended: false, limit: 64 * 1024, parameterLimit: 100 })
   const json = express.json({ limit: 64 * 1024 })
   const issuer = () => `${siteBase()}/`
+  // Programs call these; the consent pages under /indieauth/auth stay pages.
+  router.use(['/indieauth/token', '/indieauth/revoke', '/.well-known'], errorFormat('json'))
 
   router.get('/.well-known/oauth-authorization-server', (_req, res) => {
     const base = siteBase()
