@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Db } from '../../db'
 import { openDb, type PooledDb } from '../../db'
-import { createLogging, type Logger } from '../../logging'
+import { createLogging, type Logger, type Logging } from '../../logging'
 
 export interface TestFiles {
   dir: string
   path: string
   logger: Logger
+  logging: Logging
   lines: string[]
   open(): Promise<PooledDb>
   remove(): Promise<void>
@@ -24,6 +25,7 @@ export function testFiles(prefix = 'starpunk-wm-'): TestFiles {
     dir,
     path: join(dir, 'starpunk.db'),
     logger: logging.logger,
+    logging,
     lines,
     open: () =>
       openDb({

@@ -1,0 +1,19 @@
+export type * from './types'
+export { MENTION_TYPES, MODERATION_POLICIES } from './types'
+export { discoverEndpoint, endpointFromHtml, endpointFromLinkHeader, DISCOVERY_MAX_BYTES, type DiscoveryResult } from './discovery'
+export { readSource, normalizeUrl, MAX_CONTENT_HTML, MAX_CONTENT_TEXT, type HtmlSanitizer } from './parse'
+export { moderationFor, moderationOnUpdate, hostInDomain, normalizeDomain } from './moderation'
+export {
+  createWebmentionReceiver,
+  DEFAULT_RECEIVER_LIMITS,
+  type WebmentionReceiver,
+  type WebmentionReceiverDeps,
+  type ReceiverLimits,
+  type TargetResolver,
+  type AcceptResult,
+  type MentionChange,
+  type MentionCounts,
+  type ListOptions,
+} from './receiver'
+export { createWebmentionSender, DEFAULT_RETRY_POLICY, MAX_TARGETS_PER_NOTE, type WebmentionSender, type WebmentionSenderDeps, type RetryPolicy } from './sender'
+export { webmentionRoutes, webmentionLinkHeader, WEBMENTION_PATH, WEBMENTION_STATUS_PATH, type WebmentionRoutesDeps } from './routes'
