@@ -104,6 +104,7 @@ async function serve(): Promise<number> {
 
   let server: StarpunkServer
   try {
+    // createServer binds the socket before it opens anything: a port in use is refused here.
     server = await createServer(config)
   } catch (err) {
     printStartupError(err, config)
@@ -111,18 +112,7 @@ async function serve(): Promise<number> {
   }
   const logger = server.context.logger
   const logFile = server.context.logging.filePath
-
-  let url: string
-  try {
-    url = await server.listen()
-  } catch (err) {
-    // An expected failure (port in use) is logged by its code; only a surprise gets its stack logged.
-    if (err instanceof AppError) logger.error('cannot listen', { host: config.host, port: config.port, code: err.code })
-    else logger.error('cannot listen', { host: config.host, port: config.port, cause: err })
-    await server.close().catch(() => undefined)
-    printStartupError(err, config)
-    return 1
-  }
+  const url = server.url
 
   logger.info('StarPunk is running', { version: VERSION, url, siteUrl: config.siteUrl, dataDir: config.dataDir, logFile, configFile: loaded.filePath })
   if (config.logFormat === 'human') {
