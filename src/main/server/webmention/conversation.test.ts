@@ -132,6 +132,7 @@ describe('two blogs talking Webmention to each other over loopback', () => {
     await a.close()
     await b.close()
     await renderer.close()
+    await files.remove()
   })
 
   it('A replies to, likes and reposts B’s note; B verifies, shows the like and repost and holds the reply; edits and deletions follow', async () => {
