@@ -73,6 +73,13 @@ function report(status: HealthStatus, fsStatus: HealthStatus = status, output = 
   }
 }
 
+/** Flush until the queue is empty (one flush writes at most maxFlushRecords). */
+function flushAll(h: MetricsHistory): number {
+  let total = 0
+  for (let n = h.flush(); n > 0; n = h.flush()) total += n
+  return total
+}
+
 function rows(sql: string, ...params: unknown[]): number {
   const db = new Database(join(dir, 'metrics.db'), { readonly: true })
   try {
@@ -90,7 +97,7 @@ describe('points and rollups', () => {
     // Minute 1: three points.
     for (let i = 0; i < 3; i++) h.recordWindow(win(T0 + MIN + i * 10_000, { 'http:pages': series(5, 0.02) }))
     now = T0 + 2 * MIN
-    expect(h.flush()).toBe(9)
+    expect(flushAll(h)).toBe(9)
 
     const raw = h.traffic({ from: T0, to: T0 + 2 * MIN, stepMs: 10_000 })
     expect(raw.resolutionSeconds).toBe(10)
@@ -132,10 +139,10 @@ describe('points and rollups', () => {
   it('a point that arrives late (after an outage) still lands in its minute', () => {
     const h = open()
     h.recordWindow(win(T0, { 'http:pages': series(1, 0.001) }))
-    h.flush()
+    flushAll(h)
     h.recordWindow(win(T0 + 20_000, { 'http:pages': series(4, 0.001) }))
     now = T0 + 10 * MIN
-    h.flush()
+    flushAll(h)
     expect(h.traffic({ from: T0, to: T0 + MIN, stepMs: MIN }).buckets[0]!.total!.requests).toBe(5)
   })
 })
@@ -147,7 +154,7 @@ describe('gaps', () => {
     // Minute 1: the app was off. Minute 2: up, nobody came.
     h.recordWindow(win(T0 + 2 * MIN))
     now = T0 + 3 * MIN
-    h.flush()
+    flushAll(h)
     const r = h.traffic({ from: T0, to: T0 + 3 * MIN, stepMs: MIN })
     expect(r.buckets.map((b) => b.total?.requests ?? null)).toEqual([3, null, 0])
     expect(r.buckets[1]).toEqual({ time: T0 + MIN, sampledSeconds: null, total: null, groups: null, search: null, process: null })
@@ -160,7 +167,7 @@ describe('gaps', () => {
     const h = open()
     h.recordWindow(win(T0, { 'http:pages': series(1, 0.001) }, 30 * MIN))
     now = T0 + 31 * MIN
-    h.flush()
+    flushAll(h)
     const r = h.traffic({ from: T0, to: T0 + 30 * MIN, stepMs: MIN })
     expect(r.buckets.filter((b) => b.sampledSeconds !== null).map((b) => [b.time, b.sampledSeconds])).toEqual([[T0 + 29 * MIN, 10]])
   })
@@ -172,7 +179,7 @@ describe('retention and pruning', () => {
     // 200 minutes of one point per minute.
     for (let m = 0; m < 200; m++) h.recordWindow(win(T0 + m * MIN, { 'http:pages': series(1, 0.001) }))
     now = T0 + 200 * MIN
-    h.flush()
+    flushAll(h)
     expect(rows('SELECT count(*) FROM points WHERE resolution = 10')).toBe(200)
 
     // Points older than an hour go, 50 at a time; the last hour stays; rollups stay (within a day).
@@ -204,7 +211,7 @@ describe('retention and pruning', () => {
     h.recordHealth(report('pass'), now, 30_000)
     now += 30_000
     h.recordHealth(report('warn', 'warn', 'low'), now, 30_000)
-    h.flush()
+    flushAll(h)
     now += 2 * DAY
     h.prune()
     expect(rows('SELECT count(*) FROM health_samples')).toBe(0)
@@ -216,7 +223,7 @@ describe('retention and pruning', () => {
     const h = open({ retentionMs: 30 * DAY, pruneBatch: 100, maxBytes: 1 })
     for (let m = 0; m < 300; m++) h.recordWindow(win(T0 + m * MIN, { 'http:pages': series(1, 0.001) }))
     now = T0 + 300 * MIN
-    h.flush()
+    flushAll(h)
     h.prune()
     expect(rows('SELECT count(*) FROM points WHERE resolution = 60')).toBe(200)
     expect(rows('SELECT min(ts) FROM points WHERE resolution = 60')).toBe((T0 + 100 * MIN) / 1000)
@@ -236,7 +243,7 @@ describe('health history and incidents', () => {
     now += 30_000
     const end = now
     h.recordHealth(report('pass'), now, 30_000)
-    h.flush()
+    flushAll(h)
 
     const incidents = h.incidents()
     const fs = incidents.find((i) => i.component === 'filesystem')!
@@ -262,7 +269,7 @@ describe('health history and incidents', () => {
       h.recordHealth(report('warn', 'warn', 'low'), now, 30_000)
       now += 30_000
     }
-    h.flush()
+    flushAll(h)
     const u = h.uptime({ from: T0, to: now })
     expect(u.filesystem).toMatchObject({ upMs: 8 * 30_000, degradedMs: 60_000, downMs: 60_000, noDataMs: 10 * MIN })
     expect(u.filesystem!.percent).toBeCloseTo(80, 10)
@@ -283,7 +290,7 @@ describe('events', () => {
     h.recordEvent({ type: 'database_locked', level: 'error', message: 'The database was locked.', requestId: 'req-123', details: { waitedMs: 5000 } })
     now += 1_000
     h.recordEvent({ type: 'slow_query', level: 'warning', message: 'A query took 800 ms.', requestId: 'req-456' })
-    h.flush()
+    flushAll(h)
     expect(h.events().map((e) => e.type)).toEqual(['slow_query', 'database_locked', 'server_start'])
     expect(h.events({ types: ['database_locked'] })).toEqual([
       { id: 2, time: T0 + 1_000, type: 'database_locked', level: 'error', message: 'The database was locked.', requestId: 'req-123', details: { waitedMs: 5000 } },
@@ -310,7 +317,7 @@ describe('while the file cannot be written', () => {
     rmSync(broken)
     mkdirSync(broken)
     now += 5_000
-    expect(h.flush()).toBeGreaterThanOrEqual(3)
+    expect(flushAll(h)).toBeGreaterThanOrEqual(3)
     expect(h.status()).toMatchObject({ writable: true, buffered: 0, lastError: null })
     expect(h.traffic({ from: T0, to: T0 + MIN, stepMs: MIN }).buckets[0]!.total!.requests).toBe(2)
     expect(h.incidents({ openOnly: true }).map((i) => i.component).sort()).toEqual(['filesystem', 'overall'])
@@ -322,7 +329,7 @@ describe('while the file cannot be written', () => {
     mkdirSync(data)
     const h = open({ path: join(data, 'metrics.db') })
     h.recordWindow(win(T0, { 'http:pages': series(1, 0.001) }))
-    h.flush()
+    flushAll(h)
     // Broken: the directory moved away and a file in its place.
     renameSync(data, join(dir, 'moved'))
     writeFileSync(data, 'x')
@@ -334,16 +341,28 @@ describe('while the file cannot be written', () => {
     now += 10_000
     h.recordWindow(win(T0 + 20_000, { 'http:pages': series(3, 0.001) }))
     h.recordHealth(report('pass'), now, 30_000)
-    h.flush()
+    flushAll(h)
     // Repaired.
     rmSync(data)
     renameSync(join(dir, 'moved'), data)
     now += 10_000
-    h.flush()
+    flushAll(h)
     expect(h.status()).toMatchObject({ writable: true, buffered: 0 })
     expect(h.traffic({ from: T0, to: T0 + MIN, stepMs: MIN }).buckets[0]!.total!.requests).toBe(6)
     const [incident] = h.incidents({ from: T0 }).filter((i) => i.component === 'filesystem')
     expect(incident).toMatchObject({ startedAt: T0 + 10_000, endedAt: T0 + 20_000, status: 'fail' })
+  })
+
+  it('drains a backlog a bounded number of records per flush, oldest first', () => {
+    const broken = join(dir, 'data')
+    writeFileSync(broken, 'x')
+    const h = open({ path: join(broken, 'metrics.db'), maxFlushRecords: 100 })
+    for (let i = 0; i < 250; i++) h.recordWindow(win(T0 + i * 10_000, { 'http:pages': series(1, 0.001) }))
+    rmSync(broken)
+    mkdirSync(broken)
+    now += HOUR
+    expect([h.flush(), h.flush(), h.flush(), h.flush()]).toEqual([100, 100, 50, 0])
+    expect(h.traffic({ from: T0, to: T0 + HOUR, stepMs: HOUR }).buckets[0]!.total!.requests).toBe(250)
   })
 
   it('holds a bounded number of records, drops the oldest, and records the loss as an event', () => {
@@ -355,7 +374,7 @@ describe('while the file cannot be written', () => {
     rmSync(broken)
     mkdirSync(broken)
     now += 5 * MIN
-    h.flush()
+    flushAll(h)
     const r = h.traffic({ from: T0, to: T0 + 3 * MIN, stepMs: 10_000 })
     // The first 5 points are gone and show as gaps, not zeros.
     expect(r.buckets.slice(0, 16).map((b) => b.total?.requests ?? null)).toEqual([null, null, null, null, null, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, null])
@@ -376,7 +395,7 @@ describe('restart', () => {
     expect(second.traffic({ from: T0, to: T0 + 2 * MIN, stepMs: MIN }).buckets.map((b) => b.total?.requests ?? null)).toEqual([7, null])
     expect(second.openIncidents().map((i) => i.component).sort()).toEqual(['filesystem', 'overall'])
     second.recordHealth(report('pass'), now, 30_000)
-    second.flush()
+    flushAll(second)
     expect(second.incidents({ openOnly: true })).toEqual([])
     expect(second.incidents().find((i) => i.component === 'filesystem')).toMatchObject({ startedAt: T0, endedAt: now })
     // Ten minutes off: no data, not down.
