@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express'
 import type { MetricsCollector } from './collector'
 
+const CLIENT_CLOSED = 499
+
 /**
  * Counts every request into the collector when it finishes (or is aborted): route group, method,
  * status, time and body bytes written. Thin: all decisions live in the collector.
@@ -26,13 +28,16 @@ export function metricsMiddleware(collector: Pick<MetricsCollector, 'observeRequ
       return end(chunk, encoding, cb)
     } as typeof res.end
     let done = false
-    const finish = (): void => {
+    const finish = (aborted: boolean): void => {
       if (done) return
       done = true
-      collector.observeRequest({ path, method: req.method, status: res.statusCode, seconds: (performance.now() - start) / 1000, bytes })
+      // A request the client gave up on before the answer was complete counts as 499 (nginx's "client closed
+      // request"), not as the 200 Express had not sent yet.
+      const status = aborted ? CLIENT_CLOSED : res.statusCode
+      collector.observeRequest({ path, method: req.method, status, seconds: (performance.now() - start) / 1000, bytes })
     }
-    res.once('finish', finish)
-    res.once('close', finish)
+    res.once('finish', () => finish(false))
+    res.once('close', () => finish(!res.writableFinished))
     next()
   }
 }

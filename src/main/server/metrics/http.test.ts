@@ -18,6 +18,8 @@ let base: string
 let collector: MetricsCollector
 let openServer: Server
 let openBase: string
+/** Called when /tags/never has the request. */
+let arrived: (() => void) | undefined
 
 const pool: PoolStats = { size: 2, active: 1, idle: 1, waiting: 0, acquired: 40, released: 39, created: 2, timeouts: 3, totalWaitMs: 1500, maxWaitMs: 900, meanWaitMs: 12, at: 0 }
 
@@ -41,6 +43,10 @@ function appWith(c: MetricsCollector, open: boolean): express.Express {
     res.type('application/rss+xml')
     res.write('<rss>')
     res.end('</rss>')
+  })
+  app.get('/tags/never', () => {
+    // Never answers: the client gives up.
+    arrived?.()
   })
   app.get('/boom', () => {
     throw new Error('broken on purpose')
@@ -171,6 +177,27 @@ describe('GET /metrics', () => {
     const req = { headers: {} } as unknown as express.Request
     expect(guard(req, { locals: {} } as unknown as express.Response)).toBe(false)
     expect(guard(req, { locals: { session: { id: 's' } } } as unknown as express.Response)).toBe(true)
+  })
+})
+
+describe('aborted requests', () => {
+  it('a request the client abandons is counted once, as 499 (4xx), not as the 200 that was never sent', async () => {
+    const before = collector.takeWindow()
+    expect(before.series['http:pages']).toBeDefined()
+    const controller = new AbortController()
+    const atServer = new Promise<void>((r) => (arrived = r))
+    const pending = fetch(`${base}/tags/never`, { signal: controller.signal }).catch(() => 'aborted')
+    await atServer
+    controller.abort()
+    expect(await pending).toBe('aborted')
+    let window = collector.takeWindow()
+    for (let i = 0; i < 50 && !window.series['http:pages']; i++) {
+      await new Promise((r) => setTimeout(r, 20))
+      window = collector.takeWindow()
+    }
+    expect(window.series['http:pages']).toMatchObject({ requests: 1, clientErrors: 1, serverErrors: 0 })
+    const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text()
+    expect(text).toContain('starpunk_http_requests_total{group="pages",method="GET",status_class="4xx"} 1')
   })
 })
 
