@@ -1,5 +1,5 @@
 export type * from './types'
-export { MENTION_TYPES, MODERATION_POLICIES } from './types'
+export { MENTION_TYPES, MODERATION_POLICIES, RELATION_PROPERTIES } from './types'
 export { discoverEndpoint, endpointFromHtml, endpointFromLinkHeader, DISCOVERY_MAX_BYTES, type DiscoveryResult } from './discovery'
 export { readSource, normalizeUrl, MAX_CONTENT_HTML, MAX_CONTENT_TEXT, type HtmlSanitizer } from './parse'
 export { moderationFor, moderationOnUpdate, hostInDomain, normalizeDomain } from './moderation'
@@ -16,4 +16,5 @@ export {
   type ListOptions,
 } from './receiver'
 export { createWebmentionSender, DEFAULT_RETRY_POLICY, MAX_TARGETS_PER_NOTE, type WebmentionSender, type WebmentionSenderDeps, type RetryPolicy } from './sender'
+export { noteLinks } from './links'
 export { webmentionRoutes, webmentionLinkHeader, WEBMENTION_PATH, WEBMENTION_STATUS_PATH, type WebmentionRoutesDeps } from './routes'

@@ -1,7 +1,7 @@
 import { Parser } from 'htmlparser2'
 import { mf2 } from 'microformats-parser'
 import sanitizeHtml from 'sanitize-html'
-import type { Author, MentionType, ParsedMention } from './types'
+import { RELATION_PROPERTIES, type Author, type MentionType, type ParsedMention } from './types'
 
 type Mf2Item = ReturnType<typeof mf2>['items'][number]
 type Mf2Value = Mf2Item['properties'][string][number]
@@ -107,8 +107,6 @@ function entries(items: Mf2Item[], depth = 0): Mf2Item[] {
   if (depth > 3) return []
   return items.flatMap((item) => [...(item.type?.includes('h-entry') ? [item] : []), ...entries(item.children ?? [], depth + 1)])
 }
-
-const RELATION_PROPERTIES = ['in-reply-to', 'like-of', 'repost-of', 'bookmark-of'] as const
 
 /** Post Type Discovery as it applies to the target: what this entry is *of the target*. */
 export function classify(entry: Mf2Item | null, target: string): MentionType {

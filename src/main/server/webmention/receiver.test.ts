@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { PooledDb } from '../db'
 import { AppError } from '../errors'
+import { createOutbound } from '../outbound'
 import { createNoteRenderer, type NoteRenderer } from '../notes'
 import { moderationFor, moderationOnUpdate } from './moderation'
 import { createWebmentionReceiver, type ReceiverLimits, type WebmentionReceiver } from './receiver'
@@ -384,10 +385,14 @@ describe('the Webmention receiver, against real loopback sources and a real SQLi
     receiver.start()
     try {
       await expect.poll(async () => (await receiver.status(id))?.state, { timeout: 5_000 }).toBe('verified')
+      // The running loop is woken by the next request, without a drain.
+      site.route('/restart-2', page(entry(`<a class="u-repost-of" href="${noteUrl('second')}">x</a>`)))
+      const next = await send('/restart-2', 'second')
+      await expect.poll(async () => (await receiver.status(next.id))?.state, { timeout: 5_000 }).toBe('verified')
     } finally {
       await receiver.stop()
     }
-    expect((await stored())[0]?.type).toBe('like')
+    expect((await stored()).map((m) => m.type).sort()).toEqual(['like', 'repost'])
   })
 
   afterEach(async () => {
@@ -408,5 +413,41 @@ describe('moderation policy', () => {
     expect(moderationOnUpdate('hold-all', { type: 'reply', moderation: 'approved' }, 'reply')).toBe('approved')
     expect(moderationOnUpdate('approve-likes-reposts', { type: 'like', moderation: 'approved' }, 'reply')).toBe('held')
     expect(moderationOnUpdate('approve-likes-reposts', { type: 'reply', moderation: 'held' }, 'like')).toBe('approved')
+  })
+})
+
+describe('mentions between two pages of this site', () => {
+  it('are verified from the page as rendered here, without HTTP, shown at once, and a 410 removes them', async () => {
+    const files = testFiles()
+    const db = await files.open()
+    const renderer = createNoteRenderer({ logger: files.logger })
+    try {
+      const target = await insertNote(db, 'target')
+      await insertNote(db, 'source')
+      const changes: number[] = []
+      const receiver = createWebmentionReceiver({
+        db,
+        // Outbound off: any HTTP would fail, so success proves none was made.
+        outbound: createOutbound({ enabled: false, allowPrivate: false, userAgent: 'test' }),
+        logger: files.logger,
+        resolveTarget: (url) => (url === noteUrl('target') ? { noteId: target } : null),
+        sanitize: (html) => renderer.sanitize(html),
+        moderationPolicy: () => 'hold-all',
+        onChange: (id) => changes.push(id),
+      })
+      const html = `<article class="h-entry"><a class="u-in-reply-to" href="${noteUrl('target')}">re</a><p class="e-content">Follow-up.</p></article>`
+      const status = await receiver.receiveLocal({ source: noteUrl('source'), target: noteUrl('target'), status: 200, html })
+      expect(status).toMatchObject({ state: 'verified', reason: 'Verified as a reply; shown on the note.' })
+      expect((await receiver.forNote(target)).map((m) => [m.type, m.contentText])).toEqual([['reply', 'Follow-up.']])
+      expect(changes).toEqual([target])
+      const gone = await receiver.receiveLocal({ source: noteUrl('source'), target: noteUrl('target'), status: 410, html: '' })
+      expect(gone.state).toBe('rejected')
+      expect(await receiver.forNote(target)).toEqual([])
+      await expect(receiver.receiveLocal({ source: noteUrl('source'), target: noteUrl('elsewhere'), status: 200, html })).rejects.toMatchObject({ code: 'WEBMENTION_INVALID' })
+    } finally {
+      await renderer.close()
+      await db.close()
+      await files.remove()
+    }
   })
 })

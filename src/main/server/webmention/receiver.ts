@@ -82,6 +82,11 @@ export interface WebmentionReceiver {
   /** The synchronous checks of W3C Webmention §3.2.1; queues the request. Throws WEBMENTION_* catalog errors. */
   accept(input: { source?: unknown; target?: unknown }): Promise<AcceptResult>
   status(id: string): Promise<RequestStatus | null>
+  /**
+   * A Webmention between two pages of this site, verified at once from the page as this site renders it
+   * (status 410 for a deleted note): no HTTP, no queue, no rate limit, and shown without moderation.
+   */
+  receiveLocal(input: { source: string; target: string; status: number; html: string }): Promise<RequestStatus>
   /** Verify the oldest queued source (every request waiting for it, from one fetch). False when none waits. */
   processNext(): Promise<boolean>
   /** Process until the queue is empty (tests, shutdown drains). */
@@ -198,6 +203,7 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
   let running = false
   let loop: Promise<void> | null = null
   let wakeUp: (() => void) | null = null
+  let woken = false
 
   function blockedIn(conn: Connection, host: string): string | null {
     const domains = conn.prepare('SELECT domain FROM webmention_blocked_domains').pluck().all() as string[]
@@ -304,24 +310,8 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
     return { kind: 'store', mention: read.mention, noteId: resolved.noteId }
   }
 
-  async function processNext(): Promise<boolean> {
-    const first = db.writer.prepare("SELECT * FROM webmention_requests WHERE state = 'queued' ORDER BY created_at, rowid LIMIT 1").get() as RequestRow | undefined
-    if (!first) return false
-    const batch = db.writer
-      .prepare("SELECT * FROM webmention_requests WHERE state = 'queued' AND source = ? ORDER BY created_at, rowid LIMIT ?")
-      .all(first.source, limits.batchPerSource) as RequestRow[]
-    // One fetch for every request waiting on this source: a source naming many targets costs one request.
-    const fetched = await fetchSource(first.source)
-    const verdicts: Array<{ request: RequestRow; verdict: Verdict }> = []
-    for (const request of batch) {
-      try {
-        verdicts.push({ request, verdict: await verdictFor(request, fetched) })
-      } catch (err) {
-        logger.error('webmention verification failed', { err, requestId: request.id })
-        verdicts.push({ request, verdict: { kind: 'reject', reason: 'The source could not be read.', removeStored: false } })
-      }
-    }
-    const policy = deps.moderationPolicy()
+  /** Write the outcomes in one transaction, then tell the listeners. */
+  async function apply(verdicts: Array<{ request: RequestRow; verdict: Verdict }>, policy: ModerationPolicy): Promise<void> {
     const changed: Changes = []
     await db.write((conn) => {
       for (const { request, verdict } of verdicts) {
@@ -341,6 +331,34 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
     for (const { request, verdict } of verdicts) {
       logger.info('webmention verified', { requestId: request.id, sourceHost: request.source_host, outcome: verdict.kind === 'store' ? verdict.mention.type : 'rejected' })
     }
+  }
+
+  function insertRequest(conn: Connection, source: string, target: string, host: string, noteId: number, at: number): string {
+    const id = randomBytes(18).toString('base64url')
+    conn
+      .prepare("INSERT INTO webmention_requests (id, source, target, source_host, note_id, state, reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', NULL, ?, ?)")
+      .run(id, source, target, host, noteId, at, at)
+    return id
+  }
+
+  async function processNext(): Promise<boolean> {
+    const first = db.writer.prepare("SELECT * FROM webmention_requests WHERE state = 'queued' ORDER BY created_at, rowid LIMIT 1").get() as RequestRow | undefined
+    if (!first) return false
+    const batch = db.writer
+      .prepare("SELECT * FROM webmention_requests WHERE state = 'queued' AND source = ? ORDER BY created_at, rowid LIMIT ?")
+      .all(first.source, limits.batchPerSource) as RequestRow[]
+    // One fetch for every request waiting on this source: a source naming many targets costs one request.
+    const fetched = await fetchSource(first.source)
+    const verdicts: Array<{ request: RequestRow; verdict: Verdict }> = []
+    for (const request of batch) {
+      try {
+        verdicts.push({ request, verdict: await verdictFor(request, fetched) })
+      } catch (err) {
+        logger.error('webmention verification failed', { err, requestId: request.id })
+        verdicts.push({ request, verdict: { kind: 'reject', reason: 'The source could not be read.', removeStored: false } })
+      }
+    }
+    await apply(verdicts, deps.moderationPolicy())
     return true
   }
 
@@ -352,7 +370,8 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
 
   async function runLoop(): Promise<void> {
     while (running) {
-      let worked = false
+      woken = false
+      let worked: boolean
       try {
         worked = await processNext()
       } catch (err) {
@@ -360,7 +379,8 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
         await new Promise((resolve) => setTimeout(resolve, 1_000).unref())
         continue
       }
-      if (!worked && running) {
+      // A request that arrived while this one was verified set `woken`: look again instead of sleeping.
+      if (!worked && running && !woken) {
         await new Promise<void>((resolve) => {
           wakeUp = resolve
         })
@@ -370,6 +390,7 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
   }
 
   function wake(): void {
+    woken = true
     wakeUp?.()
   }
 
@@ -400,11 +421,7 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
           throw appError('WEBMENTION_RATE_LIMITED', { vars: { host, seconds }, headers: { 'Retry-After': String(seconds) } })
         }
         if (queuedCount(conn) >= limits.maxQueued) throw appError('WEBMENTION_QUEUE_FULL', { headers: { 'Retry-After': '60' } })
-        const id = randomBytes(18).toString('base64url')
-        conn
-          .prepare("INSERT INTO webmention_requests (id, source, target, source_host, note_id, state, reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', NULL, ?, ?)")
-          .run(id, source, target, host, resolved.noteId, at, at)
-        return { id, state: 'queued', queued: true }
+        return { id: insertRequest(conn, source, target, host, resolved.noteId, at), state: 'queued', queued: true }
       })
       if (result.queued) wake()
       return result
@@ -414,6 +431,29 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
       if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return null
       const row = await db.get<RequestRow>('SELECT * FROM webmention_requests WHERE id = ?', [id])
       return row ? toStatus(row) : null
+    },
+
+    async receiveLocal(input) {
+      const source = parseField(input.source, 'source').href
+      const targetUrl = parseField(input.target, 'target')
+      const target = targetUrl.href
+      if (normalizeUrl(source) === normalizeUrl(target)) throw invalid('source and target are the same URL.')
+      const resolved = await deps.resolveTarget(target)
+      if (!resolved) throw invalid('the target is not a published page of this site.')
+      const host = new URL(source).hostname.toLowerCase()
+      const id = await db.write((conn) => insertRequest(conn, source, target, host, resolved.noteId, now()))
+      const request = db.writer.prepare('SELECT * FROM webmention_requests WHERE id = ?').get(id) as RequestRow
+      const page: OutboundText = { status: input.status, url: source, headers: new Headers({ 'content-type': 'text/html; charset=utf-8' }), redirects: [], text: input.html }
+      let verdict: Verdict
+      try {
+        verdict = await verdictFor(request, { page })
+      } catch (err) {
+        logger.error('webmention verification failed', { err, requestId: id })
+        verdict = { kind: 'reject', reason: 'The source could not be read.', removeStored: false }
+      }
+      // The author wrote both sides: nothing to moderate.
+      await apply([{ request, verdict }], 'approve-all')
+      return toStatus(db.writer.prepare('SELECT * FROM webmention_requests WHERE id = ?').get(id) as RequestRow)
     },
 
     processNext,

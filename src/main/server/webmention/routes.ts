@@ -44,7 +44,7 @@ export function webmentionRoutes(deps: WebmentionRoutesDeps): Router {
   router
     .route(`${WEBMENTION_STATUS_PATH}/:id`)
     .get(async (req, res) => {
-      const status = await deps.receiver.status(String(req.params.id))
+      const status = await deps.receiver.status(req.params.id)
       if (!status) throw appError('NOT_FOUND')
       res.set('Cache-Control', 'no-store').json(status)
     })

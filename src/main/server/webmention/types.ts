@@ -1,6 +1,9 @@
 /** What a received Webmention is, from the source's mf2 (W3C Post Type Discovery, applied to the target). */
 export type MentionType = 'reply' | 'like' | 'repost' | 'bookmark' | 'rsvp' | 'mention'
 
+/** The mf2 properties whose URLs a post is about (Post Type Discovery): each is told like a link in the text. */
+export const RELATION_PROPERTIES = ['in-reply-to', 'like-of', 'repost-of', 'bookmark-of'] as const
+
 export const MENTION_TYPES: readonly MentionType[] = ['reply', 'like', 'repost', 'bookmark', 'rsvp', 'mention']
 
 /** What is shown without the author's approval. */
