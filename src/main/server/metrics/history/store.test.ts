@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -379,6 +379,19 @@ describe('while the file cannot be written', () => {
     // The first 5 points are gone and show as gaps, not zeros.
     expect(r.buckets.slice(0, 16).map((b) => b.total?.requests ?? null)).toEqual([null, null, null, null, null, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, null])
     expect(h.events({ types: ['history_gap'] })[0]).toMatchObject({ level: 'warning', details: { dropped: 5 } })
+  })
+})
+
+describe('a damaged file', () => {
+  it('is set aside and a new history started, with the gap recorded; the damaged file is kept', () => {
+    writeFileSync(join(dir, 'metrics.db'), Buffer.alloc(8192, 7))
+    const h = open()
+    expect(h.status()).toMatchObject({ writable: true })
+    h.recordWindow(win(T0, { 'http:pages': series(2, 0.001) }))
+    flushAll(h)
+    expect(h.traffic({ from: T0, to: T0 + MIN, stepMs: MIN }).buckets[0]!.total!.requests).toBe(2)
+    expect(h.events({ types: ['history_gap'] })[0]).toMatchObject({ details: { reason: 'SQLITE_NOTADB' } })
+    expect(readdirSync(dir).filter((f) => f.startsWith('metrics.db.corrupt-'))).toEqual([`metrics.db.corrupt-${T0}`])
   })
 })
 

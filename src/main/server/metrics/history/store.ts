@@ -12,7 +12,7 @@
  * All times come from the injected clock.
  */
 import { randomUUID } from 'node:crypto'
-import { statSync } from 'node:fs'
+import { renameSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { HealthStatus } from '../../../../shared/contract'
 import type { Logger } from '../../logging'
@@ -296,7 +296,35 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
     identity = null
   }
 
+  /** SQLite says the file is not a database, or is damaged. */
+  const CORRUPT = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT'])
+
   function tryOpen(): boolean {
+    const first = openOnce()
+    if (first || !lastError || !CORRUPT.has(lastError)) return first
+    // History is disposable, and a damaged file would stop it for good: keep the file aside for a post-mortem
+    // and start a new one (the gap is recorded as an event).
+    const aside = `${options.path}.corrupt-${clock()}`
+    try {
+      renameSync(options.path, aside)
+      // Its WAL belongs to it: replayed onto the new file it would damage that one too.
+      for (const suffix of ['-wal', '-shm']) {
+        try {
+          renameSync(`${options.path}${suffix}`, `${aside}${suffix}`)
+        } catch {
+          // Not there: nothing to move.
+        }
+      }
+    } catch (err) {
+      fail(err, 'set aside')
+      return false
+    }
+    logger?.warn('metrics history was damaged; it was set aside and a new one started', { code: lastError })
+    queue.unshift({ kind: 'event', time: clock(), type: 'history_gap', level: 'warning', message: 'The history file was damaged; it was set aside (metrics.db.corrupt-…) and a new one started.', requestId: null, details: { reason: lastError } })
+    return openOnce()
+  }
+
+  function openOnce(): boolean {
     lastAttempt = clock()
     let next: Connection | null = null
     try {
