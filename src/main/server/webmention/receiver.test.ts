@@ -339,6 +339,20 @@ describe('the Webmention receiver, against real loopback sources and a real SQLi
       expect((await send('/r-fourth')).queued).toBe(true)
     })
 
+    it('finished requests are pruned after the retention time; waiting ones never are', async () => {
+      receiver = build({ statusRetentionMs: 24 * 60 * 60_000 })
+      site.route('/old', page(entry(`<a class="u-like-of" href="${noteUrl('first')}">x</a>`)))
+      const old = await send('/old')
+      await receiver.drain()
+      const waiting = await send('/still-waiting', 'second')
+      clock.now += 24 * 60 * 60_000 + 1
+      await send('/new', 'third')
+      expect(await receiver.status(old.id)).toBeNull()
+      expect(await receiver.status(waiting.id)).toMatchObject({ state: 'queued' })
+      // The mention itself stays: only the request's status is gone.
+      expect((await stored()).map((m) => m.type)).toEqual(['like'])
+    })
+
     it('bounds the queue', async () => {
       receiver = build({ maxQueued: 2 })
       await send('/q1')

@@ -21,6 +21,8 @@ export interface ReceiverLimits {
   maxRedirects: number
   /** Queued requests for the same source verified from one fetch. */
   batchPerSource: number
+  /** Finished requests (their status URLs) are kept this long, then pruned as new ones arrive. */
+  statusRetentionMs: number
 }
 
 export const DEFAULT_RECEIVER_LIMITS: ReceiverLimits = {
@@ -31,6 +33,7 @@ export const DEFAULT_RECEIVER_LIMITS: ReceiverLimits = {
   timeoutMs: 10_000,
   maxRedirects: 5,
   batchPerSource: 50,
+  statusRetentionMs: 30 * 24 * 60 * 60_000,
 }
 
 /** The note a target URL is, when it is a published page of this site. */
@@ -410,6 +413,10 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
       const host = sourceUrl.hostname.toLowerCase()
       const at = now()
       const result = await db.write((conn): AcceptResult => {
+        // A little pruning with every request keeps the table bounded without a timer of its own.
+        conn
+          .prepare("DELETE FROM webmention_requests WHERE rowid IN (SELECT rowid FROM webmention_requests WHERE state IN ('verified', 'rejected') AND created_at < ? LIMIT 100)")
+          .run(at - limits.statusRetentionMs)
         const blocked = blockedIn(conn, host)
         if (blocked) throw appError('WEBMENTION_BLOCKED', { vars: { domain: blocked } })
         const waiting = conn.prepare("SELECT id FROM webmention_requests WHERE source = ? AND target = ? AND state = 'queued'").pluck().get(source, target) as string | undefined
