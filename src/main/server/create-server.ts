@@ -8,7 +8,7 @@ import { createHealthService, healthRoutes } from './health'
 import { requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
 import { authRoutes, createAuthService, type AuthInternals, type AuthServiceOptions } from './auth'
-import { adminRoutes } from './admin'
+import { adminRoutes, createAdminParts } from './admin'
 import { searchRoutes } from './search'
 import { createClientRedirectLookup, createTokensService, indieauthRoutes, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
 import { createMediaService, mediaRoutes } from './media'
@@ -16,7 +16,7 @@ import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsolePort, type ConsoleService, type ConsoleTransport } from './console'
 import { listeningUrlOf, siteBaseFor } from './site'
-import { publicRoutes, renderErrorPage, staticRoutes } from './web'
+import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
 
@@ -186,11 +186,13 @@ async function wire(configured: Config, url: string, options: CreateServerOption
 
   app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed }))
   // One line per capability; each router states its own error format for its paths.
-  app.use(publicRoutes({ config, db, notes }))
-  app.use(feedRoutes({ config, db, notes }))
+  // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
+  const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
+  app.use(publicRoutes({ config, db, notes, cache: new PageCache({ db, source: admin.pages }) }))
+  app.use(feedRoutes({ config, db, notes, cache: new PageCache({ db, source: admin.pages }) }))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
-  app.use(adminRoutes({ config, notes, guards: auth.guards }))
+  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
   const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [configured.siteUrl, siteBase, url].filter(Boolean) })

@@ -3,6 +3,7 @@ import type { AdminSession } from '../auth'
 import type { Config } from '../config'
 import type { Note } from '../notes'
 import { Layout, renderPage } from '../web'
+import { MAX_ALT_LENGTH, MAX_PHOTOS, type NotePhoto } from './photos'
 
 export type DashboardView = 'all' | 'drafts' | 'trash'
 
@@ -16,7 +17,7 @@ function CsrfField({ session }: { session: AdminSession }) {
 }
 
 /** A one-button POST form (publish, delete, restore...): works without JavaScript, carries the CSRF token. */
-function ActionForm({ session, action, label, fields }: { session: AdminSession; action: string; label: string; fields?: Record<string, string> }) {
+export function ActionForm({ session, action, label, fields }: { session: AdminSession; action: string; label: string; fields?: Record<string, string> }) {
   return (
     <form method="post" action={action} className="inline-form">
       <CsrfField session={session} />
@@ -28,12 +29,29 @@ function ActionForm({ session, action, label, fields }: { session: AdminSession;
   )
 }
 
-function AdminFrame({ config, session, title, children }: { config: Config; session: AdminSession; title: string; children: ReactNode }) {
+/**
+ * Where a multipart admin form posts: the CSRF token rides in the query string, because the session and the
+ * token are checked before a byte of the body is read (a body field would only be known after the upload).
+ */
+export function uploadAction(session: AdminSession, path: string): string {
+  return `${path}?${new URLSearchParams({ _csrf: session.csrfToken }).toString()}`
+}
+
+/** The admin page frame; `script` adds the editor's progressive-enhancement script (same origin, CSP-safe). */
+export function AdminFrame({ config, session, title, children, script }: { config: Config; session: AdminSession; title: string; children: ReactNode; script?: boolean }) {
+  const head = (
+    <>
+      <meta name="csrf-token" content={session.csrfToken} />
+      <link rel="stylesheet" href="/static/admin.css" />
+      {script && <script src="/static/admin-editor.js" defer />}
+    </>
+  )
   return (
-    <Layout config={config} title={title} session={session} head={<meta name="csrf-token" content={session.csrfToken} />}>
+    <Layout config={config} title={title} session={session} head={head}>
       <nav className="admin-nav" aria-label="Admin">
         <a href="/admin">Notes</a> · <a href="/admin?view=drafts">Drafts</a> · <a href="/admin/notes/new">New note</a> ·{' '}
-        <a href="/admin?view=trash">Trash</a> · <a href="/admin/tokens">Tokens</a> · <a href="/admin/console/">Console</a> ·{' '}
+        <a href="/admin?view=trash">Trash</a> · <a href="/admin/media">Media</a> · <a href="/admin/profile">Profile</a> · <a href="/admin/tokens">Tokens</a> ·{' '}
+        <a href="/admin/console/">Console</a> ·{' '}
         <span className="admin-who">
           Signed in as <strong>{session.me}</strong>
         </span>{' '}
@@ -167,6 +185,8 @@ export interface NoteFormValues {
   tags: string
   slug: string
   published: boolean
+  /** The note's photos in order, with their alt text (uploads of a refused submission included). */
+  photos: NotePhoto[]
 }
 
 export interface NoteFormProps {
@@ -177,14 +197,46 @@ export interface NoteFormProps {
   values: NoteFormValues
   error: string | null
   notice?: string | null
+  /** Rendered Markdown (sanitised by the notes renderer) when the author asked for a preview. */
+  preview?: string | null
+}
+
+/** How many photos have no alt text (the form warns, and still saves). */
+export function missingAlt(photos: NotePhoto[]): number {
+  return photos.filter((photo) => photo.alt.trim() === '').length
+}
+
+function PhotoRow({ photo, index }: { photo: NotePhoto; index: number }) {
+  const id = `photo-${index + 1}`
+  return (
+    <li className="photo-row" data-photo-row="kept">
+      <img className="photo-thumb" src={photo.url} alt="" width={96} height={96} />
+      <input type="hidden" name="photo_item" value={photo.url} />
+      <span className="photo-fields">
+        <label htmlFor={`${id}-alt`}>Alt text for photo {index + 1}</label>
+        <input id={`${id}-alt`} name="photo_alt" type="text" maxLength={MAX_ALT_LENGTH} defaultValue={photo.alt} aria-describedby={`${id}-warning`} data-alt-input="" />
+        <span id={`${id}-warning`} className="alt-warning" data-alt-warning="" hidden={photo.alt.trim() !== ''}>
+          No alt text: people who cannot see the photo will not know what it shows.
+        </span>
+        <span className="photo-position" data-position-field="">
+          <label htmlFor={`${id}-position`}>Position</label>{' '}
+          <input id={`${id}-position`} name="photo_position" type="number" min={1} max={MAX_PHOTOS} defaultValue={index + 1} />
+        </span>{' '}
+        <span className="photo-remove" data-remove-field="">
+          <input id={`${id}-remove`} name="photo_remove" type="checkbox" value={photo.url} /> <label htmlFor={`${id}-remove`}>Remove</label>
+        </span>
+      </span>
+    </li>
+  )
 }
 
 /** Create and edit form. On a validation error it is shown again with everything the author typed. */
-export function renderNoteForm({ config, session, note, values, error, notice }: NoteFormProps): string {
+export function renderNoteForm({ config, session, note, values, error, notice, preview }: NoteFormProps): string {
   const editing = Boolean(note)
   const title = editing ? `Edit ${note?.slug ?? ''}` : 'New note'
+  const missing = missingAlt(values.photos)
   return renderPage(
-    <AdminFrame config={config} session={session} title={title}>
+    <AdminFrame config={config} session={session} title={title} script>
       <section className="admin-note-form">
         <h1>{editing ? 'Edit note' : 'New note'}</h1>
         {notice && (
@@ -197,13 +249,41 @@ export function renderNoteForm({ config, session, note, values, error, notice }:
             {error}
           </p>
         )}
-        <form method="post" action={note ? adminNotePath(note.slug) : '/admin/notes'}>
-          <CsrfField session={session} />
+        {missing > 0 && (
+          <p className="alt-summary" role="status" id="alt-summary">
+            {missing === 1 ? '1 photo has' : `${missing} photos have`} no alt text. The note is saved anyway; add a short description of each
+            photo for readers who cannot see it.
+          </p>
+        )}
+        <form
+          method="post"
+          encType="multipart/form-data"
+          action={uploadAction(session, note ? adminNotePath(note.slug) : '/admin/notes')}
+          data-note-editor=""
+          data-preview-url="/admin/preview"
+        >
           <p>
             <label htmlFor="note-content">Content (Markdown)</label>
             <br />
             <textarea id="note-content" name="content" rows={14} cols={70} required defaultValue={values.content} aria-describedby={error ? 'form-error' : undefined} />
           </p>
+          <fieldset className="photo-editor">
+            <legend>Photos</legend>
+            <ol className="photo-list" id="photo-list" data-photo-list="">
+              {values.photos.map((photo, index) => (
+                <PhotoRow key={photo.url} photo={photo} index={index} />
+              ))}
+            </ol>
+            <p className="photo-drop" data-drop-zone="">
+              <label htmlFor="note-photos">Add photos (JPEG, PNG, GIF, WebP, AVIF or HEIC)</label>
+              <br />
+              <input id="note-photos" name="photo" type="file" multiple accept="image/*,.heic,.heif" />
+              <span className="drop-hint" data-drop-hint="" hidden>
+                {' '}
+                or drop them here, or paste them from the clipboard.
+              </span>
+            </p>
+          </fieldset>
           <p>
             <label htmlFor="note-tags">Tags (comma-separated)</label>
             <br />
@@ -225,9 +305,17 @@ export function renderNoteForm({ config, session, note, values, error, notice }:
             <label htmlFor="note-published">Published (unchecked: draft)</label>
           </p>
           <p>
-            <button type="submit">{editing ? 'Save' : 'Create'}</button> <a href="/admin">Cancel</a>
+            <button type="submit">{editing ? 'Save' : 'Create'}</button>{' '}
+            <button type="submit" name="intent" value="preview" data-preview-button="">
+              Preview
+            </button>{' '}
+            <a href="/admin">Cancel</a>
           </p>
         </form>
+        <section className="note-preview" aria-labelledby="preview-heading" data-preview-section="" hidden={preview === undefined || preview === null}>
+          <h2 id="preview-heading">Preview</h2>
+          <div className="e-content" id="note-preview" aria-live="polite" data-preview="" dangerouslySetInnerHTML={{ __html: preview ?? '' }} />
+        </section>
         {note && !note.deletedAt && note.published && (
           <p>
             <a href={`/notes/${encodeURIComponent(note.slug)}`}>View the public page</a>

@@ -109,6 +109,33 @@ export function optionalText(raw: string): ParseResult<string | null> {
   return ok(raw.trim() === '' ? null : raw.trim())
 }
 
+/** Free text (line breaks allowed) of at most maxLength characters; empty means none. */
+export function shortText(maxLength: number): (raw: string) => ParseResult<string | null> {
+  return (raw) => {
+    const text = raw.trim()
+    if (text === '') return ok(null)
+    if (text.length > maxLength) return bad(`must be at most ${maxLength} characters`)
+    // eslint-disable-next-line no-control-regex -- control characters other than line breaks are noise at best
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return bad('must not contain control characters')
+    return ok(text.replace(/\r\n?/g, '\n'))
+  }
+}
+
+/** Absolute http(s) URLs separated by spaces or commas, at most maxItems; empty means none. */
+export function urlList(maxItems: number): (raw: string) => ParseResult<string[]> {
+  return (raw) => {
+    const items = raw.split(/[\s,]+/).filter(Boolean)
+    if (items.length > maxItems) return bad(`must list at most ${maxItems} URLs`)
+    const urls: string[] = []
+    for (const item of items) {
+      const parsed = httpUrl(item)
+      if (!parsed.ok) return bad(`must list absolute http(s) URLs separated by spaces; ${JSON.stringify(item.slice(0, 60))} ${parsed.reason}`)
+      urls.push(parsed.value)
+    }
+    return ok(urls)
+  }
+}
+
 /** The site URL when none is configured: the listen address, with wildcard addresses named localhost. */
 export function listenUrl(host: string, port: number): string {
   const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host

@@ -19,6 +19,8 @@ import {
   optionalUrl,
   proxyList,
   secret,
+  shortText,
+  urlList,
   type ParseResult,
 } from './parsers'
 import type { Config } from './types'
@@ -165,6 +167,30 @@ export const SETTINGS = table({
     parse: nonEmpty(200),
     format: asText,
     suggestion: 'Use your name as you want readers to see it.',
+  }),
+  STARPUNK_AUTHOR_PHOTO: setting({
+    path: 'authorPhoto',
+    description: "Author's photo in the h-card and feeds: an absolute http(s) URL (the admin's profile page stores an upload of this site here).",
+    default: null,
+    parse: optionalUrl,
+    format: orEmpty,
+    suggestion: 'Upload a photo on the profile page of the admin area, or give the full URL of a picture, such as https://example.com/me.jpg.',
+  }),
+  STARPUNK_AUTHOR_BIO: setting({
+    path: 'authorBio',
+    description: "A short biography shown in the site-wide h-card, at most 500 characters. Unset: none.",
+    default: null,
+    parse: shortText(500),
+    format: orEmpty,
+    suggestion: 'Write one or two sentences, at most 500 characters.',
+  }),
+  STARPUNK_AUTHOR_LINKS: setting({
+    path: 'authorLinks',
+    description: "The author's other profiles (http(s) URLs separated by spaces or commas), linked rel=\"me\" from the h-card. Unset: none.",
+    default: [] as string[],
+    parse: urlList(10),
+    format: (links) => links.join(' '),
+    suggestion: 'List full profile URLs separated by spaces, such as https://github.com/ada https://mastodon.example/@ada.',
   }),
   STARPUNK_SESSION_SECRET: setting({
     path: 'sessionSecret',

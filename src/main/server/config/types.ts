@@ -12,6 +12,12 @@ export interface Config {
   adminMe: string | null
   /** Author display name for the h-card. */
   authorName: string
+  /** The author's photo (an absolute URL, usually an upload of this site) for the h-card and feeds; null for none. */
+  authorPhoto: string | null
+  /** A short biography shown in the site-wide h-card; null for none. */
+  authorBio: string | null
+  /** The author's other profiles, linked rel="me" from the h-card (IndieWeb identity consolidation). */
+  authorLinks: string[]
   /** Secret for HMACs (CSRF tokens, one-time links). Generated and persisted on first run. */
   sessionSecret: string
   host: string

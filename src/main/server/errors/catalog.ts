@@ -322,6 +322,13 @@ export const ERROR_CATALOG = {
     details: 'Files are checked by their content, not by their name or declared type.',
     troubleshooting: ['Open the file in an image viewer to check it.', 'Convert it to JPEG, PNG, GIF or WebP.'],
   },
+  MEDIA_IN_USE: {
+    status: 409,
+    message: 'This upload is used by {count}, so it was not deleted.',
+    suggestion: 'Remove the photo from those notes first (edit each note), then delete the upload.',
+    details: 'Deleting an upload a note shows would leave a broken image on the public page and in feeds.',
+    troubleshooting: ['The media library (/admin/media) lists the notes that use each upload.', 'Notes in the trash count too: they can be restored.'],
+  },
   MEDIA_STORAGE_UNAVAILABLE: {
     status: 503,
     // No path: it answers HTTP requests. The errno code says what the disk refused.

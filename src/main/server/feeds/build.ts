@@ -105,7 +105,7 @@ export function buildJsonFeed({ config, notes }: FeedData): string {
     feed_url: abs(config, FEED_TYPES.json.path),
     description: `Notes by ${config.authorName}`,
     language: 'en',
-    authors: [{ name: config.authorName, url: authorUrl }],
+    authors: [{ name: config.authorName, url: authorUrl, ...(config.authorPhoto ? { avatar: config.authorPhoto } : {}) }],
     items: notes.map((note) => {
       const extras = entryExtras(config, note)
       return {

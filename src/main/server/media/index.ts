@@ -4,3 +4,4 @@ export { receiveMultipart, type MultipartBody, type ReceivedFile } from './multi
 export { UnverifiedUploadGate, type UnverifiedUploadLimits, type UploadTicket } from './upload-gate'
 export { mediaRoutes } from './routes'
 export { mediaDirCheck, mediaStorageError, MEDIA_RETRY_AFTER_SECONDS } from './storage'
+export { createMediaLibrary, type LibraryItem, type MediaLibrary, type MediaUse } from './library'

@@ -400,6 +400,11 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
       )
     },
 
+    async renderPreview(content) {
+      if (typeof content !== 'string' || content.trim() === '') return ''
+      return renderer.markdown(validateContent(content, maxNoteBytes))
+    },
+
     async sanitizeHtml(html) {
       if (typeof html !== 'string') throw badRequest('the HTML content must be text')
       checkNoteSize(html, maxNoteBytes)

@@ -95,4 +95,9 @@ export interface NotesService {
    * NOTE_TOO_LARGE beyond STARPUNK_MAX_NOTE_BYTES.
    */
   sanitizeHtml(html: string): Promise<string>
+  /**
+   * Markdown rendered exactly as a saved note's (same thread, same allow-list), without saving anything:
+   * the editor's preview. Empty text gives ''; NOTE_TOO_LARGE as for a note.
+   */
+  renderPreview(content: string): Promise<string>
 }

@@ -34,18 +34,54 @@ export function DiscoveryLinks({ config }: { config: Config }) {
       <link rel="authorization_endpoint" href={href('/indieauth/auth')} />
       <link rel="token_endpoint" href={href('/indieauth/token')} />
       {config.adminMe && <link rel="me" href={config.adminMe} />}
+      {config.authorLinks.map((link) => (
+        <link key={link} rel="me" href={link} />
+      ))}
     </>
   )
 }
 
-/** The author's h-card: name, URL (their IndieAuth identity, rel=me), used site-wide and inside entries. */
-export function AuthorCard({ config, className = 'h-card' }: { config: Config; className?: string }) {
+/** A profile link's text: its host and path, without the scheme (https://github.com/ada → github.com/ada). */
+function linkLabel(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`
+  } catch {
+    return url
+  }
+}
+
+/**
+ * The author's h-card: name, photo, URL (their IndieAuth identity, rel=me), used site-wide and inside
+ * entries. `full` (the site-wide one in the footer) adds the short bio and the rel=me profile links.
+ */
+export function AuthorCard({ config, className = 'h-card', full = false }: { config: Config; className?: string; full?: boolean }) {
   const url = config.adminMe ?? `${config.siteUrl}/`
   return (
     <span className={className}>
+      {config.authorPhoto && (
+        <>
+          <img className="u-photo author-photo" src={config.authorPhoto} alt="" width={32} height={32} />{' '}
+        </>
+      )}
       <a className="p-name u-url" href={url} rel={config.adminMe ? 'me' : 'author'}>
         {config.authorName}
       </a>
+      {full && config.authorBio && (
+        <>
+          {' '}
+          — <span className="p-note">{config.authorBio}</span>
+        </>
+      )}
+      {full &&
+        config.authorLinks.map((link) => (
+          <span key={link}>
+            {' · '}
+            <a className="u-url" rel="me" href={link}>
+              {linkLabel(link)}
+            </a>
+          </span>
+        ))}
     </span>
   )
 }
@@ -88,7 +124,7 @@ export function Layout({ config, title, children, head, session, canonical, desc
         <main id="main">{children}</main>
         <footer className="site-footer">
           <p>
-            Notes by <AuthorCard config={config} /> · <a href="/feed.rss">RSS</a> · <a href="/feed.atom">Atom</a> ·{' '}
+            Notes by <AuthorCard config={config} full /> · <a href="/feed.rss">RSS</a> · <a href="/feed.atom">Atom</a> ·{' '}
             <a href="/feed.json">JSON Feed</a>
           </p>
         </footer>

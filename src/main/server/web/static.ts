@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import { Router } from 'express'
 import { isNotModified } from './page-cache'
+import { ADMIN_EDITOR_JS } from './static/admin-editor'
+import { ADMIN_CSS } from './static/admin-style'
 import { STYLE_CSS } from './static/style'
 
 interface StaticAsset {
@@ -14,7 +16,11 @@ function asset(body: string, type: string): StaticAsset {
   return { body: buffer, type, etag: `"${createHash('sha256').update(buffer).digest('base64url').slice(0, 22)}"` }
 }
 
-const ASSETS = new Map<string, StaticAsset>([['/style.css', asset(STYLE_CSS, 'text/css; charset=utf-8')]])
+const ASSETS = new Map<string, StaticAsset>([
+  ['/style.css', asset(STYLE_CSS, 'text/css; charset=utf-8')],
+  ['/admin-editor.js', asset(ADMIN_EDITOR_JS, 'text/javascript; charset=utf-8')],
+  ['/admin.css', asset(ADMIN_CSS, 'text/css; charset=utf-8')],
+])
 
 /** /static/...: the site's own assets, with ETag revalidation (they change only with a new release). */
 export function staticRoutes(): Router {
