@@ -38,4 +38,4 @@ export {
   type HeartbeatSample,
 } from './history/store'
 export { createMetricsScheduler, type MetricsScheduler, type MetricsSchedulerDeps } from './sampler'
-export const METRICS_DB_FILE = 'metrics.db'
+export { createMetricsService, METRICS_DB_FILE, type MetricsService, type MetricsServiceDeps } from './service'

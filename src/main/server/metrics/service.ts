@@ -1,0 +1,113 @@
+/**
+ * The monitoring capability in one piece, for create-server.ts: the collector (with the pool read through
+ * a callback), the history in <dataDir>/metrics.db, the disk readiness component, and the schedule. Knows
+ * nothing of Express: the wiring mounts metricsMiddleware(service.collector) and metricsRoutes(...).
+ */
+import { join } from 'node:path'
+import type { HealthReport, PoolStats } from '../../../shared/contract'
+import type { Config } from '../config'
+import type { HealthService } from '../health'
+import type { Logger } from '../logging'
+import { createMetricsCollector, type MetricsCollector } from './collector'
+import { diskCheck } from './disk'
+import { OVERALL, trayText, type Alert } from './health-history'
+import { openMetricsHistory, type EventType, type HistoryEvent, type MetricsHistory } from './history/store'
+import { createMetricsScheduler, type MetricsScheduler } from './sampler'
+
+export const METRICS_DB_FILE = 'metrics.db'
+const DAY_MS = 86_400_000
+
+export interface MetricsServiceDeps {
+  config: Pick<Config, 'dataDir' | 'databasePath' | 'mediaDir' | 'logDir' | 'metrics' | 'siteName'> & { db: Pick<Config['db'], 'nativeBinding'> }
+  health: Pick<HealthService, 'readiness' | 'register' | 'last'>
+  pool?: () => PoolStats | null
+  logger?: Logger
+  clock?: () => number
+  /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (desktop notification, browser push). */
+  onAlert?: (alert: Alert, report: HealthReport) => void
+}
+
+export interface MetricsService {
+  readonly collector: MetricsCollector
+  readonly history: MetricsHistory
+  readonly scheduler: MetricsScheduler
+  /** Start sampling (and record server_start). */
+  start(): void
+  recordEvent(event: { type: EventType; message: string; level?: HistoryEvent['level']; requestId?: string | null; details?: Record<string, unknown> | null }): void
+  /** The tray tooltip: status now, uptime over 24 h, requests per second over the last sampled minute. */
+  trayText(): string
+  /** Stop sampling, record server_stop, write what is queued, close the file. */
+  close(): void
+}
+
+export function createMetricsService(deps: MetricsServiceDeps): MetricsService {
+  const clock = deps.clock ?? Date.now
+  const { config } = deps
+  const historyPath = join(config.dataDir, METRICS_DB_FILE)
+  const collector = createMetricsCollector({ ...(deps.pool ? { pool: deps.pool } : {}), clock })
+  const history = openMetricsHistory({
+    path: historyPath,
+    clock,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    retentionMs: config.metrics.retentionDays * DAY_MS,
+    maxBytes: config.metrics.maxMb * 1024 * 1024,
+    nativeBinding: config.db.nativeBinding,
+  })
+  // Optional: a full disk shows up as failed writes elsewhere; this one warns before it gets there.
+  deps.health.register(
+    'disk',
+    diskCheck({
+      paths: { dataDir: config.dataDir, databasePath: config.databasePath, mediaDir: config.mediaDir, logDir: config.logDir, historyPath },
+      warnPercent: config.metrics.diskWarnPercent,
+      onMeasured: (usage) => collector.setDisk(usage),
+      now: clock,
+    }),
+    { required: false },
+  )
+  const scheduler = createMetricsScheduler({
+    collector,
+    history,
+    readiness: () => deps.health.readiness(true),
+    healthIntervalMs: config.metrics.healthSampleSeconds * 1000,
+    alertSamples: config.metrics.alertSamples,
+    clock,
+    ...(deps.onAlert ? { onAlert: deps.onAlert } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  })
+  let started = false
+  let closed = false
+
+  return {
+    collector,
+    history,
+    scheduler,
+    start() {
+      if (started || closed) return
+      started = true
+      history.recordEvent({ type: 'server_start', message: 'StarPunk started.' })
+      scheduler.start()
+    },
+    recordEvent: (event) => history.recordEvent(event),
+    trayText() {
+      const now = clock()
+      let uptime: number | null = null
+      let rps: number | null = null
+      try {
+        uptime = history.uptime({ from: now - DAY_MS, to: now, component: OVERALL })[OVERALL]?.percent ?? null
+        const recent = history.traffic({ from: now - 5 * 60_000, to: now, stepMs: 60_000 }).buckets.filter((b) => b.total !== null)
+        rps = recent.length > 0 ? (recent[recent.length - 1]?.total?.rps ?? null) : null
+      } catch {
+        // History unavailable (data dir broken): the tray says "no data" rather than failing.
+      }
+      return trayText({ siteName: config.siteName, status: deps.health.last()?.status ?? null, uptimePercent: uptime, uptimeWindow: '24 h', requestsPerSecond: rps })
+    },
+    close() {
+      if (closed) return
+      closed = true
+      scheduler.stop()
+      if (started) history.recordEvent({ type: 'server_stop', message: 'StarPunk stopped.' })
+      history.close()
+      collector.close()
+    },
+  }
+}
