@@ -134,6 +134,10 @@ describe('points and rollups', () => {
     const week = h.traffic({ from: T0, to: T0 + 7 * DAY })
     expect([week.resolutionSeconds, week.buckets[0]!.total!.requests]).toEqual([600, 77])
     expect(h.traffic({ from: T0, to: T0 + DAY }).resolutionSeconds).toBe(60)
+    // A tiny step over a long range is widened: never more than 2,000 buckets.
+    const greedy = h.traffic({ from: T0, to: T0 + 30 * DAY, stepMs: 1 })
+    expect(greedy.buckets.length).toBeLessThanOrEqual(2_000)
+    expect(greedy.buckets[0]!.total!.requests).toBe(77)
   })
 
   it('a point that arrives late (after an outage) still lands in its minute', () => {

@@ -33,6 +33,8 @@ export const COARSE_RESOLUTIONS_S: readonly number[] = [600, 3600]
 const RESOLUTIONS_S: readonly number[] = [RAW_RESOLUTION_S, ROLLUP_RESOLUTION_S, ...COARSE_RESOLUTIONS_S]
 /** 10-second points are kept this long (then only the 1-minute rollups remain). */
 export const RAW_RETENTION_MS = 60 * 60 * 1000
+/** Most buckets one traffic query returns. */
+export const MAX_BUCKETS = 2_000
 
 export const EVENT_TYPES = [
   'server_start',
@@ -555,7 +557,9 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
     const c = requireConn()
     const now = clock()
     const span = Math.max(1, query.to - query.from)
-    const wanted = query.stepMs ?? span / 360
+    // At most MAX_BUCKETS buckets whatever the caller asks (a range picker bug or a hostile query must not
+    // build a million-entry answer).
+    const wanted = Math.max(query.stepMs ?? span / 360, span / MAX_BUCKETS)
     // The coarsest stored resolution that still fits the step (10-second points only exist for the last hour).
     const available = RESOLUTIONS_S.filter((r) => r !== RAW_RESOLUTION_S || query.from >= now - RAW_RETENTION_MS)
     const resolution = [...available].reverse().find((r) => r * 1000 <= wanted) ?? ROLLUP_RESOLUTION_S
