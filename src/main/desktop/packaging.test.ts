@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve, sep } from 'node:path'
@@ -49,6 +49,54 @@ async function filesLoadedByRenderThread(): Promise<string[]> {
   })
   await worker.terminate()
   return [require.resolve('marked'), ...loaded].map((file) => relative(project, file).split(sep).join('/'))
+}
+
+/**
+ * The files the HEIC decoder thread loads from node_modules (heic-decode and libheif-js, by absolute path, as
+ * images/heic-worker-source.ts does), found by decoding a real HEIC made with heif-enc.
+ */
+async function filesLoadedByHeicThread(): Promise<string[]> {
+  const png = join(scratch, 'heic-source.png')
+  const heic = join(scratch, 'thread.heic')
+  const sharp = (await import('sharp')).default
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#c00' } }).png().toFile(png)
+  const made = spawnSync('/usr/bin/heif-enc', ['-q', '50', '-o', heic, png])
+  expect(made.status, String(made.stderr)).toBe(0)
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads')
+     const { readFileSync } = require('node:fs')
+     const before = new Set(Object.keys(require.cache))
+     const decode = require(workerData.heicDecodePath)
+     decode({ buffer: readFileSync(workerData.heic) }).then((image) => {
+       parentPort.postMessage({ width: image.width, files: Object.keys(require.cache).filter((file) => !before.has(file)) })
+     })`,
+    { eval: true, workerData: { heicDecodePath: require.resolve('heic-decode'), heic } },
+  )
+  const result = await new Promise<{ width: number; files: string[] }>((done, fail) => {
+    worker.once('message', done)
+    worker.once('error', fail)
+  })
+  await worker.terminate()
+  expect(result.width).toBe(16)
+  return result.files.map((file) => relative(project, file).split(sep).join('/'))
+}
+
+/** The native files sharp loads (its binding; libvips comes with it from the same @img folder). */
+async function nativeFilesLoadedBySharp(): Promise<string[]> {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads')
+     const sharp = require(workerData.sharpPath)
+     sharp({ create: { width: 8, height: 8, channels: 3, background: '#00f' } }).jpeg().toBuffer().then(() => {
+       parentPort.postMessage(Object.keys(require.cache).filter((file) => file.endsWith('.node')))
+     })`,
+    { eval: true, workerData: { sharpPath: require.resolve('sharp') } },
+  )
+  const loaded = await new Promise<string[]>((done, fail) => {
+    worker.once('message', done)
+    worker.once('error', fail)
+  })
+  await worker.terminate()
+  return loaded.map((file) => relative(project, file).split(sep).join('/'))
 }
 
 /** The files a reader thread loads from node_modules: the same require of better-sqlite3 and a real open. */
@@ -105,6 +153,27 @@ describe('electron-builder configuration', () => {
     expect(loaded).toContain('node_modules/sanitize-html/index.js')
     const notUnpacked = loaded.filter((file) => !config.asarUnpack.some((glob) => minimatch(file, glob, { dot: true })))
     expect(notUnpacked).toEqual([])
+  })
+
+  it('keeps every file the HEIC decoder thread loads (heic-decode, libheif-js) out of app.asar', async () => {
+    const loaded = await filesLoadedByHeicThread()
+    expect(loaded.some((file) => file.startsWith('node_modules/heic-decode/'))).toBe(true)
+    expect(loaded.some((file) => file.startsWith('node_modules/libheif-js/'))).toBe(true)
+    const notUnpacked = loaded.filter((file) => !config.asarUnpack.some((glob) => minimatch(file, glob, { dot: true })))
+    expect(notUnpacked).toEqual([])
+  })
+
+  it("keeps sharp's native binding and its libvips (dlopen cannot read an archive) out of app.asar", async () => {
+    const loaded = await nativeFilesLoadedBySharp()
+    expect(loaded.length).toBeGreaterThan(0)
+    const notUnpacked = loaded.filter((file) => !config.asarUnpack.some((glob) => minimatch(file, glob, { dot: true })))
+    expect(notUnpacked).toEqual([])
+    // libvips is a shared library beside the binding, loaded by the dynamic linker: it must be unpacked too.
+    const libraries = readdirSync(join(project, 'node_modules/@img'))
+      .filter((name) => name.startsWith('sharp-libvips-'))
+      .flatMap((name) => readdirSync(join(project, 'node_modules/@img', name, 'lib')).map((file) => `node_modules/@img/${name}/lib/${file}`))
+    expect(libraries.some((file) => file.includes('libvips'))).toBe(true)
+    expect(libraries.filter((file) => !config.asarUnpack.some((glob) => minimatch(file, glob, { dot: true })))).toEqual([])
   })
 
   it('has an app icon electron-builder can turn into every platform format (square PNG, at least 512 px)', () => {

@@ -8,6 +8,7 @@ import type { ConsoleService } from './console'
 import type { AuthService } from './auth'
 import type { TokensService } from './tokens'
 import type { MicropubService } from './micropub'
+import type { MediaService } from './media'
 import type { Outbound } from './outbound'
 
 /**
@@ -33,6 +34,8 @@ export interface ServerContext {
   tokens: TokensService
   /** Micropub create/update/delete/queries over the notes service. */
   micropub: MicropubService
+  /** Uploads through the image pipeline (cleaned, upright, resized), their variants and the old ones' reprocessing. */
+  media: MediaService
   /** The one bounded fetch for every request to other sites (IndieAuth, external tokens, later Webmention). */
   outbound: Outbound
 }

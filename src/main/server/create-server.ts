@@ -11,7 +11,7 @@ import { authRoutes, createAuthService, type AuthInternals, type AuthServiceOpti
 import { adminRoutes, createAdminParts } from './admin'
 import { searchRoutes } from './search'
 import { createClientRedirectLookup, createTokensService, indieauthRoutes, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
-import { createMediaService, mediaRoutes } from './media'
+import { mediaRoutes, openMedia, type MediaService } from './media'
 import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsolePort, type ConsoleService, type ConsoleTransport } from './console'
@@ -79,7 +79,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -99,6 +99,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
       if (!options.console) context.console.close()
       await closeHttp()
       auth.close()
+      await media.close()
       await core.closeData()
       logger.info('shutdown complete')
       await logging.close()
@@ -127,6 +128,7 @@ interface Wired {
   consoleTransport: ConsoleTransport
   core: Core
   auth: AuthInternals
+  media: MediaService
 }
 
 /** Every capability, in dependency order, with the final listening URL. */
@@ -147,7 +149,9 @@ async function wire(configured: Config, url: string, options: CreateServerOption
   })
   const auth = createAuthService({ ...options.auth, config, db, logger, outbound })
   const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase: () => siteBase, outbound, listeningUrl: () => url, ...options.tokens })
-  const media = createMediaService({ db, mediaDir: config.mediaDir, logger: logger.child({ component: 'media' }), siteBase: () => siteBase })
+  const media = openMedia({ config, db, logger, siteBase: () => siteBase })
+  // Cleans what a crash left, then reprocesses uploads from before the image pipeline in the background.
+  await media.start()
   const micropub = createMicropubService({ notes, media, siteBase: () => siteBase })
   const health = createHealthService({
     version: VERSION,
@@ -172,7 +176,7 @@ async function wire(configured: Config, url: string, options: CreateServerOption
     logger,
   }
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, outbound }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, outbound }
 
   const app = express()
   app.disable('x-powered-by')
@@ -188,8 +192,8 @@ async function wire(configured: Config, url: string, options: CreateServerOption
   // One line per capability; each router states its own error format for its paths.
   // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
   const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
-  app.use(publicRoutes({ config, db, notes, cache: new PageCache({ db, source: admin.pages }) }))
-  app.use(feedRoutes({ config, db, notes, cache: new PageCache({ db, source: admin.pages }) }))
+  app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
+  app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
   app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile }))
@@ -203,5 +207,5 @@ async function wire(configured: Config, url: string, options: CreateServerOption
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth }
+  return { app, context, consolePort, consoleTransport, core, auth, media }
 }

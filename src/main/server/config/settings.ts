@@ -488,6 +488,14 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use a pixel count such as 50000000 (50 megapixels).',
   }),
+  STARPUNK_KEEP_ORIGINALS: setting({
+    path: 'media.keepOriginals',
+    description: 'Also keep each uploaded photo exactly as it arrived (with its GPS position and camera data) in <data dir>/originals, a folder that is never served. Off: only the cleaned, resized copies are stored.',
+    default: false,
+    parse: boolean,
+    format: asText,
+    suggestion: 'Use true or false.',
+  }),
   STARPUNK_MAX_BODY_BYTES: setting({
     path: 'maxBodyBytes',
     description: 'Largest accepted form or JSON request body, bytes (1 MiB).',

@@ -92,6 +92,8 @@ export interface Config {
     maxUploadBytes: number
     /** Largest accepted image, width × height (× frames for an animation). */
     maxImagePixels: number
+    /** Keep each upload as it arrived in <dataDir>/originals (never served). */
+    keepOriginals: boolean
   }
   /** Largest accepted request body for forms/JSON, bytes. */
   maxBodyBytes: number

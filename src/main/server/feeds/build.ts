@@ -2,7 +2,9 @@ import { create } from 'xmlbuilder2'
 import type { Config } from '../config'
 import { escapeHtml } from '../html'
 import { plainTextStart, type Note } from '../notes'
+import type { StoredMedia } from '../media'
 import { entryExtras } from '../web/entry-extras'
+import { mediaOf, NO_PHOTO_INFO, type PhotoInfo } from '../web/photos'
 
 /** Everything a feed shows, gathered once (newest first). */
 export interface FeedData {
@@ -10,6 +12,26 @@ export interface FeedData {
   notes: Note[]
   /** Newest change among the notes shown (or now when there are none). */
   updated: string
+  /** Variants of our uploads the notes show: enclosures get their real size and type. */
+  photos?: PhotoInfo
+}
+
+/** A note's photos that are our uploads, with what an enclosure needs (the largest variant). */
+interface Enclosure {
+  url: string
+  type: string
+  bytes: number
+  width: number
+  height: number
+  alt: string
+}
+
+function enclosuresOf(config: Config, note: Note, info: PhotoInfo): Enclosure[] {
+  return entryExtras(config, note).photos.flatMap((photo) => {
+    const media: StoredMedia | null = mediaOf(info, photo.url)
+    const largest = media?.variants[media.variants.length - 1]
+    return largest ? [{ url: largest.url, type: largest.mime, bytes: largest.bytes, width: largest.width, height: largest.height, alt: photo.alt }] : []
+  })
 }
 
 export const FEED_TYPES = {
@@ -33,10 +55,19 @@ export function absoluteHtml(config: Config, html: string): string {
   return html.replace(/\b(href|src)="\/(?!\/)/g, `$1="${config.siteUrl}/`)
 }
 
-/** The note's HTML for a feed: absolute URLs, plus the photos its mf2 properties carry. */
-export function itemHtml(config: Config, note: Note): string {
-  const photos = entryExtras(config, note).photos.map((photo) => `<p><img src="${escapeHtml(photo.url)}" alt="${escapeHtml(photo.alt)}" /></p>`)
-  return absoluteHtml(config, note.html) + photos.join('')
+/**
+ * The note's HTML for a feed: absolute URLs, plus the photos its mf2 properties carry (our uploads as their
+ * largest variant with its size). A photo-only post is its photos.
+ */
+export function itemHtml(config: Config, note: Note, info: PhotoInfo = NO_PHOTO_INFO): string {
+  const extras = entryExtras(config, note)
+  const photos = extras.photos.map((photo) => {
+    const media = mediaOf(info, photo.url)
+    const largest = media?.variants[media.variants.length - 1]
+    const size = largest ? ` width="${largest.width}" height="${largest.height}"` : ''
+    return `<p><img src="${escapeHtml(largest?.url ?? photo.url)}" alt="${escapeHtml(photo.alt)}"${size} /></p>`
+  })
+  return (extras.photoOnly ? '' : absoluteHtml(config, note.html)) + photos.join('')
 }
 
 /** A title for every item: the note's own (or its mf2 name), else the start of its text. */
@@ -46,10 +77,10 @@ export function itemTitle(note: Note, max = 80, name: string | null = note.title
   return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : chars.join('') || note.slug
 }
 
-export function buildRss({ config, notes, updated }: FeedData): string {
+export function buildRss({ config, notes, updated, photos = NO_PHOTO_INFO }: FeedData): string {
   const doc = create(XML_OPTIONS)
   const channel = doc
-    .ele('rss', { version: '2.0', 'xmlns:atom': 'http://www.w3.org/2005/Atom' })
+    .ele('rss', { version: '2.0', 'xmlns:atom': 'http://www.w3.org/2005/Atom', 'xmlns:media': 'http://search.yahoo.com/mrss/' })
     .ele('channel')
   channel.ele('title').txt(config.siteName)
   channel.ele('link').txt(abs(config, '/'))
@@ -64,13 +95,21 @@ export function buildRss({ config, notes, updated }: FeedData): string {
     item.ele('link').txt(noteLink(config, note))
     item.ele('guid', { isPermaLink: 'true' }).txt(noteLink(config, note))
     item.ele('pubDate').txt(new Date(note.createdAt).toUTCString())
-    item.ele('description').txt(itemHtml(config, note))
+    item.ele('description').txt(itemHtml(config, note, photos))
     for (const tag of note.tags) item.ele('category').txt(tag)
+    const enclosures = enclosuresOf(config, note, photos)
+    // RSS 2.0 allows one enclosure per item: the first photo. Media RSS lists every one.
+    const [first] = enclosures
+    if (first) item.ele('enclosure', { url: first.url, length: String(first.bytes), type: first.type })
+    for (const e of enclosures) {
+      const content = item.ele('media:content', { url: e.url, type: e.type, fileSize: String(e.bytes), medium: 'image', width: String(e.width), height: String(e.height) })
+      if (e.alt) content.ele('media:description', { type: 'plain' }).txt(e.alt)
+    }
   }
   return doc.end({ prettyPrint: false })
 }
 
-export function buildAtom({ config, notes, updated }: FeedData): string {
+export function buildAtom({ config, notes, updated, photos = NO_PHOTO_INFO }: FeedData): string {
   const doc = create(XML_OPTIONS)
   const feed = doc.ele('feed', { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': 'en' })
   feed.ele('id').txt(abs(config, '/'))
@@ -90,13 +129,16 @@ export function buildAtom({ config, notes, updated }: FeedData): string {
     entry.ele('link', { rel: 'alternate', type: 'text/html', href: noteLink(config, note) })
     entry.ele('published').txt(note.createdAt)
     entry.ele('updated').txt(note.updatedAt)
-    entry.ele('content', { type: 'html' }).txt(itemHtml(config, note))
+    for (const e of enclosuresOf(config, note, photos)) {
+      entry.ele('link', { rel: 'enclosure', type: e.type, length: String(e.bytes), href: e.url, ...(e.alt ? { title: e.alt } : {}) })
+    }
+    entry.ele('content', { type: 'html' }).txt(itemHtml(config, note, photos))
     for (const tag of note.tags) entry.ele('category', { term: tag })
   }
   return doc.end({ prettyPrint: false })
 }
 
-export function buildJsonFeed({ config, notes }: FeedData): string {
+export function buildJsonFeed({ config, notes, photos = NO_PHOTO_INFO }: FeedData): string {
   const authorUrl = config.adminMe ?? abs(config, '/')
   const feed = {
     version: 'https://jsonfeed.org/version/1.1',
@@ -108,17 +150,22 @@ export function buildJsonFeed({ config, notes }: FeedData): string {
     authors: [{ name: config.authorName, url: authorUrl, ...(config.authorPhoto ? { avatar: config.authorPhoto } : {}) }],
     items: notes.map((note) => {
       const extras = entryExtras(config, note)
+      const enclosures = enclosuresOf(config, note, photos)
+      const image = enclosures[0]?.url ?? extras.photos[0]?.url
       return {
         id: noteLink(config, note),
         url: noteLink(config, note),
         // Microblog convention (JSON Feed spec): untitled notes carry no title.
         ...(extras.name ? { title: extras.name } : {}),
-        ...(extras.photos[0] ? { image: extras.photos[0].url } : {}),
-        content_html: itemHtml(config, note),
+        ...(image ? { image } : {}),
+        content_html: itemHtml(config, note, photos),
         content_text: note.content,
         date_published: note.createdAt,
         date_modified: note.updatedAt,
         ...(note.tags.length ? { tags: note.tags } : {}),
+        ...(enclosures.length
+          ? { attachments: enclosures.map((e) => ({ url: e.url, mime_type: e.type, size_in_bytes: e.bytes, ...(e.alt ? { title: e.alt } : {}) })) }
+          : {}),
       }
     }),
   }

@@ -4,12 +4,15 @@ import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import type { NotesService } from '../notes'
 import { PageCache, sendCacheable } from '../web'
+import { photoInfoFor, type PhotoSource } from '../web/photos'
 import { buildAtom, buildJsonFeed, buildOpml, buildRss, FEED_TYPES, type FeedData, type FeedFormat } from './build'
 
 export interface FeedRoutesDeps {
   config: Config
   db: Db
   notes: NotesService
+  /** Our uploads' variants: enclosures with their real size and type (absent: photos without enclosures). */
+  media?: PhotoSource
   cache?: PageCache
 }
 
@@ -42,7 +45,7 @@ export function chooseFeedFormat(req: Request): FeedFormat | null {
 }
 
 /** `/feed.rss`, `/feed.atom`, `/feed.json`, `/feed` (by Accept) and `/opml.xml`. */
-export function feedRoutes({ config, db, notes, cache = new PageCache({ db, source: notes }) }: FeedRoutesDeps): Router {
+export function feedRoutes({ config, db, notes, media, cache = new PageCache({ db, source: notes }) }: FeedRoutesDeps): Router {
   const router = Router()
   const builders: Record<FeedFormat | 'opml', (data: FeedData) => string> = {
     rss: buildRss,
@@ -55,7 +58,7 @@ export function feedRoutes({ config, db, notes, cache = new PageCache({ db, sour
     // Feeds never show drafts or deleted notes, whoever asks.
     const { notes: items } = await notes.list({ limit: config.feed.maxItems, offset: 0 })
     const updated = items.reduce((latest, note) => (note.updatedAt > latest ? note.updatedAt : latest), items[0]?.createdAt ?? '')
-    return { config, notes: items, updated: updated || new Date().toISOString() }
+    return { config, notes: items, updated: updated || new Date().toISOString(), photos: await photoInfoFor(media, config, items) }
   }
 
   async function send(req: Request, res: Response, format: FeedFormat | 'opml') {

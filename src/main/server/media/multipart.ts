@@ -11,6 +11,13 @@ export interface ReceivedFile {
   size: number
   /** The client's name for it: informational only, never used for storage. */
   clientName: string
+  /** The part's Content-Type as the client gave it: checked against the bytes, never trusted. */
+  clientType: string
+}
+
+/** busboy says text/plain for a part without a Content-Type: that is no claim at all. */
+function declaredTypeOf(mimeType: string | undefined): string {
+  return !mimeType || mimeType === 'text/plain' ? '' : mimeType
 }
 
 export interface MultipartBody {
@@ -94,7 +101,7 @@ export function receiveMultipart(
         return
       }
       const tempPath = media.tempPath()
-      const file: ReceivedFile = { field: name, tempPath, size: 0, clientName: info.filename ?? '' }
+      const file: ReceivedFile = { field: name, tempPath, size: 0, clientName: info.filename ?? '', clientType: declaredTypeOf(info.mimeType) }
       files.push(file)
       stream.on('limit', () => {
         fail(appError('PAYLOAD_TOO_LARGE', { vars: { limit: `${limits.maxFileBytes} bytes per file` } }))

@@ -1,8 +1,8 @@
 import { Router } from 'express'
 import type { MediaService } from './types'
 
-/** GET /media/<uuid>.<ext>: exactly the stored bytes, with the type detected at upload, cached for a year,
- * embeddable from any origin. */
+/** GET /media/<uuid>[-<width>].<ext>: a cleaned variant with the type the pipeline wrote, cached for a year
+ * (a name is written once and never changes), embeddable from any origin. */
 export function mediaRoutes(media: MediaService): Router {
   const router = Router()
   router.get('/media/:file', async (req, res, next) => {

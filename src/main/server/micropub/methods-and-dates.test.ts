@@ -25,7 +25,8 @@ describe('Micropub: methods it does not serve, and the published date', () => {
   it.each([
     ['/micropub', 'PUT', 'GET, POST, HEAD, OPTIONS'],
     ['/micropub', 'DELETE', 'GET, POST, HEAD, OPTIONS'],
-    ['/micropub/media', 'GET', 'POST, OPTIONS'],
+    // GET is the media query (q=source); writing methods other than POST are not served.
+    ['/micropub/media', 'PUT', 'GET, POST, HEAD, OPTIONS'],
   ])('%s answers %s with the shared 405: Allow header, OAuth-shaped JSON with the request ID', async (path, method, allow) => {
     const res = await fetch(ts.url + path, { method, headers: { authorization: `Bearer ${token}` } })
     expect(res.status).toBe(405)

@@ -59,9 +59,15 @@ export function parseFormRequest(fields: Record<string, string[]>): MicropubActi
   const properties: Mf2Properties = {}
   const commands: Mf2Properties = {}
   for (const [key, values] of Object.entries(fields)) {
-    if (RESERVED.has(key)) continue
+    if (RESERVED.has(key) || key === 'photo[value]' || key === 'photo[alt]') continue
     if (key.startsWith('mp-')) commands[key] = values
     else properties[key] = values
+  }
+  // The form shape of a photo with alt text: photo[value]=URL&photo[alt]=text (one pair per photo).
+  if (fields['photo[value]']) {
+    const alts = fields['photo[alt]'] ?? []
+    const described = fields['photo[value]'].map((value, i) => (alts[i] ? { value, alt: alts[i] } : value))
+    properties.photo = [...(properties.photo ?? []), ...described]
   }
   return { action: 'create', type, properties, commands }
 }

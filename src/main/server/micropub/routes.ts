@@ -1,8 +1,9 @@
 import express, { Router, type Request, type Response } from 'express'
 import type { Config } from '../config'
 import { appError, errorFormat, methodNotAllowed } from '../errors'
+import { wholeNumberParam } from '../http'
 import type { Logger } from '../logging'
-import { receiveMultipart, UnverifiedUploadGate, type MediaService, type ReceivedFile, type UnverifiedUploadLimits, type UploadTicket } from '../media'
+import { receiveMultipart, UnverifiedUploadGate, type MediaService, type StoredMedia, type ReceivedFile, type UnverifiedUploadLimits, type UploadTicket } from '../media'
 import { authenticate, bearerToken, hasScope, oauthErrorHandler, requireScope, type TokenGrant, type TokensService } from '../tokens'
 import { foldFormFields, malformed, parseFormRequest, parseJsonRequest, type MicropubAction } from './request'
 import type { MicropubService } from './service'
@@ -19,6 +20,10 @@ export interface MicropubRoutesDeps {
 
 /** Multipart bodies may carry photos (create) or one file (media endpoint). */
 const MAX_FILES = 10
+/** File fields a create may carry: `photo` once or repeated, or `photo[]` (Quill, micropub.rocks, forms). */
+const PHOTO_FIELDS = new Set(['photo', 'photo[]'])
+/** The media query (q=source on the media endpoint): uploads per page. */
+const MEDIA_PAGE = { fallback: 10, min: 1, max: 100 }
 
 function bodyKind(req: Request): 'json' | 'form' | 'multipart' | 'none' | 'other' {
   if (!req.headers['content-type']) return 'none'
@@ -177,18 +182,26 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
       if (files.length && action.action !== 'create') throw malformed('files can only be sent with a new post.')
       if (action.action === 'create') {
         // Uploaded photos become media first; they are only stored once the token and scope are known good.
-        const uploaded: string[] = []
+        const uploaded: StoredMedia[] = []
         for (const file of files) {
-          if (file.field !== 'photo') throw malformed(`the file field "${file.field.slice(0, 32)}" is not supported; send images as "photo".`)
+          if (!PHOTO_FIELDS.has(file.field)) throw malformed(`the file field "${file.field.slice(0, 32)}" is not supported; send images as "photo" or "photo[]".`)
         }
-        for (const file of files) {
-          const stored = await media.storeTempFile(file.tempPath, file.size)
-          uploaded.push(stored.url)
+        // One at a time, in the order sent (mp-photo-alt values follow that order). Each leaves the list once
+        // the media service owns it (it removes the temp file whatever happens).
+        let created: Awaited<ReturnType<MicropubService['create']>>
+        try {
+          while (files.length) {
+            const file = files.shift()!
+            uploaded.push(await media.storeTempFile(file.tempPath, { declaredType: file.clientType, declaredName: file.clientName }))
+          }
+          const properties = { ...action.properties }
+          if (uploaded.length) properties.photo = [...(properties.photo ?? []), ...uploaded.map((m) => m.url)]
+          created = await micropub.create(action.type, properties, action.commands)
+        } catch (err) {
+          // A refused photo or post: the photos stored for it go too, so a bad request leaves nothing behind.
+          await Promise.all(uploaded.map((m) => media.forget(m)))
+          throw err
         }
-        files = []
-        const properties = { ...action.properties }
-        if (uploaded.length) properties.photo = [...(properties.photo ?? []), ...uploaded]
-        const created = await micropub.create(action.type, properties, action.commands)
         noStore(res).status(201).location(created.location).json({ url: created.location })
         return
       }
@@ -223,9 +236,8 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
       requireScope(grant, 'media')
       const file = body.files[0]
       if (!file || file.field !== 'file') throw malformed('send the upload as a multipart part named "file".')
-      if (file.size === 0) throw malformed('the uploaded file is empty.')
       body.files = []
-      const stored = await media.storeTempFile(file.tempPath, file.size)
+      const stored = await media.storeTempFile(file.tempPath, { declaredType: file.clientType, declaredName: file.clientName })
       noStore(res).status(201).location(stored.url).json({ url: stored.url })
     } finally {
       await Promise.all(body.files.map((f) => media.discard(f.tempPath)))
@@ -233,8 +245,27 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
     }
   })
 
+  // The media query: a client lists recent uploads so its author can pick one (q=source), newest first.
+  router.get('/micropub/media', async (req, res) => {
+    const query = foldFormFields(req.query)
+    if (query.access_token) throw malformed('send the token in the Authorization header, not the address (it would end up in logs and history).')
+    const grant = await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
+    if (!hasScope(grant, 'create')) requireScope(grant, 'media')
+    const q = query.q?.[0]
+    noStore(res)
+    if (q === 'config') {
+      res.json({ q: ['source'] })
+      return
+    }
+    if (q !== 'source') throw malformed('the media endpoint answers q=source (recent uploads) and q=config.')
+    const limit = wholeNumberParam(req, 'limit', MEDIA_PAGE)
+    const offset = wholeNumberParam(req, 'offset', { fallback: 0, min: 0, max: 1_000_000 })
+    const items = await media.list({ limit, offset })
+    res.json({ items: items.map((item) => ({ url: item.url, published: item.createdAt, mime_type: item.mime })) })
+  })
+
   router.all('/micropub', methodNotAllowed(['GET', 'POST']))
-  router.all('/micropub/media', methodNotAllowed(['POST']))
+  router.all('/micropub/media', methodNotAllowed(['GET', 'POST']))
   router.use(['/micropub', '/micropub/media'], oauthErrorHandler(deps.logger))
   return router
 }

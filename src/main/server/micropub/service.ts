@@ -97,6 +97,20 @@ function validatePhotos(values: unknown[] | undefined): void {
   }
 }
 
+/**
+ * Alt text sent beside the photos, one `mp-photo-alt` value per photo in the order the photos came (the
+ * convention of Micro.blog and other clients for form-encoded and multipart posts). A photo that already
+ * has alt text (`{value, alt}`) keeps it; an empty value means none.
+ */
+export function withPhotoAlts(photos: unknown[] | undefined, alts: unknown[] | undefined): unknown[] | undefined {
+  if (!photos || !alts || alts.length === 0) return photos
+  return photos.map((photo, i) => {
+    const alt = alts[i]
+    if (typeof photo !== 'string' || typeof alt !== 'string' || !alt.trim()) return photo
+    return { value: photo, alt }
+  })
+}
+
 /** Markdown for a post that came with photos but no text (the notes service needs content). */
 function generatedContent(name: string | undefined, photos: unknown[] | undefined): string | null {
   if (name && name.trim()) return name
@@ -157,6 +171,8 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
 
     async create(type, properties, commands) {
       if (type !== 'entry') throw malformed(`only h-entry posts are supported, not h-${type.slice(0, 32)}.`)
+      const described = withPhotoAlts(properties.photo, commands['mp-photo-alt'])
+      if (described) properties = { ...properties, photo: described }
       const content = await readContent(properties.content, sanitize)
       const name = firstString(properties.name, 'name')
       validatePhotos(properties.photo)

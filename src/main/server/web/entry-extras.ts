@@ -9,6 +9,11 @@ import type { Note } from '../notes'
 export interface EntryExtras {
   name: string | null
   photos: Array<{ url: string; alt: string }>
+  /**
+   * A post made only of photos (Micropub, no text): its Markdown is generated from the photos, so pages and
+   * feeds show the photos themselves (a grid) instead of that text.
+   */
+  photoOnly: boolean
   /** [mf2 class, label, url] */
   links: Array<{ className: string; label: string; url: string }>
 }
@@ -54,8 +59,12 @@ function urlOf(config: Config, value: unknown): string | null {
   return null
 }
 
+/** Set by Micropub on a post whose Markdown it generated from the photos (no content was sent). */
+const GENERATED_CONTENT = 'starpunk-generated-content'
+
 export function entryExtras(config: Config, note: Note): EntryExtras {
   const props = note.properties
+  const generated = Array.isArray(props[GENERATED_CONTENT]) && props[GENERATED_CONTENT][0] === true
   const rawName = Array.isArray(props.name) ? props.name.find((v) => typeof v === 'string' && v.trim()) : undefined
   const photos: EntryExtras['photos'] = []
   for (const value of Array.isArray(props.photo) ? props.photo : []) {
@@ -63,8 +72,8 @@ export function entryExtras(config: Config, note: Note): EntryExtras {
     if (!url) continue
     const rawAlt = value && typeof value === 'object' && typeof (value as { alt?: unknown }).alt === 'string' ? (value as { alt: string }).alt : ''
     const alt = withoutForbiddenCharacters(rawAlt)
-    // Photos the note's own Markdown already shows (Micropub posts made only of photos) are not repeated.
-    if (note.html.includes(`src="${url}"`) || note.html.includes(`src="${new URL(url).pathname}"`)) continue
+    // Photos the note's own Markdown already shows are not repeated (a photo-only post shows its photos instead).
+    if (!generated && (note.html.includes(`src="${url}"`) || note.html.includes(`src="${new URL(url).pathname}"`))) continue
     photos.push({ url, alt })
   }
   const links: EntryExtras['links'] = []
@@ -75,5 +84,6 @@ export function entryExtras(config: Config, note: Note): EntryExtras {
     }
   }
   const name = note.title ?? (typeof rawName === 'string' ? rawName.trim().slice(0, 200) : null)
-  return { name: name === null ? null : withoutForbiddenCharacters(name) || null, photos, links }
+  const shownName = name === null ? null : withoutForbiddenCharacters(name) || null
+  return { name: shownName, photos, links, photoOnly: generated && photos.length > 0 && !Array.isArray(props.name) }
 }

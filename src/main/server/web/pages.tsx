@@ -3,6 +3,7 @@ import type { Config } from '../config'
 import { tagKey, type Note } from '../notes'
 import { entryExtras } from './entry-extras'
 import { AuthorCard, Layout, siteHref } from './layout'
+import { GRID_SIZES, ImageOrder, mediaOf, NO_PHOTO_INFO, PHOTO_SIZES, responsiveAttributes, responsiveHtml, type PhotoInfo } from './photos'
 import { renderPage } from './render'
 
 const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
@@ -37,9 +38,49 @@ function StatusMarkers({ note }: { note: Note }) {
   )
 }
 
+/** What every image of one page shares: our uploads' variants and the order images appear in. */
+interface PageImages {
+  info: PhotoInfo
+  order: ImageOrder
+}
+
+/**
+ * The note's mf2 photos: one per row, or 2–4 as a grid (two columns, also on a phone). Our uploads carry
+ * srcset/sizes from their variants and their size; u-photo is the largest variant.
+ */
+function Photos({ photos, images }: { photos: Array<{ url: string; alt: string }>; images: PageImages }) {
+  if (photos.length === 0) return null
+  const grid = photos.length >= 2 && photos.length <= 4
+  const figures = photos.map((photo) => {
+    const media = mediaOf(images.info, photo.url)
+    const loading = images.order.next()
+    const attributes = media ? responsiveAttributes(media, grid ? GRID_SIZES : PHOTO_SIZES) : { src: photo.url }
+    return (
+      <figure key={photo.url} className="photo">
+        <img className="u-photo" {...attributes} alt={photo.alt} {...(loading ? { loading } : {})} />
+      </figure>
+    )
+  })
+  return grid ? <div className={`photo-grid photos-${photos.length}`}>{figures}</div> : <>{figures}</>
+}
+
+/** The note's body: its HTML with responsive images, or for a photo-only post its photos. */
+function Body({ config, note, images }: { config: Config; note: Note; images: PageImages }) {
+  const extras = entryExtras(config, note)
+  if (extras.photoOnly) {
+    return (
+      <div className="e-content">
+        <Photos photos={extras.photos} images={images} />
+      </div>
+    )
+  }
+  const photoUrls = new Set(extras.photos.map((p) => p.url))
+  return <div className="e-content" dangerouslySetInnerHTML={{ __html: responsiveHtml(bodyWithoutTitle(note), images.info, images.order, photoUrls) }} />
+}
+
 /** Photos and response links (in-reply-to, like-of, ...) carried in the note's mf2 properties. */
-function Extras({ config, note }: { config: Config; note: Note }) {
-  const { photos, links } = entryExtras(config, note)
+function Extras({ config, note, images }: { config: Config; note: Note; images: PageImages }) {
+  const { photos, links, photoOnly } = entryExtras(config, note)
   return (
     <>
       {links.length > 0 && (
@@ -54,11 +95,7 @@ function Extras({ config, note }: { config: Config; note: Note }) {
           ))}
         </ul>
       )}
-      {photos.map((photo) => (
-        <figure key={photo.url} className="photo">
-          <img className="u-photo" src={photo.url} alt={photo.alt} loading="lazy" />
-        </figure>
-      ))}
+      {!photoOnly && <Photos photos={photos} images={images} />}
     </>
   )
 }
@@ -80,7 +117,7 @@ function Tags({ tags }: { tags: string[] }) {
 }
 
 /** One note in a list: an h-entry with a link to its permalink. */
-function EntrySummary({ config, note }: { config: Config; note: Note }) {
+function EntrySummary({ config, note, images }: { config: Config; note: Note; images: PageImages }) {
   const url = noteUrl(config, note.slug)
   const name = entryExtras(config, note).name
   return (
@@ -90,8 +127,8 @@ function EntrySummary({ config, note }: { config: Config; note: Note }) {
           <a href={url}>{name}</a>
         </h2>
       )}
-      <div className="e-content" dangerouslySetInnerHTML={{ __html: bodyWithoutTitle(note) }} />
-      <Extras config={config} note={note} />
+      <Body config={config} note={note} images={images} />
+      <Extras config={config} note={note} images={images} />
       <p className="entry-meta">
         <a className="u-url u-uid" href={url}>
           <time className="dt-published" dateTime={note.createdAt}>
@@ -119,6 +156,8 @@ export interface ListPageData {
   /** Page title (head). */
   title: string
   emptyMessage: string
+  /** Variants of the uploads these notes show (srcset, width/height); none: plain <img>. */
+  photos?: PhotoInfo
 }
 
 function pageHref(basePath: string, page: number): string {
@@ -129,6 +168,7 @@ function pageHref(basePath: string, page: number): string {
 export function renderListPage(data: ListPageData): string {
   const { config, notes, page, hasNext, basePath } = data
   const canonical = siteHref(config, pageHref(basePath, page))
+  const images: PageImages = { info: data.photos ?? NO_PHOTO_INFO, order: new ImageOrder() }
   return renderPage(
     <Layout
       config={config}
@@ -154,7 +194,7 @@ export function renderListPage(data: ListPageData): string {
         {notes.length === 0 ? (
           <p className="empty">{data.emptyMessage}</p>
         ) : (
-          notes.map((note) => <EntrySummary key={note.id} config={config} note={note} />)
+          notes.map((note) => <EntrySummary key={note.id} config={config} note={note} images={images} />)
         )}
         {(page > 1 || hasNext) && (
           <nav className="pagination" aria-label="Pages">
@@ -181,8 +221,9 @@ export function renderListPage(data: ListPageData): string {
 }
 
 /** A note's permalink: one h-entry with every property a reader or a webmention receiver looks for. */
-export function renderNotePage(config: Config, session: AdminSession | null, note: Note, description: string): string {
+export function renderNotePage(config: Config, session: AdminSession | null, note: Note, description: string, photos: PhotoInfo = NO_PHOTO_INFO): string {
   const url = noteUrl(config, note.slug)
+  const images: PageImages = { info: photos, order: new ImageOrder() }
   const name = entryExtras(config, note).name
   return renderPage(
     <Layout config={config} title={name ?? description} session={session} canonical={url} description={description}>
@@ -190,8 +231,8 @@ export function renderNotePage(config: Config, session: AdminSession | null, not
         {name && <h1 className="p-name">{name}</h1>}
         {!name && <h1 className="visually-hidden">{description}</h1>}
         <StatusMarkers note={note} />
-        <div className="e-content" dangerouslySetInnerHTML={{ __html: bodyWithoutTitle(note) }} />
-        <Extras config={config} note={note} />
+        <Body config={config} note={note} images={images} />
+        <Extras config={config} note={note} images={images} />
         <p className="entry-meta">
           <span>
             By <AuthorCard config={config} className="p-author h-card" />

@@ -6,11 +6,14 @@ import { wholeNumberParam } from '../http'
 import { plainTextStart, tagKey, type NotesService } from '../notes'
 import { PageCache, sendCacheable } from './page-cache'
 import { renderListPage, renderNotePage } from './pages'
+import { photoInfoFor, type PhotoSource } from './photos'
 
 export interface PublicRoutesDeps {
   config: Config
   db: Db
   notes: NotesService
+  /** Our uploads' variants, for srcset and width/height (absent: plain <img>). */
+  media?: PhotoSource
   /** Shared with the feeds so one write invalidates both (optional: one is made when absent). */
   cache?: PageCache
 }
@@ -50,7 +53,7 @@ export function allowRemoteImages(res: Response): void {
 }
 
 /** Public pages: `/`, `/notes/<slug>`, `/tags/<tag>`. Routes stay thin: the notes service does the work. */
-export function publicRoutes({ config, db, notes, cache = new PageCache({ db, source: notes }) }: PublicRoutesDeps): Router {
+export function publicRoutes({ config, db, notes, media, cache = new PageCache({ db, source: notes }) }: PublicRoutesDeps): Router {
   const router = Router()
   const perPage = config.notesPerPage
 
@@ -66,6 +69,7 @@ export function publicRoutes({ config, db, notes, cache = new PageCache({ db, so
     if (items.length === 0 && (page > 1 || tag !== null)) throw appError('NOT_FOUND')
     const display = tag !== null ? (items.flatMap((n) => n.tags).find((t) => tagKey(t) === tagKey(tag)) ?? tag) : null
     return renderListPage({
+      photos: await photoInfoFor(media, config, items),
       config,
       session: sessionOf(res),
       notes: items,
@@ -103,7 +107,7 @@ export function publicRoutes({ config, db, notes, cache = new PageCache({ db, so
     const build = async () => {
       const note = await notes.get(slug, { includeDrafts: session !== null, includeDeleted: session !== null })
       if (!note) throw appError('NOT_FOUND')
-      return renderNotePage(config, session, note, describeNote(note.html))
+      return renderNotePage(config, session, note, describeNote(note.html), await photoInfoFor(media, config, [note]))
     }
     await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML })
   })

@@ -6,6 +6,7 @@ import { migration032 } from './032_search_documents_source_index'
 import { migration020 } from './020_auth_state_issuer'
 import { migration040 } from './040_indieauth_token_refresh'
 import { migration050 } from './050_webmention'
+import { migration060 } from './060_media_variants'
 
 /** Every migration, in order. Add new ones at the end with the next number; never edit an applied one. */
-export const MIGRATIONS: Migration[] = [migration001, migration020, migration030, migration031, migration032, migration040, migration050]
+export const MIGRATIONS: Migration[] = [migration001, migration020, migration030, migration031, migration032, migration040, migration050, migration060]

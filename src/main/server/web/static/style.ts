@@ -83,6 +83,12 @@ h1, h2, h3 { line-height: 1.25; }
 }
 .e-content img, .photo img { max-width: 100%; height: auto; }
 .photo { margin: 0.75rem 0; }
+/* 2–4 photos: two columns, also on a phone (each cell about half the screen), square crops; three: the first spans the row. */
+.photo-grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.4rem; margin: 0.75rem 0; }
+.photo-grid .photo { margin: 0; }
+.photo-grid img { display: block; width: 100%; height: auto; aspect-ratio: 1 / 1; object-fit: cover; border-radius: 0.25rem; }
+.photos-3 .photo:first-child { grid-column: 1 / -1; }
+.photos-3 .photo:first-child img { aspect-ratio: 2 / 1; }
 .responses { list-style: none; padding: 0; margin: 0.5rem 0; color: var(--muted); font-size: 0.9rem; }
 .e-content pre, code { font-family: var(--mono); font-size: 0.9em; }
 .e-content pre { background: var(--surface); padding: 0.75rem; overflow-x: auto; border-radius: 4px; }

@@ -1,0 +1,37 @@
+// `npm run reprocess-media`: run every upload from before the image pipeline through it once (metadata
+// removed, turned upright, variants made), with the same configuration (STARPUNK_DATA_DIR...) as
+// `npm run serve`. The server does the same in the background at start-up; this is for doing it now.
+import { loadConfig } from './server/config'
+import { createCore } from './server/core'
+import { openMedia } from './server/media'
+
+async function main(): Promise<number> {
+  const { config, problems } = loadConfig()
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`Configuration problem: ${problem.message}`)
+    return 1
+  }
+  const core = await createCore(config, { logging: { write: () => {} } })
+  // URLs are not needed to reprocess; the site's own address keeps them right if anything logs one.
+  const media = openMedia({ config, db: core.db, logger: core.logger, siteBase: () => config.siteUrl || 'http://127.0.0.1' })
+  try {
+    const result = await media.reprocessAll((p) => console.log(`Reprocessed ${p.done} of ${p.total} upload(s)${p.refused ? ` (${p.refused} refused)` : ''}`))
+    if (result.total === 0) console.log('Every upload is already processed.')
+    else console.log(`Done: ${result.done - result.refused - result.failed} cleaned, ${result.refused} refused (never served), ${result.failed} failed (see the log).`)
+    return result.done < result.total || result.failed > 0 ? 1 : 0
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err))
+    return 1
+  } finally {
+    await media.close()
+    await core.close()
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err))
+    process.exit(1)
+  },
+)
