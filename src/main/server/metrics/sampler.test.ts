@@ -26,6 +26,25 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true })
 })
 
+describe('pool exhaustion', () => {
+  it('a window in which pool waits timed out leaves one pool_exhausted event', () => {
+    const stats = { size: 2, active: 2, idle: 0, waiting: 3, acquired: 10, released: 8, created: 2, timeouts: 0, totalWaitMs: 0, maxWaitMs: 0, meanWaitMs: 0, at: 0 }
+    const c = createMetricsCollector({ defaultMetrics: false, clock: () => now, pool: () => ({ ...stats }) })
+    const scheduler = createMetricsScheduler({ collector: c, history, healthIntervalMs: 30_000, alertSamples: 2, clock: () => now })
+    now += 10_000
+    scheduler.samplePoint()
+    stats.timeouts = 4
+    now += 10_000
+    scheduler.samplePoint()
+    now += 10_000
+    scheduler.samplePoint()
+    c.close()
+    expect(history.events({ types: ['pool_exhausted'] })).toEqual([
+      expect.objectContaining({ time: T0 + 20_000, level: 'warning', details: { timeouts: 4, waiting: 3 }, message: '4 requests waited too long for a database connection (POOL_EXHAUSTED).' }),
+    ])
+  })
+})
+
 describe('the metrics schedule on a real health service and a real data dir', () => {
   it('breaking the data dir opens an incident and alerts after N samples; repairing it closes the incident and writes what waited', async () => {
     const health = createHealthService({ version: 'test', startedAt: T0, dataDir })

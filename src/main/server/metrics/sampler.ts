@@ -44,7 +44,19 @@ export function createMetricsScheduler(deps: MetricsSchedulerDeps): MetricsSched
   let sampling = false
 
   function samplePoint(): void {
-    deps.history.recordWindow(deps.collector.takeWindow())
+    const window = deps.collector.takeWindow()
+    deps.history.recordWindow(window)
+    // Seen from the pool's counters, so it needs no hook in the pool: one event per window with timeouts.
+    const timeouts = window.process.poolTimeouts ?? 0
+    if (timeouts > 0) {
+      deps.history.recordEvent({
+        type: 'pool_exhausted',
+        level: 'warning',
+        message: `${timeouts} ${timeouts === 1 ? 'request' : 'requests'} waited too long for a database connection (POOL_EXHAUSTED).`,
+        time: window.end,
+        details: { timeouts, waiting: window.process.poolWaiting },
+      })
+    }
     deps.history.flush()
     deps.history.prune()
   }
