@@ -5,6 +5,7 @@ import type { PooledDb } from '../db'
 import { errorHandler, notFoundHandler } from '../errors'
 import { requestLogging } from '../logging'
 import { createNoteRenderer, type NoteRenderer } from '../notes'
+import { createSourceParser, type SourceParser } from './parse-worker'
 import { createWebmentionReceiver, type WebmentionReceiver } from './receiver'
 import { webmentionLinkHeader, webmentionRoutes, WEBMENTION_PATH, WEBMENTION_STATUS_PATH } from './routes'
 import { createWebmentionSender, type WebmentionSender } from './sender'
@@ -29,7 +30,7 @@ interface Blog {
   close(): Promise<void>
 }
 
-async function startBlog(name: string, renderer: NoteRenderer): Promise<Blog> {
+async function startBlog(name: string, renderer: NoteRenderer, parser: SourceParser): Promise<Blog> {
   const files = testFiles(`starpunk-wm-${name}-`)
   const db = await files.open()
   const posts = new Map<string, { id: number; markup: string; deleted: boolean }>()
@@ -48,6 +49,7 @@ async function startBlog(name: string, renderer: NoteRenderer): Promise<Blog> {
       return post && !post.deleted ? { noteId: post.id } : null
     },
     sanitize: (html) => renderer.sanitize(html),
+    parseHtml: parser.parse,
     moderationPolicy: () => 'approve-likes-reposts',
     onChange: (noteId) => changes.push(noteId),
     refuseOrigins: () => [origin],
@@ -120,18 +122,21 @@ describe('two blogs talking Webmention to each other over loopback', () => {
   let b: Blog
   let hello: number
   let files: TestFiles
+  let parser: SourceParser
 
   beforeAll(async () => {
     files = testFiles('starpunk-wm-render-')
     renderer = createNoteRenderer({ logger: files.logger })
-    a = await startBlog('Alice', renderer)
-    b = await startBlog('Bob', renderer)
+    parser = createSourceParser({ logger: files.logger })
+    a = await startBlog('Alice', renderer, parser)
+    b = await startBlog('Bob', renderer, parser)
     hello = await b.publish('hello', '<p class="e-content">Hello, world.</p>')
   })
   afterAll(async () => {
     await a.close()
     await b.close()
     await renderer.close()
+    await parser.close()
     await files.remove()
   })
 

@@ -1,7 +1,8 @@
 export type * from './types'
 export { MENTION_TYPES, MODERATION_POLICIES, RELATION_PROPERTIES } from './types'
 export { discoverEndpoint, endpointFromHtml, endpointFromLinkHeader, DISCOVERY_MAX_BYTES, type DiscoveryResult } from './discovery'
-export { readSource, normalizeUrl, MAX_CONTENT_HTML, MAX_CONTENT_TEXT, type HtmlSanitizer } from './parse'
+export { readSource, normalizeUrl, parseHtmlHere, MAX_CONTENT_HTML, MAX_CONTENT_TEXT, type HtmlSanitizer, type HtmlParse, type ParsedHtml } from './parse'
+export { createSourceParser, type SourceParser } from './parse-worker'
 export { moderationFor, moderationOnUpdate, hostInDomain, normalizeDomain } from './moderation'
 export {
   createWebmentionReceiver,

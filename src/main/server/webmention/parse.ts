@@ -29,7 +29,7 @@ export function normalizeUrl(value: string, base?: string): string | null {
 }
 
 // Attributes that make an element a link to somewhere (hyperlinks, embeds, quotations and edits).
-const LINK_ATTRIBUTES: Record<string, string[]> = {
+export const LINK_ATTRIBUTES: Record<string, string[]> = {
   a: ['href'],
   area: ['href'],
   img: ['src'],
@@ -168,6 +168,18 @@ function publishedOf(entry: Mf2Item | null): string | null {
 
 const RSVP_VALUES = new Set(['yes', 'no', 'maybe', 'interested'])
 
+/** What the HTML of a source is: its mf2, and whether an element links to the target. */
+export interface ParsedHtml {
+  doc: ReturnType<typeof mf2>
+  linked: boolean
+}
+
+/** Parses a source page; the receiver uses the parse thread (parse-worker.ts), tests may use this thread. */
+export type HtmlParse = (html: string, pageUrl: string, target: string) => Promise<ParsedHtml>
+
+/** The same parse on the calling thread (small documents, tests). */
+export const parseHtmlHere: HtmlParse = async (html, pageUrl, target) => ({ doc: mf2(html, { baseUrl: pageUrl }), linked: htmlLinksTo(html, pageUrl, target) })
+
 function isHtmlType(type: string): boolean {
   return type === 'text/html' || type === 'application/xhtml+xml'
 }
@@ -185,6 +197,7 @@ export async function readSource(
   pageUrl: string,
   target: string,
   sanitize: HtmlSanitizer,
+  parseHtml: HtmlParse = parseHtmlHere,
 ): Promise<{ links: boolean; mention: ParsedMention | null }> {
   const type = (contentType ?? 'text/html').split(';')[0]?.trim().toLowerCase() ?? ''
   const wanted = normalizeUrl(target)
@@ -194,10 +207,10 @@ export async function readSource(
     if (!textual || !body.includes(target)) return { links: false, mention: null }
     return { links: true, mention: { type: 'mention', url: pageUrl, author: { name: null, photo: null, url: null }, contentHtml: null, contentText: null, rsvp: null, published: null } }
   }
-  const doc = mf2(body, { baseUrl: pageUrl })
+  const { doc, linked } = await parseHtml(body, pageUrl, target)
   const all = entries(doc.items)
   const relating = all.find((item) => RELATION_PROPERTIES.some((property) => urlsOf(item, property).includes(wanted)))
-  if (!relating && !htmlLinksTo(body, pageUrl, target)) return { links: false, mention: null }
+  if (!relating && !linked) return { links: false, mention: null }
   const entry = relating ?? all[0] ?? null
   const mentionType = classify(entry, target)
   const content = await contentOf(entry, sanitize)

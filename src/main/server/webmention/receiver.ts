@@ -4,7 +4,7 @@ import { appError, type AppError } from '../errors'
 import type { Logger } from '../logging'
 import { isOutboundError, type Outbound, type OutboundText } from '../outbound'
 import { hostInDomain, moderationFor, moderationOnUpdate, normalizeDomain } from './moderation'
-import { normalizeUrl, readSource, type HtmlSanitizer } from './parse'
+import { normalizeUrl, parseHtmlHere, readSource, type HtmlParse, type HtmlSanitizer } from './parse'
 import type { MentionType, Moderation, ModerationPolicy, ParsedMention, RequestState, RequestStatus, StoredMention } from './types'
 
 export interface ReceiverLimits {
@@ -48,6 +48,8 @@ export interface WebmentionReceiverDeps {
   resolveTarget: TargetResolver
   /** The notes' HTML policy (notes renderer `sanitize`). */
   sanitize: HtmlSanitizer
+  /** mf2 + link scan of a source page: `createSourceParser().parse` (a thread); default on this thread. */
+  parseHtml?: HtmlParse
   /** Read on every verification, so a changed setting applies at once. */
   moderationPolicy: () => ModerationPolicy
   /** A note's shown mentions changed: invalidate its cached page. */
@@ -308,7 +310,7 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
     if (blocked) return { kind: 'reject', reason: `Webmentions from ${blocked} are not accepted here.`, removeStored: true }
     const resolved = await deps.resolveTarget(request.target)
     if (!resolved) return { kind: 'reject', reason: 'The target is no longer a published page of this site.', removeStored: true }
-    const read = await readSource(page.text, page.headers.get('content-type'), page.url, request.target, deps.sanitize)
+    const read = await readSource(page.text, page.headers.get('content-type'), page.url, request.target, deps.sanitize, deps.parseHtml ?? parseHtmlHere)
     if (!read.mention) return { kind: 'reject', reason: 'The source does not link to the target.', removeStored: true }
     return { kind: 'store', mention: read.mention, noteId: resolved.noteId }
   }
