@@ -132,16 +132,9 @@ async function serve(): Promise<number> {
     )
   }
 
-  // [cli:after-listen] The one-time admin login link, like a notebook server's token URL. It is a secret:
-  // printed to this terminal only, never logged.
-  try {
-    const link = await server.context.auth.issueLoginLink()
-    stdout(`Admin sign-in link (works once, expires in 10 minutes):\n  ${link}\n`)
-  } catch (err) {
-    logger.warn('could not issue the one-time login link', { err })
-  }
-
-  return await new Promise<number>((resolveExit) => {
+  // The stop handlers go in before anything is awaited: Ctrl-C right after the banner must stop gracefully,
+  // not hit Node's default handler.
+  const exited = new Promise<number>((resolveExit) => {
     let stopping = false
     const stop = (reason: string, code: number) => {
       if (stopping) {
@@ -183,6 +176,17 @@ async function serve(): Promise<number> {
       stop('unhandled promise rejection', 1)
     })
   })
+
+  // The one-time admin login link, like a notebook server's token URL. It is a secret: printed to this
+  // terminal only, never logged.
+  try {
+    const link = await server.context.auth.issueLoginLink()
+    stdout(`Admin sign-in link (works once, expires in 10 minutes):\n  ${link}\n`)
+  } catch (err) {
+    logger.warn('could not issue the one-time login link', { err })
+  }
+
+  return await exited
 }
 
 async function main(argv: string[]): Promise<number> {
