@@ -92,7 +92,7 @@ describe('the note editor with JavaScript', () => {
     expect(await rows.nth(0).locator('[data-alt-warning]').isVisible()).toBe(false)
     expect(await page.locator('#alt-summary').isVisible()).toBe(false)
     // The file input now carries both files, in list order: the submission is the plain multipart form.
-    expect(await page.locator('#note-photos').evaluate((input: HTMLInputElement) => [...(input.files ?? [])].map((f) => f.name))).toEqual(['second.jpg', 'first.jpg'])
+    expect(await page.locator('#note-photos').evaluate((input: HTMLInputElement) => Array.from(input.files ?? [], (f: File) => f.name))).toEqual(['second.jpg', 'first.jpg'])
     await Promise.all([page.waitForURL(/\/admin\/notes\/dropped-photos\/edit\?done=created$/), page.getByRole('button', { name: 'Create' }).click()])
 
     const note = await ts.server.context.notes.get('dropped-photos')
@@ -140,7 +140,7 @@ describe('the note editor with JavaScript', () => {
     await expect.poll(() => rows.count()).toBe(2)
     await rows.nth(0).getByRole('button', { name: 'Remove' }).click()
     expect(await rows.count()).toBe(1)
-    expect(await page.locator('#note-photos').evaluate((input: HTMLInputElement) => [...(input.files ?? [])].map((f) => f.name))).toEqual(['pasted.jpg'])
+    expect(await page.locator('#note-photos').evaluate((input: HTMLInputElement) => Array.from(input.files ?? [], (f: File) => f.name))).toEqual(['pasted.jpg'])
     await page.locator('#note-content').pressSequentially('Live **preview** <script>window.previewRan = true</script>')
     await expect.poll(() => page.locator('#note-preview strong').textContent()).toBe('preview')
     expect(await page.locator('#note-preview script').count()).toBe(0)

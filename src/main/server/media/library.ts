@@ -62,7 +62,7 @@ function baseOf(filename: string): string {
 /** The files of each upload in the media dir, by base name (resized copies are `<uuid>-<width>.<ext>`). */
 async function filesByBase(mediaDir: string): Promise<Map<string, string[]>> {
   const byBase = new Map<string, string[]>()
-  let names: string[] = []
+  let names: string[]
   try {
     names = await readdir(mediaDir)
   } catch {
