@@ -45,6 +45,22 @@ describe('pool exhaustion', () => {
   })
 })
 
+describe('log file faults', () => {
+  it('a change of the log file state between samples is one event each way', () => {
+    let state: { enabled: boolean; ok: boolean; code?: string } = { enabled: true, ok: true }
+    const scheduler = createMetricsScheduler({ collector, history, healthIntervalMs: 30_000, alertSamples: 2, clock: () => now, logFile: () => state })
+    for (const next of [{ enabled: true, ok: true }, { enabled: true, ok: false, code: 'ENOSPC' }, { enabled: true, ok: false, code: 'ENOSPC' }, { enabled: true, ok: true }]) {
+      state = next
+      now += 10_000
+      scheduler.samplePoint()
+    }
+    expect(history.events({ types: ['log_file_fault'] }).map((e) => [e.level, e.details])).toEqual([
+      ['info', { ok: true }],
+      ['error', { ok: false, code: 'ENOSPC' }],
+    ])
+  })
+})
+
 describe('the metrics schedule on a real health service and a real data dir', () => {
   it('breaking the data dir opens an incident and alerts after N samples; repairing it closes the incident and writes what waited', async () => {
     const health = createHealthService({ version: 'test', startedAt: T0, dataDir })

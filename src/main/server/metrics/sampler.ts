@@ -21,6 +21,8 @@ export interface MetricsSchedulerDeps {
   alertSamples: number
   clock: () => number
   pointIntervalMs?: number
+  /** The log file's state (Logging.fileStatus): a change between samples is recorded as an event. */
+  logFile?: () => { enabled: boolean; ok: boolean; code?: string }
   /** Called when the overall readiness status alerts (held long enough) — desktop notification, browser push. */
   onAlert?: (alert: Alert, report: HealthReport) => void
   logger?: Logger
@@ -42,6 +44,7 @@ export function createMetricsScheduler(deps: MetricsSchedulerDeps): MetricsSched
   let pointTimer: NodeJS.Timeout | null = null
   let healthTimer: NodeJS.Timeout | null = null
   let sampling = false
+  let logFileOk: boolean | null = null
 
   function samplePoint(): void {
     const window = deps.collector.takeWindow()
@@ -57,8 +60,28 @@ export function createMetricsScheduler(deps: MetricsSchedulerDeps): MetricsSched
         details: { timeouts, waiting: window.process.poolWaiting },
       })
     }
+    watchLogFile(window.end)
     deps.history.flush()
     deps.history.prune()
+  }
+
+  function watchLogFile(time: number): void {
+    if (!deps.logFile) return
+    let state
+    try {
+      state = deps.logFile()
+    } catch {
+      return
+    }
+    if (!state.enabled) return
+    if (logFileOk !== null && state.ok !== logFileOk) {
+      deps.history.recordEvent(
+        state.ok
+          ? { type: 'log_file_fault', level: 'info', message: 'The log file is written again.', time, details: { ok: true } }
+          : { type: 'log_file_fault', level: 'error', message: `The log file cannot be written (${state.code ?? 'ERROR'}); lines are kept in memory only.`, time, details: { ok: false, code: state.code ?? null } },
+      )
+    }
+    logFileOk = state.ok
   }
 
   async function sampleHealth(): Promise<Alert | null> {

@@ -23,6 +23,8 @@ export interface MetricsServiceDeps {
   pool?: () => PoolStats | null
   logger?: Logger
   clock?: () => number
+  /** Logging.fileStatus: log file faults become events. */
+  logFile?: () => { enabled: boolean; ok: boolean; code?: string }
   /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (desktop notification, browser push). */
   onAlert?: (alert: Alert, report: HealthReport) => void
 }
@@ -72,6 +74,7 @@ export function createMetricsService(deps: MetricsServiceDeps): MetricsService {
     alertSamples: config.metrics.alertSamples,
     clock,
     ...(deps.onAlert ? { onAlert: deps.onAlert } : {}),
+    ...(deps.logFile ? { logFile: deps.logFile } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   })
   let started = false
