@@ -138,6 +138,29 @@ async function wire(configured: Config, url: string, options: CreateServerOption
   const siteBase = siteBaseFor(configured.siteUrl, url)
   const config: Config = { ...configured, siteUrl: siteBase }
   const core = await createCore(config, options.logging ? { logging: options.logging } : {})
+  // Nothing stays half-open: when a capability fails to start, what was opened before it is closed again.
+  const opened: Array<() => unknown> = []
+  try {
+    return await wireCapabilities(core, { configured, config, siteBase, url, startedAt, options }, opened)
+  } catch (err) {
+    for (const close of opened.reverse()) await Promise.resolve().then(close).catch(() => undefined)
+    await core.close().catch(() => undefined)
+    throw err
+  }
+}
+
+interface WireInputs {
+  configured: Config
+  /** The configuration with the final site URL. */
+  config: Config
+  siteBase: string
+  url: string
+  startedAt: number
+  options: CreateServerOptions
+}
+
+async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<() => unknown>): Promise<Wired> {
+  const { configured, config, siteBase, url, startedAt, options } = inputs
   const { logging, logger, db, notes, search } = core
   // The one way this server talks to other sites; every capability that fetches gets this instance.
   const outbound = createOutbound({
@@ -148,8 +171,10 @@ async function wire(configured: Config, url: string, options: CreateServerOption
     ...(options.outbound?.resolver ? { resolver: options.outbound.resolver } : {}),
   })
   const auth = createAuthService({ ...options.auth, config, db, logger, outbound })
+  opened.push(() => auth.close())
   const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase: () => siteBase, outbound, listeningUrl: () => url, ...options.tokens })
   const media = openMedia({ config, db, logger, siteBase: () => siteBase })
+  opened.push(() => media.close())
   // Cleans what a crash left, then reprocesses uploads from before the image pipeline in the background.
   await media.start()
   const micropub = createMicropubService({ notes, media, siteBase: () => siteBase })
