@@ -99,6 +99,10 @@ describe('points and rollups', () => {
     now = T0 + 2 * MIN
     expect(flushAll(h)).toBe(9)
 
+    // A 15-minute view (no step given) reads the 10-second points.
+    const quarter = h.traffic({ from: now - 15 * MIN, to: now })
+    expect([quarter.resolutionSeconds, quarter.stepMs, quarter.buckets.length]).toEqual([10, 10_000, 90])
+    expect(quarter.buckets.reduce((sum, b) => sum + (b.total?.requests ?? 0), 0)).toBe(77)
     const raw = h.traffic({ from: T0, to: T0 + 2 * MIN, stepMs: 10_000 })
     expect(raw.resolutionSeconds).toBe(10)
     expect(raw.buckets).toHaveLength(12)

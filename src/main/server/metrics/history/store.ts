@@ -562,7 +562,8 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
     const wanted = Math.max(query.stepMs ?? span / 360, span / MAX_BUCKETS)
     // The coarsest stored resolution that still fits the step (10-second points only exist for the last hour).
     const available = RESOLUTIONS_S.filter((r) => r !== RAW_RESOLUTION_S || query.from >= now - RAW_RETENTION_MS)
-    const resolution = [...available].reverse().find((r) => r * 1000 <= wanted) ?? ROLLUP_RESOLUTION_S
+    // Finer than every stored resolution (a 15-minute view): the finest there is.
+    const resolution = [...available].reverse().find((r) => r * 1000 <= wanted) ?? available[0] ?? ROLLUP_RESOLUTION_S
     const resMs = resolution * 1000
     const stepMs = Math.max(resMs, Math.ceil(wanted / resMs) * resMs)
     const step = stepMs / 1000
