@@ -112,6 +112,8 @@ describe('the Webmention receiver, against real loopback sources and a real SQLi
       expect(await receiver.status(first.id)).toMatchObject({ id: first.id, state: 'queued', reason: null, source: `${site.origin}/reply`, target: noteUrl('first') })
       const again = await send('/reply')
       expect(again).toEqual({ id: first.id, state: 'queued', queued: false })
+      // The same page, another part of it: still the same request.
+      expect((await receiver.accept({ source: `${site.origin}/reply#comment`, target: `${noteUrl('first')}#top` })).id).toBe(first.id)
       expect(requests()).toBe(1)
       expect(await receiver.status('no-such-id')).toBeNull()
       expect(await receiver.status('../../etc')).toBeNull()

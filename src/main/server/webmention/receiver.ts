@@ -4,7 +4,7 @@ import { appError, type AppError } from '../errors'
 import type { Logger } from '../logging'
 import { isOutboundError, type Outbound, type OutboundText } from '../outbound'
 import { hostInDomain, moderationFor, moderationOnUpdate, normalizeDomain } from './moderation'
-import { normalizeUrl, parseHtmlHere, readSource, type HtmlParse, type HtmlSanitizer } from './parse'
+import { parseHtmlHere, readSource, type HtmlParse, type HtmlSanitizer } from './parse'
 import type { MentionType, Moderation, ModerationPolicy, ParsedMention, RequestState, RequestStatus, StoredMention } from './types'
 
 export interface ReceiverLimits {
@@ -194,6 +194,12 @@ function parseField(value: unknown, name: 'source' | 'target'): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`${name} must be an http or https URL.`)
   if (url.username || url.password) throw invalid(`${name} must not carry a user name or password.`)
   return url
+}
+
+function withoutFragment(url: URL): string {
+  const copy = new URL(url.href)
+  copy.hash = ''
+  return copy.href
 }
 
 /** The outcome of verifying one request against one fetched source. */
@@ -407,9 +413,10 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
     async accept(input) {
       const sourceUrl = parseField(input.source, 'source')
       const targetUrl = parseField(input.target, 'target')
-      const source = sourceUrl.href
-      const target = targetUrl.href
-      if (normalizeUrl(source) === normalizeUrl(target)) throw invalid('source and target are the same URL.')
+      // Without fragments: a page is one page whichever part of it is linked, so a re-send finds its row.
+      const source = withoutFragment(sourceUrl)
+      const target = withoutFragment(targetUrl)
+      if (source === target) throw invalid('source and target are the same URL.')
       const resolved = await deps.resolveTarget(target)
       if (!resolved) throw invalid('the target is not a published page of this site.')
       const host = sourceUrl.hostname.toLowerCase()
@@ -443,10 +450,9 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
     },
 
     async receiveLocal(input) {
-      const source = parseField(input.source, 'source').href
-      const targetUrl = parseField(input.target, 'target')
-      const target = targetUrl.href
-      if (normalizeUrl(source) === normalizeUrl(target)) throw invalid('source and target are the same URL.')
+      const source = withoutFragment(parseField(input.source, 'source'))
+      const target = withoutFragment(parseField(input.target, 'target'))
+      if (source === target) throw invalid('source and target are the same URL.')
       const resolved = await deps.resolveTarget(target)
       if (!resolved) throw invalid('the target is not a published page of this site.')
       const host = new URL(source).hostname.toLowerCase()
