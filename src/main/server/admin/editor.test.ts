@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAsAdmin, type AdminLogin } from '../../../../test/helpers/admin'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
 import { validateHtml } from '../web/html-check'
+import type { AdminSession } from '../auth'
 import { createAuthorProfile } from './profile'
 import { loadConfig } from '../config'
 import { createMediaLibrary } from '../media'
@@ -134,6 +135,16 @@ describe('photos in the note form', () => {
     expect(after[0]!.value).toBe(third!.value)
     expect(after[2]!.value).toBe(first!.value)
     expect(after.map((p) => p.value)).not.toContain(second!.value)
+    // The removed photo is no longer in use: the media library lets it go.
+    const removedName = new URL(second!.value).pathname.slice('/media/'.length)
+    const deleted = await fetch(`${ts.url}/admin/media/${removedName}/delete`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: admin.csrfToken }).toString(),
+    })
+    expect(deleted.status).toBe(303)
+    expect((await fetch(second!.value)).status).toBe(404)
   })
 
   it('keeps only URLs the note had or uploads of this site: a form cannot slip in an arbitrary picture', async () => {
@@ -375,6 +386,26 @@ describe('author profile', () => {
 })
 
 describe('author profile settings (the environment wins)', () => {
+  it('the profile page shows a field the environment sets read-only, saying where to change it', async () => {
+    const { renderProfilePage } = await import('./library-pages')
+    const html = renderProfilePage({
+      config: ts.server.context.config,
+      session: { id: 1, me: 'https://me.example/', csrfToken: 't', expiresAt: Date.now() + 60_000 } satisfies AdminSession,
+      fields: [
+        { name: 'STARPUNK_AUTHOR_NAME', value: 'From Env', fromEnv: true },
+        { name: 'STARPUNK_AUTHOR_PHOTO', value: '', fromEnv: false },
+        { name: 'STARPUNK_AUTHOR_BIO', value: '', fromEnv: false },
+        { name: 'STARPUNK_AUTHOR_LINKS', value: '', fromEnv: false },
+      ],
+      error: null,
+      notice: null,
+    })
+    expect(html).toMatch(/<input id="profile-name"[^>]*readOnly=""[^>]*value="From Env"|<input id="profile-name"[^>]*value="From Env"[^>]*readOnly=""/)
+    expect(html).toContain('Set by the environment variable <code>STARPUNK_AUTHOR_NAME</code>')
+    expect(html).not.toMatch(/<textarea id="profile-bio"[^>]*readOnly/)
+    expect(await validateHtml(html)).toEqual([])
+  })
+
   it('a field set in the environment is read-only: saving leaves it, and config.json keeps the other settings', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'starpunk-profile-'))
     try {

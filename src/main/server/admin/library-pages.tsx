@@ -60,6 +60,12 @@ export function renderMediaPage({ config, session, items, totalBytes, done }: Me
                     <dd>
                       <time dateTime={item.createdAt}>{item.createdAt.slice(0, 16).replace('T', ' ')}</time>
                     </dd>
+                    {(item.refused || !item.processed) && (
+                      <>
+                        <dt>Status</dt>
+                        <dd>{item.refused ? `Not served: the image checks refused it (${item.refused}).` : 'Waiting to be cleaned; served once it is.'}</dd>
+                      </>
+                    )}
                     <dt>Used by</dt>
                     <dd>
                       {item.usedBy.length === 0 ? (

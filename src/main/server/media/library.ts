@@ -24,6 +24,10 @@ export interface LibraryItem {
   height: number | null
   createdAt: string
   usedBy: MediaUse[]
+  /** The catalog code when the image checks refused this (older) upload: it is never served. */
+  refused: string | null
+  /** False for an upload from before the image pipeline not yet cleaned (served only once cleaned). */
+  processed: boolean
 }
 
 export interface MediaLibrary {
@@ -52,6 +56,8 @@ interface MediaRow {
   height?: number | null
   /** File name of the kept original in originalsDir, when one was kept. */
   original?: string | null
+  refused?: string | null
+  processed_at?: string | null
 }
 
 /** `<uuid>` of `<uuid>.<ext>`: every copy of one upload (`<uuid>-640.jpg`...) starts with it. */
@@ -87,12 +93,13 @@ async function filesByBase(mediaDir: string): Promise<Map<string, string[]>> {
 export function createMediaLibrary(deps: MediaLibraryDeps): MediaLibrary {
   const { db, mediaDir } = deps
 
-  async function usesOf(filename: string, noteId: number | null): Promise<MediaUse[]> {
+  async function usesOf(filename: string): Promise<MediaUse[]> {
     // The UUID is hex and dashes only, so it needs no LIKE escaping; it matches every variant's name too.
+    // media.note_id is not asked: it still names a note after the editor removed the photo from it.
     const pattern = `%/media/${baseOf(filename)}%`
     const rows = await db.all<{ slug: string; title: string | null; published: number; deleted_at: string | null }>(
-      'SELECT slug, title, published, deleted_at FROM notes WHERE content LIKE ? OR properties LIKE ? OR id = ? ORDER BY created_at DESC',
-      [pattern, pattern, noteId ?? -1],
+      'SELECT slug, title, published, deleted_at FROM notes WHERE content LIKE ? OR properties LIKE ? ORDER BY created_at DESC',
+      [pattern, pattern],
     )
     return rows.map((row) => ({ slug: row.slug, title: row.title, published: row.published === 1, deleted: row.deleted_at !== null }))
   }
@@ -114,7 +121,7 @@ export function createMediaLibrary(deps: MediaLibraryDeps): MediaLibrary {
 
   return {
     async list() {
-      const rows = await db.all<MediaRow & { note_id: number | null }>('SELECT * FROM media ORDER BY created_at DESC, id DESC')
+      const rows = await db.all<MediaRow>('SELECT * FROM media ORDER BY created_at DESC, id DESC')
       const onDisk = await filesByBase(mediaDir)
       const items: LibraryItem[] = []
       let totalBytes = 0
@@ -131,7 +138,9 @@ export function createMediaLibrary(deps: MediaLibraryDeps): MediaLibrary {
           bytes,
           ...(await dimensions(row)),
           createdAt: row.created_at,
-          usedBy: await usesOf(row.filename, row.note_id),
+          usedBy: await usesOf(row.filename),
+          refused: typeof row.refused === 'string' ? row.refused : null,
+          processed: row.processed_at === undefined || row.processed_at !== null,
         })
       }
       return { items, totalBytes }
@@ -139,9 +148,9 @@ export function createMediaLibrary(deps: MediaLibraryDeps): MediaLibrary {
 
     async remove(filename) {
       if (!MEDIA_NAME.test(filename)) throw appError('NOT_FOUND')
-      const row = await db.get<MediaRow & { note_id: number | null }>('SELECT * FROM media WHERE filename = ?', [filename])
+      const row = await db.get<MediaRow>('SELECT * FROM media WHERE filename = ?', [filename])
       if (!row) throw appError('NOT_FOUND')
-      const uses = await usesOf(filename, row.note_id)
+      const uses = await usesOf(filename)
       if (uses.length > 0) throw appError('MEDIA_IN_USE', { vars: { count: uses.length === 1 ? '1 note' : `${uses.length} notes` } })
       // The row first: once it is gone nothing serves the files, so removing them after cannot break a page.
       await db.write((conn) => conn.prepare('DELETE FROM media WHERE id = ?').run(row.id))
