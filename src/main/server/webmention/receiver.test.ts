@@ -323,6 +323,12 @@ describe('the Webmention receiver, against real loopback sources and a real SQLi
       for (const { id } of ids) expect((await receiver.status(id))?.state).toBe('verified')
       expect(await receiver.processNext()).toBe(false)
       expect(new Set((await stored()).map((m) => m.noteId))).toEqual(new Set(notes.values()))
+      // Two callers at once (the background loop and a drain) still fetch the source once.
+      await send('/many', 'first')
+      await send('/many', 'second')
+      const fetchesBefore = site.requests.filter((r) => r.path === '/many').length
+      await Promise.all([receiver.processNext(), receiver.processNext(), receiver.drain()])
+      expect(site.requests.filter((r) => r.path === '/many').length - fetchesBefore).toBe(1)
     })
   })
 

@@ -352,7 +352,19 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
     return id
   }
 
-  async function processNext(): Promise<boolean> {
+  let inFlight: Promise<boolean> | null = null
+
+  /** One verification at a time (the loop and a drain may both ask): two would fetch the same source twice. */
+  function processNext(): Promise<boolean> {
+    if (inFlight) return inFlight.then(() => processNext())
+    const run = verifyNext().finally(() => {
+      inFlight = null
+    })
+    inFlight = run
+    return run
+  }
+
+  async function verifyNext(): Promise<boolean> {
     const first = db.writer.prepare("SELECT * FROM webmention_requests WHERE state = 'queued' ORDER BY created_at, rowid LIMIT 1").get() as RequestRow | undefined
     if (!first) return false
     const batch = db.writer
