@@ -163,6 +163,12 @@ describe('the note editor with JavaScript', () => {
     await page.goto(`${ts.url}/admin/media`)
     expect(await page.locator('.media-item').count()).toBeGreaterThanOrEqual(2)
     violations.push(...(await axeSerious(page, 'media')))
+    // Copy URL puts the upload's address on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ts.url })
+    const first = page.locator('.media-item').first()
+    await first.getByRole('button', { name: 'Copy URL' }).click()
+    await expect.poll(() => first.getByRole('button').first().textContent()).toBe('Copied')
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await first.locator('input[readonly]').inputValue())
     await page.goto(`${ts.url}/admin/profile`)
     violations.push(...(await axeSerious(page, 'profile')))
     expect(violations).toEqual([])
