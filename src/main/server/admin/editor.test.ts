@@ -158,6 +158,22 @@ describe('photos in the note form', () => {
     expect(await photosOfNote('sneaky')).toEqual([])
   })
 
+  it('refuses more photos than a note may have, keeping what was typed', async () => {
+    const name = (await photosOfNote('two-pictures'))[0]!.value
+    const form = new FormData()
+    form.append('content', 'Too many')
+    form.append('slug', 'too-many')
+    for (let i = 0; i < 21; i += 1) {
+      form.append('photo_item', name)
+      form.append('photo_alt', `copy ${i}`)
+      form.append('photo_position', String(i + 1))
+    }
+    const res = await post('/admin/notes', form)
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('a note can have at most 20 photos.')
+    expect(await ts.server.context.notes.get('too-many', { includeDrafts: true })).toBeNull()
+  })
+
   it('a file that is not an image is refused with the catalog message, the form keeps what was typed, nothing is left on disk', async () => {
     const before = mediaRows()
     const form = new FormData()

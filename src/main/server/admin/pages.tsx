@@ -271,7 +271,7 @@ export function renderNoteForm({ config, session, note, values, error, notice, p
             <legend>Photos</legend>
             <ol className="photo-list" id="photo-list" data-photo-list="">
               {values.photos.map((photo, index) => (
-                <PhotoRow key={photo.url} photo={photo} index={index} />
+                <PhotoRow key={`${index}:${photo.url}`} photo={photo} index={index} />
               ))}
             </ol>
             <p className="photo-drop" data-drop-zone="">

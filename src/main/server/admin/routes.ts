@@ -160,7 +160,10 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   async function notePhotos(fields: FormFields, files: ReceivedFile[], note: Note | undefined): Promise<{ photos: NotePhoto[]; error: AppError | null }> {
     const slots = readPhotoSlots(fields, keepable(note))
     const { urls, error } = await storePhotos(files)
-    return { photos: placeUploads(slots, urls), error }
+    const photos = placeUploads(slots, urls)
+    // Kept rows are not files, so the multipart file limit does not bound them: the note's own limit does.
+    if (!error && photos.length > MAX_PHOTOS) return { photos, error: appError('BAD_REQUEST', { vars: { detail: `a note can have at most ${MAX_PHOTOS} photos.` } }) }
+    return { photos, error }
   }
 
   const findEditable = async (slug: string): Promise<Note> => {
