@@ -1,13 +1,16 @@
 /**
  * Crash safety: kill -9 the server again and again while clients create and edit notes over Micropub and
- * the admin form. After every kill, before restarting: every acknowledged (2xx) write is present and
- * intact, no note holds anything but a whole version a client sent, PRAGMA integrity_check is ok, and the
- * search index agrees with the notes. Then restart on the same data dir and carry on.
+ * the admin form, and upload photos to the media endpoint. After every kill, before restarting: every
+ * acknowledged (2xx) write is present and intact, no note holds anything but a whole version a client sent,
+ * PRAGMA integrity_check is ok, the search index agrees with the notes, and every media row has all its
+ * variant files whole (no orphan row). After the restart: no temp file and no variant without a row is left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import sharp from 'sharp'
 import { newDataDir, startServer, type ServerProcess } from './harness/process'
 import { request } from './harness/http'
 import { csrfFor, signInWithLink, type AdminSession } from './harness/admin'
@@ -27,11 +30,25 @@ interface NoteHistory {
 }
 
 const dataDir = newDataDir('crash')
+const mediaDir = join(dataDir, 'media')
+/** A multipart body with one photo for the media endpoint (a photo-sized JPEG: processing takes a while). */
+let uploadBody: Buffer = Buffer.alloc(0)
+const BOUNDARY = 'chaosphotoboundary'
+/** Served media names (largest and variants): uploads and files left in the media dir are checked by these. */
+const MEDIA_FILE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}(?:-\d{2,4})?\.(?:jpg|png|gif|webp|avif)$/
 let token = ''
 let admin: AdminSession | null = null
 let server: ServerProcess | null = null
 
 beforeAll(async () => {
+  const photo = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
+    .jpeg({ quality: 90 })
+    .toBuffer()
+  uploadBody = Buffer.concat([
+    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`, 'latin1'),
+    photo,
+    Buffer.from(`\r\n--${BOUNDARY}--\r\n`, 'latin1'),
+  ])
   server = await startServer({ dataDir, setup: true })
   token = server.token ?? ''
   recordSecret('personal token', token)
@@ -71,12 +88,29 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
     let seq = 0
     const problems: string[] = []
     const timings: number[] = []
+    /** Media files acknowledged with 201: they must be there, with a row, after every crash. */
+    const uploads = new Set<string>()
+    let uploadsAcked = 0
+    let uploadsAttempted = 0
     const startTimings: number[] = []
 
     for (let round = 1; round <= ROUNDS; round++) {
       const startAt = Date.now()
       if (!server || !server.alive()) server = await startServer({ dataDir })
       startTimings.push(Date.now() - startAt)
+      // Start-up removed what the crash left: temp files of half-processed uploads, variants without a row.
+      if (existsSync(mediaDir)) {
+        const db = new Database(join(dataDir, 'starpunk.db'), { readonly: true })
+        try {
+          const known = new Set((db.prepare('SELECT filename FROM media_variants UNION SELECT filename FROM media').all() as Array<{ filename: string }>).map((r) => r.filename))
+          for (const name of readdirSync(mediaDir)) {
+            if (name.endsWith('.tmp')) problems.push(`round ${round}: temp file ${name} left after the restart`)
+            else if (MEDIA_FILE.test(name) && !known.has(name)) problems.push(`round ${round}: media file ${name} without a row after the restart`)
+          }
+        } finally {
+          db.close()
+        }
+      }
       const url = server.url
       if (admin) admin.csrf = await csrfFor(url, admin.cookie)
       let killed = false
@@ -89,11 +123,34 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
           // One editor per note at a time: with two concurrent edits the server may order them either way,
           // and "the later acknowledgement wins" would no longer be a property of the server.
           const known = [...notes.entries()].filter(([slug, h]) => h.ackedIndex >= 0 && !editing.has(slug))
-          const op = known.length === 0 || rng.bool(0.5) ? (rng.bool(0.6) ? 'mp-create' : 'form-create') : rng.bool(0.5) ? 'mp-update' : 'form-update'
+          const op =
+            clientId === 0 && rng.bool(0.5)
+              ? 'upload'
+              : known.length === 0 || rng.bool(0.5)
+                ? rng.bool(0.6)
+                  ? 'mp-create'
+                  : 'form-create'
+                : rng.bool(0.5)
+                  ? 'mp-update'
+                  : 'form-update'
           const text = content(rng, marker)
           attempted++
           try {
-            if (op === 'mp-create' || op === 'form-create') {
+            if (op === 'upload') {
+              uploadsAttempted++
+              const reply = await request(url, '/micropub/media', {
+                method: 'POST',
+                headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+                body: uploadBody,
+                timeoutMs: 60_000,
+              })
+              const location = reply.headers.location
+              if (reply.status === 201 && typeof location === 'string') {
+                uploads.add(new URL(location).pathname.slice('/media/'.length))
+                uploadsAcked++
+                acked++
+              } else if (reply.status >= 500 && reply.status !== 503) problems.push(`upload → ${reply.status} ${reply.text.slice(0, 200)}`)
+            } else if (op === 'mp-create' || op === 'form-create') {
               unackedCreates.add(text)
               const reply =
                 op === 'mp-create'
@@ -186,6 +243,20 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
         }
         const ids = new Set(rows.map((r) => r.id))
         for (const id of docs.keys()) if (!ids.has(id)) problems.push(`round ${round}: search index row for a note that does not exist (${id})`)
+        // Media: a row only once all its files are whole (written, fsync'd and renamed before the row).
+        const media = db.prepare('SELECT id, filename FROM media').all() as Array<{ id: number; filename: string }>
+        const variants = db.prepare('SELECT filename, media_id, bytes FROM media_variants').all() as Array<{ filename: string; media_id: number; bytes: number }>
+        for (const row of media) {
+          const own = variants.filter((v) => v.media_id === row.id)
+          if (!own.some((v) => v.filename === row.filename)) problems.push(`round ${round}: media row ${row.filename} without its largest variant`)
+          for (const v of own) {
+            const path = join(mediaDir, v.filename)
+            if (!existsSync(path)) problems.push(`round ${round}: media row ${row.filename} lacks its file ${v.filename} (orphan row)`)
+            else if (statSync(path).size !== v.bytes) problems.push(`round ${round}: ${v.filename} is ${statSync(path).size} bytes, its row says ${v.bytes} (half file)`)
+          }
+        }
+        const stored = new Set(media.map((m) => m.filename))
+        for (const name of uploads) if (!stored.has(name)) problems.push(`round ${round}: acknowledged upload ${name} is missing`)
       } finally {
         db.close()
       }
@@ -201,10 +272,15 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
       const acceptableMarkers = history.sent.slice(history.ackedIndex).map((t) => t.split(' ')[0]!)
       expect(acceptableMarkers.some((m) => page.text.includes(m)), `${slug} page shows an acceptable version`).toBe(true)
     }
-    const figures = { seed: SEED, rounds: ROUNDS, roundMs: timings, startMs: startTimings, writesAttempted: attempted, writesAcknowledged: acked, notes: notes.size, problems: problems.length }
+    for (const name of [...uploads].slice(-2)) {
+      const served = await request(server.url, `/media/${name}`)
+      expect(served.status, name).toBe(200)
+    }
+    const figures = { seed: SEED, rounds: ROUNDS, roundMs: timings, startMs: startTimings, writesAttempted: attempted, writesAcknowledged: acked, uploadsAttempted, uploadsAcknowledged: uploadsAcked, notes: notes.size, problems: problems.length }
     process.stdout.write(`crash: ${JSON.stringify(figures)}\n`)
     recordFigure('crash', figures)
     expect(problems, problems.slice(0, 20).join('\n')).toEqual([])
     expect(acked, 'the clients must get writes acknowledged for the test to mean anything').toBeGreaterThan(ROUNDS)
+    expect(uploadsAcked, 'some uploads must be acknowledged for the media checks to mean anything').toBeGreaterThan(0)
   })
 })
