@@ -9,6 +9,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
 import type { StoredMedia } from '../media'
+import { validateHtml } from './html-check'
 
 // Serving photos: pages carry srcset/sizes/width/height from the variants the pipeline made, lazy loading
 // after the first image, u-photo on the largest; feeds carry enclosures with the served files' real sizes.
@@ -117,6 +118,10 @@ describe('photos on pages', () => {
     expect(home.map((img) => img.attribs.loading ?? null)).toEqual([null, 'lazy', 'lazy', 'lazy'])
     const single = images(await page(pairUrl))
     expect(single.map((img) => img.attribs.loading ?? null)).toEqual([null, 'lazy'])
+  })
+
+  it('pages with responsive photos, a grid and a photo-only post are valid HTML', async () => {
+    for (const url of [`${ts.url}/`, pairUrl, inlineUrl, onlyUrl]) expect(await validateHtml(await page(url)), url).toEqual([])
   })
 })
 
