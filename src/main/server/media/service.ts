@@ -150,6 +150,9 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
     const running = reprocessing.get(row.id)
     if (running) return running
     const attempt = (async () => {
+      // The background run listed its rows at the start: a request may have processed this one since.
+      const current = await db.get<{ processed_at: string | null; refused: string | null }>('SELECT processed_at, refused FROM media WHERE id = ?', [row.id])
+      if (!current || current.processed_at || current.refused) return
       const base = row.filename.slice(0, row.filename.indexOf('.'))
       let processed: ProcessedImage
       try {
