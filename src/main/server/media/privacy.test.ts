@@ -5,7 +5,7 @@ import exifr from 'exifr'
 import { DomUtils, parseDocument } from 'htmlparser2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
-import { colourAt, heicFrom, isBlue, isRed, leaks, PRIVATE, readTags, sidewaysPhoto, uprightPicture, writePrivateTags } from '../images/testing'
+import { colourAt, EMPTY_ZIP, heicFrom, isBlue, isRed, leaks, pngClaiming, PRIVATE, readTags, sidewaysPhoto, uprightPicture, writePrivateTags } from '../images/testing'
 
 // Proof that nothing a phone writes into a photo is ever published: a JPEG and a HEIC carrying GPS, camera
 // serials, capture time and an Orientation go in by both Micropub routes, and every file the server then
@@ -16,6 +16,7 @@ let token: string
 let fixtures: string
 let jpeg: string
 let heic: string
+let bomb: string
 
 beforeAll(async () => {
   fixtures = mkdtempSync(join(tmpdir(), 'starpunk-privacy-'))
@@ -27,6 +28,8 @@ beforeAll(async () => {
   heic = join(fixtures, 'IMG_0002.HEIC')
   await heicFrom(png, heic)
   await writePrivateTags(heic, { orientation: 6, iptc: false })
+  bomb = join(fixtures, 'bomb.png')
+  await pngClaiming(bomb, 100_000, 100_000)
   ts = await startTestServer()
   ;({ token } = await ts.server.context.tokens.createPersonal({ name: 'privacy', scopes: ['create', 'media'], expiresAt: null }))
 })
@@ -146,6 +149,8 @@ describe('bad input leaves nothing behind', () => {
     ['zero bytes', Buffer.alloc(0), 400, 'IMAGE_EMPTY'],
     ['a truncated JPEG', () => readFileSync(jpeg).subarray(0, 3000), 400, 'IMAGE_CORRUPT'],
     ['a text file', Buffer.from('just words\n'), 415, 'IMAGE_UNSUPPORTED'],
+    ['a decompression bomb (a tiny PNG claiming 100000 × 100000)', () => readFileSync(bomb), 413, 'IMAGE_TOO_LARGE'],
+    ['a polyglot (a JPEG that is also a ZIP)', () => Buffer.concat([readFileSync(jpeg), EMPTY_ZIP]), 400, 'IMAGE_POLYGLOT'],
   ] as const)('%s on /micropub/media: a 4xx with the catalog code and troubleshooting, no file, no row', async (_name, bytes, status, code) => {
     const rows = mediaRows()
     const files = mediaFiles()
