@@ -356,6 +356,8 @@ describe('author profile', () => {
     const before = await fetch(`${ts.url}/`)
     const etag = before.headers.get('etag')
     expect(await before.text()).toContain('The Author')
+    const feedBefore = (await (await fetch(`${ts.url}/feed.json`)).json()) as { authors: Array<{ name: string }> }
+    expect(feedBefore.authors[0]?.name).toBe('The Author')
     const form = new FormData()
     form.append('STARPUNK_AUTHOR_NAME', 'Ada Lovelace')
     form.append('STARPUNK_AUTHOR_BIO', 'Writes notes about engines.')
