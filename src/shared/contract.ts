@@ -144,6 +144,106 @@ export type LifecycleAccepted = z.output<typeof lifecycleAcceptedSchema>
 export const linkTargetSchema = z.enum(['blog', 'admin'])
 export type LinkTarget = z.output<typeof linkTargetSchema>
 
+// --- monitoring history (read from <data dir>/metrics.db) -----------------------------------------
+
+/** The ranges the console's range picker offers, and how long each is. */
+export const MONITORING_RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const
+export const monitoringRangeSchema = z.enum(['15m', '1h', '24h', '7d', '30d'])
+export type MonitoringRange = z.output<typeof monitoringRangeSchema>
+
+/** Requests in one bucket (or a whole range): rates per sampled second, latency quantiles in ms. */
+export const seriesStatsSchema = z.object({
+  requests: z.number(),
+  rps: z.number(),
+  serverErrors: z.number(),
+  clientErrors: z.number(),
+  /** 5xx / requests; null without requests. */
+  errorRate: z.number().nullable(),
+  bytes: z.number(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+})
+export type SeriesStats = z.output<typeof seriesStatsSchema>
+
+export const trafficBucketSchema = z.object({
+  /** Bucket start, epoch ms. */
+  time: z.number(),
+  /** Seconds sampled; null for a gap (the app was off, or the data is lost): drawn as a gap, never as zero. */
+  sampledSeconds: z.number().nullable(),
+  total: seriesStatsSchema.nullable(),
+  /** By route group; {} for a sampled bucket without requests, null for a gap. */
+  groups: z.record(z.string(), seriesStatsSchema).nullable(),
+})
+export type TrafficBucket = z.output<typeof trafficBucketSchema>
+
+export const trafficViewSchema = z.object({
+  range: monitoringRangeSchema,
+  from: z.number(),
+  to: z.number(),
+  stepMs: z.number(),
+  resolutionSeconds: z.number(),
+  buckets: z.array(trafficBucketSchema),
+  /** Route groups over the whole range, slowest p95 first. */
+  slowest: z.array(seriesStatsSchema.extend({ group: z.string() })),
+})
+export type TrafficView = z.output<typeof trafficViewSchema>
+
+/** Time up (pass + warn, of which degraded = warn), down (fail) and without samples (the app was off), ms. */
+export const uptimeSchema = z.object({
+  upMs: z.number(),
+  degradedMs: z.number(),
+  downMs: z.number(),
+  noDataMs: z.number(),
+  /** up / (up + down) × 100, no-data time left out; null without any data. */
+  percent: z.number().nullable(),
+})
+export type UptimeView = z.output<typeof uptimeSchema>
+
+export const heartbeatSchema = z.object({ time: z.number(), status: healthStatusSchema, output: z.string().nullable() })
+export type Heartbeat = z.output<typeof heartbeatSchema>
+
+export const incidentSchema = z.object({
+  id: z.string(),
+  component: z.string(),
+  status: z.enum(['warn', 'fail']),
+  startedAt: z.number(),
+  /** null while open. */
+  endedAt: z.number().nullable(),
+  durationMs: z.number().nullable(),
+  check: z.string().nullable(),
+  firstOutput: z.string().nullable(),
+})
+export type IncidentView = z.output<typeof incidentSchema>
+
+export const UPTIME_WINDOWS = ['24h', '7d', '30d'] as const
+export const healthHistorySchema = z.object({
+  range: monitoringRangeSchema,
+  /** One entry per component ('overall' is the report's own status), its samples oldest first. */
+  components: z.array(
+    z.object({
+      name: z.string(),
+      heartbeats: z.array(heartbeatSchema),
+      uptime: z.object({ '24h': uptimeSchema, '7d': uptimeSchema, '30d': uptimeSchema }),
+    }),
+  ),
+  /** Incidents touching the range, newest first (open ones have endedAt null). */
+  incidents: z.array(incidentSchema),
+})
+export type HealthHistory = z.output<typeof healthHistorySchema>
+
+export const monitoringEventSchema = z.object({
+  id: z.number(),
+  time: z.number(),
+  type: z.string(),
+  level: z.enum(['info', 'warning', 'error']),
+  message: z.string(),
+  /** Links the event to its log lines. */
+  requestId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+})
+export type MonitoringEvent = z.output<typeof monitoringEventSchema>
+
 // --- the calls and events ---------------------------------------------------------------------------
 
 /** A call without a payload: the IPC bridge sends undefined, the HTTP client an empty JSON object. */
@@ -185,6 +285,16 @@ export const CONTRACT_CALLS = {
    * names the page opened, never the sign-in link.
    */
   'link:open': { request: z.object({ target: linkTargetSchema }).strict(), response: z.object({ url: z.string() }) },
+  /** Traffic over a range: buckets (null = gap) and the slowest route groups. */
+  'metrics:traffic': { request: z.object({ range: monitoringRangeSchema }).strict(), response: trafficViewSchema },
+  /** Health history: heartbeats per component over the range, uptime over 24 h / 7 d / 30 d, incidents. */
+  'metrics:health': { request: z.object({ range: monitoringRangeSchema }).strict(), response: healthHistorySchema },
+  /** The event timeline over the range, newest first, optionally only some types. */
+  'metrics:events': {
+    request: z.object({ range: monitoringRangeSchema, types: z.array(z.string().max(64)).max(32).optional() }).strict(),
+    /** `types`: every event type there is (for the filter), whether or not the range has one. */
+    response: z.object({ events: z.array(monitoringEventSchema), types: z.array(z.string()) }),
+  },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>
 
 /** Pushed events: name → the schema of its payload. */

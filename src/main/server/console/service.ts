@@ -1,4 +1,6 @@
 import {
+  MONITORING_RANGES,
+  UPTIME_WINDOWS,
   isCallName,
   parseCallRequest,
   type CallName,
@@ -12,12 +14,14 @@ import {
   type LifecycleAccepted,
   type LifecycleAction,
   type LogEntry,
+  type MonitoringRange,
   type Result,
 } from '../../../shared/contract'
 import type { ErrorInfo } from '../../../shared/errors'
 import { SECRET_MASK, checkConsoleEdits } from '../config'
 import { AppError, appError, toAppError } from '../errors'
-import type { CallHandlers, CallOptions, ConsoleHost, ConsolePort, ConsoleService, PushedEvent } from './types'
+import { EVENT_TYPES } from '../metrics'
+import type { CallHandlers, CallOptions, ConsoleHost, ConsolePort, ConsoleService, MonitoringPort, PushedEvent } from './types'
 
 export interface ConsoleServiceOptions {
   /** How often pool stats are pushed (ms). */
@@ -125,6 +129,23 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     return target === 'blog' ? `${url}/` : `${url}/admin/`
   }
 
+  /**
+   * Read the monitoring history of the running server. A server without monitoring, or a history that
+   * cannot be read (metrics.db unreachable), answers MONITORING_UNAVAILABLE: never a crash, never a path.
+   */
+  function readMonitoring<T>(read: (monitoring: MonitoringPort, now: number) => T): T {
+    const monitoring = requireServer('the monitoring history').monitoring
+    if (!monitoring) throw appError('MONITORING_UNAVAILABLE', { vars: { reason: 'this server runs without monitoring' } })
+    try {
+      return read(monitoring, Date.now())
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code
+      throw appError('MONITORING_UNAVAILABLE', { vars: { reason: typeof code === 'string' ? code : 'the history file cannot be opened' } })
+    }
+  }
+
+  const rangeStart = (range: MonitoringRange, now: number) => now - MONITORING_RANGES[range]
+
   const handlers: CallHandlers = {
     'server:snapshot': async () => {
       const ctx = host.running()
@@ -164,6 +185,47 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     'server:start': async (_request, options) => lifecycle('start', options),
     // Resolves the page only; opening it is the transport's effect (the desktop shell, or the browser).
     'link:open': async ({ target }) => ok({ url: linkUrl(target) }),
+    'metrics:traffic': async ({ range }) =>
+      ok(
+        readMonitoring((m, now) => {
+          const result = m.traffic({ from: rangeStart(range, now), to: now })
+          return {
+            range,
+            from: result.from,
+            to: result.to,
+            stepMs: result.stepMs,
+            resolutionSeconds: result.resolutionSeconds,
+            buckets: result.buckets.map((b) => ({ time: b.time, sampledSeconds: b.sampledSeconds, total: b.total, groups: b.groups })),
+            slowest: result.slowest,
+          }
+        }),
+      ),
+    'metrics:health': async ({ range }) =>
+      ok(
+        readMonitoring((m, now) => {
+          const from = rangeStart(range, now)
+          // One cell per sample; the bar shows the newest 90 of the range (about 45 minutes at 30 s).
+          const beats = m.heartbeats({ from, to: now, limit: 90 })
+          const uptimes = Object.fromEntries(UPTIME_WINDOWS.map((w) => [w, m.uptime({ from: rangeStart(w, now), to: now })]))
+          const names = new Set([...Object.keys(beats), ...Object.keys(uptimes['30d'] ?? {})])
+          const none = { upMs: 0, degradedMs: 0, downMs: 0, noDataMs: 0, percent: null }
+          const components = [...names]
+            .sort((a, b) => (a === 'overall' ? -1 : b === 'overall' ? 1 : a.localeCompare(b)))
+            .map((name) => ({
+              name,
+              heartbeats: beats[name] ?? [],
+              uptime: { '24h': uptimes['24h']?.[name] ?? none, '7d': uptimes['7d']?.[name] ?? none, '30d': uptimes['30d']?.[name] ?? none },
+            }))
+          return { range, components, incidents: m.incidents({ from, to: now, limit: 100 }) }
+        }),
+      ),
+    'metrics:events': async ({ range, types }) =>
+      ok(
+        readMonitoring((m, now) => ({
+          events: m.events({ from: rangeStart(range, now), to: now, ...(types && types.length > 0 ? { types } : {}), limit: 500 }),
+          types: [...EVENT_TYPES],
+        })),
+      ),
   }
 
   async function run<N extends CallName>(name: N, request: unknown, options: CallOptions): Promise<Result<CallResponse<N>>> {

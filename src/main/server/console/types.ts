@@ -2,6 +2,10 @@ import type { CallName, CallPayload, CallRequest, CallResponse, EventName, Event
 import type { ErrorInfo } from '../../../shared/errors'
 import type { LoadedConfig } from '../config'
 import type { LogBuffer, Logger } from '../logging'
+import type { MetricsHistory } from '../metrics'
+
+/** The monitoring history the console reads (read-only: it never records or prunes). */
+export type MonitoringPort = Pick<MetricsHistory, 'traffic' | 'heartbeats' | 'uptime' | 'incidents' | 'events'>
 
 /**
  * What the console reads from a running blog server, and nothing more: the server builds this port when
@@ -25,6 +29,8 @@ export interface ConsolePort {
   issueLoginLink(): Promise<string>
   /** The server's logger, for the console's own failures. */
   readonly logger: Logger
+  /** Monitoring history (metrics.db); absent when the server has no metrics wired: the metrics:* calls then say so. */
+  readonly monitoring?: MonitoringPort | null
 }
 
 /**

@@ -173,6 +173,17 @@ export const ERROR_CATALOG = {
     suggestion: 'Start the server from the console (Start), then try again.',
     troubleshooting: ['Look at the Overview panel for why it stopped (for example, a port already in use).', 'Fix any configuration problem listed in the Config panel, then press Start.'],
   },
+  MONITORING_UNAVAILABLE: {
+    status: 503,
+    // No path: the console shows it, and it may be opened from another machine.
+    message: 'The monitoring history cannot be read right now ({reason}).',
+    suggestion: 'Live numbers keep working; the history comes back once the data directory is readable again.',
+    troubleshooting: [
+      'Check the Health panel: the filesystem and disk components say what is wrong with the data directory.',
+      'The history lives in <data dir>/metrics.db; make sure the user running StarPunk can read and write it.',
+      'A server started without monitoring (an older build, or a test server) has no history: restart it with the current version.',
+    ],
+  },
   CONSOLE_NOT_BUILT: {
     status: 503,
     message: 'The admin console has not been built yet.',
