@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
@@ -112,5 +113,32 @@ describe('the media endpoint', () => {
       const body = (await res.json()) as Record<string, unknown>
       expect(body.request_id).toBe(res.headers.get('x-request-id'))
     }
+  })
+})
+
+describe('while photos are processed', () => {
+  it('/health and a cached page answer while ten uploads are still being processed', async () => {
+    const photo = await sharp({ create: { width: 2400, height: 1800, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
+      .jpeg()
+      .toBuffer()
+    await fetch(`${ts.url}/`) // warm the page cache
+    let pending = 10
+    const uploads = Array.from({ length: 10 }, async (_, i) => {
+      const form = new FormData()
+      form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), `big${i}.jpg`)
+      const res = await fetch(`${ts.url}/micropub/media`, { method: 'POST', headers: auth(mediaOnly), body: form })
+      pending--
+      return res.status
+    })
+    // Wait until the server is busy with them (their temp files are being written), then ask for health and a page.
+    await expect.poll(() => readdirSync(ts.server.context.config.mediaDir).some((name) => name.startsWith('.')), { timeout: 30_000 }).toBe(true)
+    const health = await fetch(`${ts.url}/health`)
+    const home = await fetch(`${ts.url}/`)
+    const stillProcessing = pending
+    expect(health.status).toBe(200)
+    expect(home.status).toBe(200)
+    // Ordering, not timing: both answered before the last upload finished (sharp works off the event loop).
+    expect(stillProcessing).toBeGreaterThan(0)
+    expect(await Promise.all(uploads)).toEqual(Array.from({ length: 10 }, () => 201))
   })
 })
