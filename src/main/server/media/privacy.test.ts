@@ -267,6 +267,9 @@ describe('uploads from before the image pipeline', () => {
           .toBe(true)
         expect(leaks(await readTags(join(mediaDir, name)))).toEqual([])
         await expectClean(`${restarted.url}/media/${name}`)
+        // Readiness (and so the console) says how far it got.
+        const report = await restarted.server.context.health.readiness(true)
+        expect(report.checks?.['media:reprocess']?.[0]).toMatchObject({ status: 'pass', observedValue: 0, output: 'Uploads from before the image pipeline: all 1 processed.' })
       } finally {
         await restarted.close()
       }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { copyFile, mkdir, readdir, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { HealthCheck } from '../../../shared/contract'
 import type { Db } from '../db'
 import { UserError } from '../errors'
 import type { Logger } from '../logging'
@@ -64,6 +65,19 @@ interface VariantRow {
 
 const MEDIA_COLUMNS = 'id, filename, mime, size, width, height, created_at, note_id, processed_at, refused'
 
+function reprocessReport(p: ReprocessProgress): HealthCheck {
+  const finished = p.done >= p.total
+  const tail = `${p.refused ? `, ${p.refused} refused (not served)` : ''}${p.failed ? `, ${p.failed} failed (tried again at the next start)` : ''}`
+  return {
+    componentType: 'component',
+    observedValue: p.total - p.done,
+    observedUnit: 'uploads left',
+    status: 'pass',
+    time: new Date().toISOString(),
+    output: finished ? `Uploads from before the image pipeline: all ${p.total} processed${tail}.` : `Cleaning uploads from before the image pipeline: ${p.done} of ${p.total} done${tail}.`,
+  }
+}
+
 export function createMediaService(deps: MediaServiceDeps): MediaService {
   const { db, mediaDir, images, logger } = deps
   try {
@@ -78,6 +92,8 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
   const reprocessing = new Map<number, Promise<void>>()
   let closed = false
   let background: Promise<unknown> | null = null
+  /** The latest reprocessing run of this process, for readiness (the console shows it). */
+  let lastRun: ReprocessProgress | null = null
 
   async function discard(tempPath: string): Promise<void> {
     await unlink(tempPath).catch(() => undefined)
@@ -191,6 +207,7 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
   async function reprocessAll(onProgress?: (progress: ReprocessProgress) => void): Promise<ReprocessProgress> {
     const rows = await pendingRows()
     const progress: ReprocessProgress = { done: 0, total: rows.length, refused: 0, failed: 0 }
+    if (rows.length > 0) lastRun = progress
     for (const row of rows) {
       if (closed) break
       try {
@@ -232,7 +249,12 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
   return {
     dir: mediaDir,
     // Optional: readers are served without a media dir, so a broken one warns, not fails.
-    healthChecks: [{ name: 'media', check: mediaDirCheck(mediaDir, logger), required: false }],
+    healthChecks: [
+      { name: 'media', check: mediaDirCheck(mediaDir, logger), required: false },
+      // Progress of cleaning uploads from before the image pipeline (only once there were some): the console's
+      // readiness view shows it. A pass either way: such files are simply not served until cleaned.
+      { name: 'media-reprocess', check: (): Record<string, HealthCheck[]> => (lastRun ? { 'media:reprocess': [reprocessReport(lastRun)] } : {}), required: false },
+    ],
     tempPath: () => join(mediaDir, `.upload-${randomUUID()}.tmp`),
     ensureDir: async () => {
       await ensureMediaDir(mediaDir, logger)
