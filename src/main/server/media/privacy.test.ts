@@ -4,12 +4,14 @@ import { basename, join } from 'node:path'
 import exifr from 'exifr'
 import { DomUtils, parseDocument } from 'htmlparser2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loginAsAdmin } from '../../../../test/helpers/admin'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
 import { colourAt, EMPTY_ZIP, heicFrom, isBlue, isRed, leaks, pngClaiming, PRIVATE, readTags, sidewaysPhoto, uprightPicture, writePrivateTags } from '../images/testing'
 
 // Proof that nothing a phone writes into a photo is ever published: a JPEG and a HEIC carrying GPS, camera
-// serials, capture time and an Orientation go in by both Micropub routes, and every file the server then
-// serves for them is fetched over HTTP and read by two independent readers (exiftool and exifr).
+// serials, capture time and an Orientation go in by all three routes (Micropub multipart, the media endpoint
+// and the admin note form), and every file the server then serves for them is fetched over HTTP and read by
+// two independent readers (exiftool and exifr).
 
 let ts: TestServer
 let token: string
@@ -141,6 +143,44 @@ describe('privacy: what a phone writes never reaches a reader', () => {
       expect(stored).toMatchObject({ mime: 'image/jpeg', width: 1400, height: 1000 })
       for (const variant of stored.variants) await expectClean(variant.url)
     }
+  })
+})
+
+describe('privacy through the admin note form', () => {
+  it('a JPEG and a HEIC posted with the note form (multipart, session + CSRF in the query): every served variant is clean and upright', async () => {
+    const admin = await loginAsAdmin(ts)
+    const form = new FormData()
+    form.append('content', 'Photos from the admin')
+    form.append('slug', 'admin-privacy')
+    form.append('published', '1')
+    for (const alt of ['Sideways JPEG, now upright', 'iPhone HEIC']) {
+      form.append('photo_item', 'new')
+      form.append('photo_alt', alt)
+      form.append('photo_position', '')
+    }
+    form.append('photo', blob(jpeg, 'image/jpeg'), 'IMG_0001.JPG')
+    form.append('photo', blob(heic, 'image/heic'), 'IMG_0002.HEIC')
+    const res = await fetch(`${ts.url}/admin/notes?_csrf=${encodeURIComponent(admin.csrfToken)}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { accept: 'text/html', cookie: admin.cookie },
+      body: form,
+    })
+    expect(res.status, await res.clone().text()).toBe(303)
+    const note = await ts.server.context.notes.get('admin-privacy')
+    const photos = (note?.properties.photo ?? []) as Array<{ value: string; alt: string }>
+    expect(photos.map((p) => p.alt)).toEqual(['Sideways JPEG, now upright', 'iPhone HEIC'])
+    // Both stored as JPEG (the HEIC converted), each with all its variants; every one fetched and read.
+    const names = photos.map((p) => new URL(p.value).pathname.split('/').pop()!)
+    for (const name of names) expect(name).toMatch(/^[0-9a-f-]{36}\.jpg$/)
+    const described = await ts.server.context.media.describe(names)
+    const variantUrls = names.flatMap((name) => described.get(name)!.variants.map((v) => v.url))
+    expect(variantUrls).toHaveLength(8)
+    for (const url of variantUrls) await expectClean(url)
+    // The public page links exactly those files.
+    const page = await (await fetch(`${ts.url}/notes/admin-privacy`)).text()
+    expect(imageUrls(page).sort()).toEqual([...variantUrls].sort())
+    expect(mediaFiles().filter((name) => name.startsWith('.'))).toEqual([])
   })
 })
 
