@@ -3,7 +3,10 @@
 //    five JPEGs written and flushed to disk) vs one bare sharp resize of the same file to 2048 px in memory
 //  - peak memory while processing, each in a fresh process (peak RSS above the RSS before the work)
 //  - the longest event-loop stall while processing (sharp works on libuv's pool, off the event loop)
-import { execFile } from 'node:child_process'
+//  - p99 of a cached page while ten uploads of that photo are processed at once vs no uploads, the page load
+//    from wrk and the uploads from curl, both separate processes (a load generator inside the server's
+//    process would share its event loop and measure itself)
+import { execFile, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -11,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import sharp from 'sharp'
+import { createServer } from '../src/main/server'
 import { createImageService } from '../src/main/server/images'
 import { createLogging } from '../src/main/server/logging'
 import { loadConfig } from '../src/main/server/config'
@@ -18,6 +22,85 @@ import { percentile, type BenchContext } from './lib'
 
 const GROUP = 'Images'
 const run = promisify(execFile)
+const WRK = '/usr/bin/wrk'
+const CURL = '/usr/bin/curl'
+
+/** wrk's latency figure ("1.23ms", "850.00us", "1.02s") in ms. */
+function wrkMs(figure: string): number {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(figure)
+  if (!match) throw new Error(`wrk latency "${figure}" not understood`)
+  const value = Number(match[1])
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
+}
+
+/** Load `url` with wrk (its own process): 10 connections, one thread, p50/p99 from its latency distribution. */
+async function wrk(url: string, seconds: number): Promise<{ p50: number; p99: number; requests: number; non2xx: number }> {
+  const { stdout } = await run(WRK, ['-t1', '-c10', `-d${seconds}s`, '--latency', url], { maxBuffer: 1 << 20 })
+  const at = (p: string) => wrkMs(new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm').exec(stdout)?.[1] ?? 'NaN')
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN)
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0)
+  return { p50: at('50'), p99: at('99'), requests, non2xx }
+}
+
+/** One upload with curl (its own process); resolves with the HTTP status. */
+function curlUpload(url: string, token: string, photo: string): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(CURL, ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${token}`, '-F', `file=@${photo};type=image/jpeg`, url])
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', () => resolvePromise(Number(out)))
+  })
+}
+
+/**
+ * A real server; p99 of its home page (a cached page) under wrk with no uploads, then with ten uploaders
+ * each posting the 12 MP photo to the media endpoint again as soon as its last one answered.
+ */
+async function pageDuringUploads(ctx: BenchContext, dir: string, photo: string): Promise<void> {
+  const siteDir = join(dir, 'site')
+  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: siteDir, STARPUNK_PORT: '0', STARPUNK_LOG_LEVEL: 'warn' } })
+  if (problems.length) throw new Error(problems.map((p) => p.message).join('; '))
+  const server = await createServer(config, { logging: { write: () => {} } })
+  try {
+    const base = await server.listen()
+    for (let i = 1; i <= 5; i++) await server.context.notes.create({ content: `A note with some **Markdown**, number ${i}.`, published: true })
+    const { token } = await server.context.tokens.createPersonal({ name: 'bench', scopes: ['media'], expiresAt: null })
+    const page = `${base}/`
+    for (let i = 0; i < 3; i++) await fetch(page).then((res) => res.arrayBuffer())
+    const seconds = ctx.quick ? 5 : 15
+    const quiet = await wrk(page, seconds)
+
+    let stop = false
+    const statuses: number[] = []
+    const uploader = async () => {
+      while (!stop) statuses.push(await curlUpload(`${base}/micropub/media`, token, photo))
+    }
+    const uploaders = Array.from({ length: 10 }, uploader)
+    // Let the first uploads arrive and queue before measuring.
+    await new Promise((r) => setTimeout(r, 1500))
+    const before = statuses.length
+    const busy = await wrk(page, seconds)
+    const during = statuses.length - before
+    stop = true
+    await Promise.all(uploaders)
+    const refused = statuses.filter((s) => s !== 201)
+    ctx.report({
+      group: GROUP,
+      name: 'p99 of a cached page (/, wrk -c10) during ten parallel 12 MP uploads vs no uploads',
+      ours: busy.p99,
+      baseline: quiet.p99,
+      unit: 'ms',
+      higherIsBetter: false,
+      note:
+        `${seconds} s each; p50 ${busy.p50.toFixed(2)} vs ${quiet.p50.toFixed(2)} ms; ${busy.requests} vs ${quiet.requests} requests; ` +
+        `${during} uploads finished while measured (${statuses.length} in all, ${refused.length} not 201${refused.length ? `: ${[...new Set(refused)].join(',')}` : ''}); ` +
+        `each stored upload changes the db version, so the page is rendered again once after each; wrk and curl are separate processes`,
+    })
+  } finally {
+    await server.close()
+  }
+}
 
 /** A photo-like 12 MP JPEG: smooth noise (it compresses like a real photo, unlike raw noise). */
 async function twelveMegapixelPhoto(path: string): Promise<void> {
@@ -121,6 +204,8 @@ export default async function imagesBench(ctx: BenchContext): Promise<void> {
       higherIsBetter: false,
       note: 'each in a fresh process: peak RSS above the RSS before the work',
     })
+
+    await pageDuringUploads(ctx, dir, photo)
   } finally {
     histogram.disable()
     await images.close()
