@@ -326,13 +326,6 @@ export const ERROR_CATALOG = {
     suggestion: 'Sign in again asking for the "{scope}" scope, or create a personal token with it.',
     troubleshooting: ['See the scopes of your tokens at /admin/tokens.'],
   },
-  MEDIA_NOT_IMAGE: {
-    status: 400,
-    message: 'The uploaded file is not a JPEG, PNG, GIF or WebP image.',
-    suggestion: 'Upload an image in one of those formats.',
-    details: 'Files are checked by their content, not by their name or declared type.',
-    troubleshooting: ['Open the file in an image viewer to check it.', 'Convert it to JPEG, PNG, GIF or WebP.'],
-  },
   MEDIA_IN_USE: {
     status: 409,
     message: 'This upload is used by {count}, so it was not deleted.',
