@@ -3,6 +3,9 @@ import { useClient, useConsole } from './api'
 import { ErrorBoundary } from './ErrorBoundary'
 import { ErrorDetails } from './ErrorDetails'
 import { ConfigPanel } from './panels/Config'
+import { EventsPanel } from './panels/Events'
+import { TrafficPanel } from './panels/Traffic'
+import { AlertsToggle, useBrowserAlerts } from './alerts'
 import { HealthPanel } from './panels/Health'
 import { LogsPanel } from './panels/Logs'
 import { OverviewPanel } from './panels/Overview'
@@ -50,8 +53,9 @@ export function App() {
   const tabs = useRef<Record<string, HTMLButtonElement | null>>({})
 
   useEffect(() => client.connect(), [client])
+  useBrowserAlerts()
   useEffect(() => {
-    // Alt+1…5 jump between panels from anywhere.
+    // Alt+1…7 jump between panels from anywhere.
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey) return
       const index = Number(e.key) - 1
@@ -98,6 +102,7 @@ export function App() {
           </span>
           {connection !== 'open' ? <span className="badge warn">{connection}…</span> : null}
           <span className="muted small">{client.transport.label}</span>
+          {client.transport.label === 'browser' ? <AlertsToggle /> : null}
           <label>
             <span className="visually-hidden">Theme</span>
             <select value={theme} onChange={(e) => setTheme(e.target.value as Theme)} aria-label="Theme">
@@ -144,8 +149,10 @@ export function App() {
         {/* A panel that throws shows what broke, and the other panels keep working (keyed: a new panel starts clean). */}
         <ErrorBoundary key={panel} where={`The ${panel} panel`}>
           {panel === 'overview' ? <OverviewPanel /> : null}
+          {panel === 'traffic' ? <TrafficPanel /> : null}
           {panel === 'pool' ? <PoolPanel /> : null}
           {panel === 'health' ? <HealthPanel /> : null}
+          {panel === 'events' ? <EventsPanel /> : null}
           {panel === 'logs' ? <LogsPanel /> : null}
           {panel === 'config' ? <ConfigPanel /> : null}
         </ErrorBoundary>

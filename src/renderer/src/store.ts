@@ -3,21 +3,30 @@
  * made by the app (createConsoleStore) and handed down through React context; no module holds one.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla'
-import type { ConfigView, ErrorInfo, HealthReport, LifecycleAccepted, LogEntry, LogLevel, PoolStats, ServerStatus, Snapshot } from '../../shared/contract'
+import type { ConfigView, ErrorInfo, HealthHistory, HealthReport, LifecycleAccepted, LogEntry, LogLevel, MonitoringEvent, MonitoringRange, PoolStats, ServerStatus, Snapshot, TrafficView } from '../../shared/contract'
+import { browserAlert, INITIAL_ALERT_STATE, type Alert, type AlertState } from './monitoring'
 import type { ConnectionState } from './transport'
 
 export const LOG_CAPACITY = 10_000
 /** Pool samples kept for the chart: about five minutes at one a second. */
 export const POOL_HISTORY = 300
 
-export type PanelId = 'overview' | 'pool' | 'health' | 'logs' | 'config'
+export type PanelId = 'overview' | 'traffic' | 'pool' | 'health' | 'events' | 'logs' | 'config'
 export const PANELS: Array<{ id: PanelId; label: string }> = [
   { id: 'overview', label: 'Overview' },
+  { id: 'traffic', label: 'Traffic' },
   { id: 'pool', label: 'Pool' },
   { id: 'health', label: 'Health' },
+  { id: 'events', label: 'Events' },
   { id: 'logs', label: 'Logs' },
   { id: 'config', label: 'Config' },
 ]
+
+/** A monitoring answer as a panel holds it: the data, or why there is none (shown in the panel, not as a banner). */
+export interface Loaded<T> {
+  data: T | null
+  error: ErrorInfo | null
+}
 
 export interface PoolSample {
   stats: PoolStats
@@ -53,6 +62,27 @@ export interface ConsoleState {
   setConfig: (config: ConfigView) => void
   setProblems: (problems: ErrorInfo[]) => void
   setError: (error: ErrorInfo | null) => void
+  /** The range the Traffic, Health history and Events views show. */
+  range: MonitoringRange
+  setRange: (range: MonitoringRange) => void
+  traffic: Loaded<TrafficView>
+  healthHistory: Loaded<HealthHistory>
+  events: Loaded<{ events: MonitoringEvent[]; types: string[] }>
+  /** Event types the Events panel shows; empty = all. */
+  eventTypes: string[]
+  setEventTypes: (types: string[]) => void
+  setTraffic: (loaded: Loaded<TrafficView>) => void
+  setHealthHistory: (loaded: Loaded<HealthHistory>) => void
+  setEvents: (loaded: Loaded<{ events: MonitoringEvent[]; types: string[] }>) => void
+  /** The Logs panel opens filtered by this request ID (set by a link in the Events panel). */
+  logsRequestId: string | null
+  showLogsFor: (requestId: string) => void
+  /** Browser alerts: opted in by the person (the Notification API's permission is the browser's). */
+  alertsEnabled: boolean
+  setAlertsEnabled: (enabled: boolean) => void
+  alertState: AlertState
+  /** The alerts raised, newest last (the app shows each as a notification once). */
+  alerts: Alert[]
 }
 
 function checkStatuses(report: HealthReport | null): Record<string, string> {
@@ -135,7 +165,8 @@ export const createConsoleStore = (): ConsoleStore => createStore<ConsoleState>(
   lastError: null,
   pending: null,
   setPending: (pending) => set((state) => ({ pending: pending && state.status && finishes(pending, state.status) ? null : pending })),
-  setPanel: (panel) => set({ panel }),
+  // Another panel (or the Logs tab itself) opens the logs unfiltered; only showLogsFor filters them.
+  setPanel: (panel) => set({ panel, logsRequestId: null }),
   setConnection: (connection) => set({ connection }),
   applySnapshot: (snapshot) =>
     set((state) => ({
@@ -155,12 +186,38 @@ export const createConsoleStore = (): ConsoleStore => createStore<ConsoleState>(
     const after = checkStatuses(report)
     const changes: Record<string, string> = {}
     if (get().health) for (const [key, value] of Object.entries(after)) if (before[key] !== undefined && before[key] !== value) changes[key] = before[key] ?? ''
-    set({ health: report, healthChanges: changes, healthChangedAt: Object.keys(changes).length > 0 ? Date.now() : get().healthChangedAt })
+    // Every readiness report is a sample for the alert rule, whether or not alerts are on (so turning
+    // them on later does not alert on a state that has held for an hour).
+    const decided = browserAlert(get().alertState, report.status)
+    set({
+      health: report,
+      healthChanges: changes,
+      healthChangedAt: Object.keys(changes).length > 0 ? Date.now() : get().healthChangedAt,
+      alertState: decided.state,
+      alerts: decided.alert ? [...get().alerts.slice(-19), decided.alert] : get().alerts,
+    })
   },
   addLogs: (entries, dropped) => set((state) => ({ logs: appendLogs(state.logs, entries), logsDropped: state.logsDropped + dropped })),
   setConfig: (config) => set({ config, problems: config.problems }),
   setProblems: (problems) => set({ problems }),
   setError: (lastError) => set({ lastError }),
+  range: '1h',
+  setRange: (range) => set({ range }),
+  traffic: { data: null, error: null },
+  healthHistory: { data: null, error: null },
+  events: { data: null, error: null },
+  eventTypes: [],
+  setEventTypes: (eventTypes) => set({ eventTypes }),
+  // A failed refresh keeps the last data on screen next to the error (a gap in the history is not "empty").
+  setTraffic: (loaded) => set((state) => ({ traffic: { data: loaded.data ?? state.traffic.data, error: loaded.error } })),
+  setHealthHistory: (loaded) => set((state) => ({ healthHistory: { data: loaded.data ?? state.healthHistory.data, error: loaded.error } })),
+  setEvents: (loaded) => set((state) => ({ events: { data: loaded.data ?? state.events.data, error: loaded.error } })),
+  logsRequestId: null,
+  showLogsFor: (requestId) => set({ panel: 'logs', logsRequestId: requestId }),
+  alertsEnabled: false,
+  setAlertsEnabled: (alertsEnabled) => set({ alertsEnabled }),
+  alertState: INITIAL_ALERT_STATE,
+  alerts: [],
 }))
 
 export const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useMemo, useState } from 'react'
 import type { ConfigConfirmation, ErrorInfo } from '../../../shared/contract'
 import { useClient, useConsole } from '../api'
 import { ErrorDetails } from '../ErrorDetails'
@@ -16,10 +16,12 @@ export function ConfigPanel() {
   /** A save the server refused until the person confirms it (a listen address other machines can reach). */
   const [pending, setPending] = useState<{ confirmation: ConfigConfirmation; restart: boolean } | null>(null)
 
-  useEffect(() => {
+  /** New edits make the last validation and any pending confirmation stale: both are cleared with the change. */
+  const changeEdits = (next: Record<string, string>) => {
+    setEdits(next)
     setChecked(null)
     setPending(null)
-  }, [edits])
+  }
 
   /** What the config file would hold: current file values, plus edits (env-set values cannot be edited here). */
   const fileValues = useMemo(() => {
@@ -52,7 +54,7 @@ export function ConfigPanel() {
         if (saved.ok) setChecked(saved.data.problems)
         return
       }
-      setEdits({})
+      changeEdits({})
       const fresh = await call('config:get', undefined)
       if (fresh.ok) setConfig(fresh.data)
       if (restart) {
@@ -116,7 +118,7 @@ export function ConfigPanel() {
                       readOnly={fromEnv}
                       autoComplete="off"
                       spellCheck={false}
-                      onChange={(e) => setEdits({ ...edits, [field.name]: e.target.value })}
+                      onChange={(e) => changeEdits({ ...edits, [field.name]: e.target.value })}
                     />
                   </td>
                   <td>
@@ -174,7 +176,7 @@ export function ConfigPanel() {
               Save and restart
             </button>
           ) : null}
-          <button type="button" disabled={busy || !dirty} onClick={() => setEdits({})}>
+          <button type="button" disabled={busy || !dirty} onClick={() => changeEdits({})}>
             Discard changes
           </button>
         </div>

@@ -1,5 +1,6 @@
 import { formatTime } from '../format'
 import { useConsole } from '../api'
+import { HealthHistory } from './HealthHistory'
 
 export function HealthPanel() {
   const health = useConsole((s) => s.health)
@@ -62,6 +63,7 @@ export function HealthPanel() {
       ) : (
         <p className="muted">No readiness report yet.</p>
       )}
+      <HealthHistory />
     </section>
   )
 }

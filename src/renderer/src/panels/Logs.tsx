@@ -40,7 +40,9 @@ export function LogsPanel() {
   const [paused, setPaused] = useState<LogEntry[] | null>(null)
   const [minLevel, setMinLevel] = useState<LogLevel>('DEBUG')
   const [text, setText] = useState('')
-  const [requestId, setRequestId] = useState<string | null>(null)
+  // Opened from an event's "Logs of request" link: filtered by that request from the start.
+  const initialRequestId = useConsole((s) => s.logsRequestId)
+  const [requestId, setRequestId] = useState<string | null>(initialRequestId)
   const viewport = useRef<HTMLDivElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
   const [viewHeight, setViewHeight] = useState(480)

@@ -3,6 +3,50 @@ import type { LifecycleAction } from '../../../shared/contract'
 import { useClient, useConsole } from '../api'
 import { ErrorDetails } from '../ErrorDetails'
 import { formatDuration } from '../format'
+import { currentRate, formatRate, formatUptime, openIncidents, overallUptime } from '../monitoring'
+import { useHealthHistoryPoll, useTrafficPoll } from '../poll'
+
+/** Uptime and req/s at a glance, and incidents open now (in red). Polls only while the Overview is open. */
+function MonitoringGlance() {
+  useTrafficPoll('15m')
+  useHealthHistoryPoll('24h')
+  const traffic = useConsole((s) => s.traffic)
+  const history = useConsole((s) => s.healthHistory)
+  const setPanel = useConsole((s) => s.setPanel)
+  const view = traffic.data?.range === '15m' ? traffic.data : null
+  const health = history.data?.range === '24h' ? history.data : null
+  const open = openIncidents(health)
+  if (traffic.error && history.error && !view && !health) return <p className="muted small" data-testid="monitoring-unavailable">Monitoring history: {history.error.message}</p>
+  return (
+    <>
+      <div className="cards">
+        {(['24h', '7d', '30d'] as const).map((w) => (
+          <div className="card" key={w}>
+            <div className="card-label">Uptime {w.replace(/(\d+)/, '$1 ')}</div>
+            <div className="card-value" data-testid={`overview-uptime-${w}`}>
+              {health ? formatUptime(overallUptime(health, w)) : '…'}
+            </div>
+          </div>
+        ))}
+        <div className="card">
+          <div className="card-label">Requests/s</div>
+          <div className="card-value" data-testid="overview-rps">
+            {view ? formatRate(currentRate(view)) : '…'}
+          </div>
+        </div>
+      </div>
+      {open.length > 0 ? (
+        <div className="incidents-now" role="status" data-testid="overview-incidents">
+          <strong>{open.length} open incident{open.length === 1 ? '' : 's'}:</strong>{' '}
+          {open.map((i) => `${i.component} (${i.status}${i.check ? `, ${i.check}` : ''})`).join('; ')}{' '}
+          <button type="button" className="link" onClick={() => setPanel('health')}>
+            Show in Health
+          </button>
+        </div>
+      ) : null}
+    </>
+  )
+}
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now())
@@ -56,6 +100,7 @@ export function OverviewPanel() {
           </button>
         </p>
       ) : null}
+      {status.state === 'running' ? <MonitoringGlance /> : null}
       <dl className="facts">
         {rows.map(([label, value]) => (
           <div key={label}>

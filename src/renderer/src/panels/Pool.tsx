@@ -1,37 +1,25 @@
-import { formatMs } from '../format'
+import { useMemo } from 'react'
 import { useConsole } from '../api'
-import { POOL_HISTORY, type PoolSample } from '../store'
+import { Chart } from '../Chart'
+import { formatMs } from '../format'
+import type { ChartColumns } from '../monitoring'
+import type { PoolSample } from '../store'
 
-const WIDTH = 600
-const HEIGHT = 140
-
-/** The x axis spans at least a minute, growing to five as samples arrive (newest on the right). */
-function line(samples: PoolSample[], value: (s: PoolSample) => number, max: number): string {
-  const span = Math.min(POOL_HISTORY, Math.max(60, samples.length))
-  const step = WIDTH / Math.max(1, span - 1)
-  const offset = span - samples.length
-  return samples.map((s, i) => `${((offset + i) * step).toFixed(1)},${(HEIGHT - (value(s) / max) * (HEIGHT - 8)).toFixed(1)}`).join(' ')
-}
+const count = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1))
 
 function PoolChart({ samples }: { samples: PoolSample[] }) {
-  const maxRate = Math.max(1, ...samples.map((s) => s.acquiredPerSecond))
-  const maxConn = Math.max(1, ...samples.map((s) => Math.max(s.stats.size, s.stats.waiting, s.stats.active)))
-  return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label="Pool activity over the last five minutes" preserveAspectRatio="none">
-        <line x1="0" y1={HEIGHT - 0.5} x2={WIDTH} y2={HEIGHT - 0.5} className="axis" />
-        <polyline points={line(samples, (s) => s.acquiredPerSecond, maxRate)} className="series-rate" />
-        <polyline points={line(samples, (s) => s.stats.active, maxConn)} className="series-active" />
-        <polyline points={line(samples, (s) => s.stats.waiting, maxConn)} className="series-waiting" />
-      </svg>
-      <figcaption>
-        <span className="key key-rate">acquired/s (max {maxRate.toFixed(0)})</span>
-        <span className="key key-active">active</span>
-        <span className="key key-waiting">waiting</span>
-        <span className="muted">last {Math.round(samples.length)} s</span>
-      </figcaption>
-    </figure>
+  const columns = useMemo<ChartColumns>(
+    () => ({
+      x: samples.map((s) => s.stats.at / 1000),
+      series: [
+        { label: 'acquired/s', values: samples.map((s) => s.acquiredPerSecond) },
+        { label: 'active', values: samples.map((s) => s.stats.active) },
+        { label: 'waiting', values: samples.map((s) => s.stats.waiting) },
+      ],
+    }),
+    [samples],
   )
+  return <Chart id="pool" title={`Pool activity, last ${samples.length} s`} columns={columns} unit="count" format={count} height={160} />
 }
 
 export function PoolPanel() {
