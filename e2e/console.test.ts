@@ -92,8 +92,9 @@ describe('admin console over HTTP + SSE', () => {
     await Promise.all(burst)
     await eventually(async () => (await numberIn(page, 'pool-acquired')) >= before + 100)
     expect(await numberIn(page, 'pool-acquired')).toBeGreaterThanOrEqual(before + 100)
-    // The chart draws what it got.
-    expect(await page.locator('polyline.series-rate').getAttribute('points')).toMatch(/\d/)
+    // The chart (uPlot) got the samples: its read-out shows the newest acquisition rate.
+    await expect.poll(() => page.getByTestId('readout-pool').locator('[data-series="acquired/s"]').getAttribute('data-value')).toMatch(/^\d/)
+    expect(await page.getByTestId('chart-pool').locator('canvas').count()).toBeGreaterThan(0)
   })
 
   it('shows a request made by the test in the log tail; the filter and the request ID find it', async () => {
@@ -199,7 +200,7 @@ describe('admin console over HTTP + SSE', () => {
   it('has no console errors or CSP violations on any panel, in light and dark, and passes axe', { timeout: 180_000 }, async () => {
     for (const scheme of ['light', 'dark'] as const) {
       const { page: p, context } = await fx.openConsole({ colorScheme: scheme })
-      for (const name of ['Overview', 'Pool', 'Health', 'Logs', 'Config']) {
+      for (const name of ['Overview', 'Traffic', 'Pool', 'Health', 'Events', 'Logs', 'Config']) {
         await showPanel(p, name)
         // Every rule in light; in dark only what the colours change (contrast), to keep the suite quick.
         const axe = new AxeBuilder({ page: p })
@@ -210,6 +211,130 @@ describe('admin console over HTTP + SSE', () => {
       await p.getByRole('tab', { name: 'Config' }).focus()
       await p.keyboard.press('ArrowUp')
       await expect.poll(() => p.getByRole('tab', { name: 'Logs' }).getAttribute('aria-selected')).toBe('true')
+      await context.close()
+    }
+    expect(fx.consoleErrors).toEqual([])
+  })
+})
+
+describe('monitoring in the console: traffic, health history, incidents, events', () => {
+  let fx: ConsoleFixture
+  let page: Page
+  beforeAll(async () => {
+    // Health sampled every 5 s (the shortest allowed), so an incident opens and closes within the test.
+    fx = await startConsoleFixture({ env: { STARPUNK_HEALTH_SAMPLE_SECONDS: '5', STARPUNK_ALERT_SAMPLES: '1' } })
+    ;({ page } = await fx.openConsole())
+  })
+  afterAll(async () => {
+    await fx?.close()
+  })
+
+  const rateOf = async (group: string) => Number((await page.getByTestId('readout-rate').locator(`[data-series="${group}"]`).getAttribute('data-value').catch(() => null)) || 0)
+  const totalShown = async () => Number(((await page.getByTestId('traffic-total').textContent()) ?? '0').split(' ')[0])
+
+  it('moves the Traffic chart with a burst of real requests (read-out, legend and totals)', { timeout: 90_000 }, async () => {
+    await showPanel(page, 'Traffic')
+    await page.getByRole('button', { name: '15 min' }).click()
+    await page.getByTestId('traffic-total').waitFor()
+    const before = await totalShown()
+    await Promise.all(Array.from({ length: 150 }, (_, i) => fetch(`${fx.url}/?burst=${i}`).then((r) => r.arrayBuffer())))
+    // The 10-second point lands, the panel's next poll shows it.
+    await expect.poll(totalShown, { timeout: 60_000 }).toBeGreaterThanOrEqual(before + 150)
+    await expect.poll(() => rateOf('pages'), { timeout: 30_000 }).toBeGreaterThan(0)
+    // The legend names the series drawn; the latency read-out has numbers; the slowest table lists pages.
+    expect(await page.getByTestId('readout-rate').textContent()).toContain('pages')
+    expect(await page.getByTestId('readout-latency').locator('[data-series="p95"]').getAttribute('data-value')).toMatch(/^\d/)
+    expect(await page.getByTestId('slowest').textContent()).toContain('pages')
+    // Hovering the chart reads out a bucket under the cursor.
+    const box = await page.getByTestId('chart-rate').locator('canvas').first().boundingBox()
+    if (box) await page.mouse.move(box.x + box.width - 4, box.y + box.height / 2)
+    expect(await page.getByTestId('readout-rate').textContent()).toMatch(/pages: \S+/)
+    // Overview: req/s and uptime at a glance.
+    await showPanel(page, 'Overview')
+    await expect.poll(() => page.getByTestId('overview-rps').textContent(), { timeout: 20_000 }).toMatch(/^\d/)
+    await expect.poll(() => page.getByTestId('overview-uptime-24h').textContent(), { timeout: 20_000 }).toMatch(/%$/)
+    expect(fx.consoleErrors).toEqual([])
+  })
+
+  it('breaking the data dir opens an incident (red heartbeat, event, red on the Overview); repairing closes it; a restart keeps the history', { timeout: 150_000 }, async () => {
+    await showPanel(page, 'Health')
+    await page.getByRole('button', { name: '15 min' }).click()
+    const fsRow = page.locator('table.heartbeats tr[data-component="filesystem"]')
+    await expect.poll(() => fsRow.locator('.heartbeat-bar').getAttribute('data-latest'), { timeout: 30_000 }).toBe('pass')
+    setImmutable(fx.dataDir, true)
+    try {
+      await expect.poll(() => fsRow.locator('.heartbeat-bar').getAttribute('data-latest'), { timeout: 40_000 }).toBe('fail')
+      expect(await fsRow.locator('.beat.status-fail').first().getAttribute('title')).toMatch(/fail/)
+      const open = page.locator('table.incidents tr[data-open="true"]', { hasText: 'filesystem' })
+      await expect.poll(() => open.count(), { timeout: 20_000 }).toBeGreaterThan(0)
+      await showPanel(page, 'Overview')
+      await expect.poll(() => page.getByTestId('overview-incidents').textContent(), { timeout: 20_000 }).toContain('filesystem')
+    } finally {
+      setImmutable(fx.dataDir, false)
+    }
+    await showPanel(page, 'Health')
+    await page.getByRole('button', { name: '15 min' }).click()
+    await expect.poll(() => fsRow.locator('.heartbeat-bar').getAttribute('data-latest'), { timeout: 40_000 }).toBe('pass')
+    const closed = page.locator('table.incidents tr[data-open="false"]', { hasText: 'filesystem' })
+    await expect.poll(() => closed.count(), { timeout: 20_000 }).toBeGreaterThan(0)
+    // The readiness transitions are on the timeline; filtering by type keeps only those.
+    await showPanel(page, 'Events')
+    await page.getByRole('button', { name: '15 min' }).click()
+    await page.getByLabel('Event type').selectOption('readiness_changed')
+    const events = page.getByTestId('events').locator('li')
+    await expect.poll(() => events.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2)
+    expect(new Set(await events.evaluateAll((els) => els.map((e) => e.getAttribute('data-type'))))).toEqual(new Set(['readiness_changed']))
+    // After a restart the history is still there (metrics.db survives the server).
+    await showPanel(page, 'Overview')
+    const startedBefore = fx.supervisor.server!.context.startedAt
+    await page.getByRole('button', { name: 'Restart' }).click()
+    await eventually(async () => (fx.supervisor.server?.context.startedAt ?? startedBefore) !== startedBefore && fx.supervisor.status().state === 'running')
+    await expect.poll(() => page.getByTestId('server-state').textContent(), { timeout: 20_000 }).toBe('running')
+    await showPanel(page, 'Health')
+    await page.getByRole('button', { name: '15 min' }).click()
+    await expect.poll(() => closed.count(), { timeout: 30_000 }).toBeGreaterThan(0)
+    await showPanel(page, 'Events')
+    await page.getByLabel('Event type').selectOption('')
+    await expect.poll(async () => (await page.getByTestId('events').locator('li[data-type="server_start"]').count()) >= 2, { timeout: 30_000 }).toBe(true)
+  })
+
+  it("links an event with a request ID to that request's log lines", { timeout: 90_000 }, async () => {
+    // Saving the configuration from the console records config_saved with the request ID of the save.
+    await showPanel(page, 'Config')
+    await page.getByLabel('STARPUNK_DB_POOL_SIZE').fill('5')
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    await page.getByText('Saved to the config file').waitFor()
+    await showPanel(page, 'Events')
+    await page.getByLabel('Event type').selectOption('config_saved')
+    const link = page.getByTestId('events').locator('li[data-type="config_saved"]').first().getByRole('button', { name: /Logs of request/ })
+    await link.waitFor({ timeout: 40_000 })
+    const requestId = ((await link.getAttribute('title')) ?? '').replace('Show the log lines of request ', '')
+    expect(requestId).not.toBe('')
+    await link.click()
+    await page.getByRole('heading', { name: 'Logs' }).waitFor()
+    await expect.poll(() => page.getByTestId('request-filter').isVisible()).toBe(true)
+    // Exactly that request's lines (the save's access line among them), as the server logged them.
+    const expected = fx.supervisor.server!.context.logging.buffer.recent(10_000).filter((e) => e.requestId === requestId).map((e) => e.seq)
+    expect(expected.length).toBeGreaterThan(0)
+    await expect.poll(async () => (await page.locator('.log-row').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))).sort((a, b) => a - b), { timeout: 20_000 }).toEqual(expected.sort((a, b) => a - b))
+  })
+
+  it('passes axe on Traffic, Health and Events in light and dark, with no console errors', { timeout: 120_000 }, async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const { page: p, context } = await fx.openConsole({ colorScheme: scheme })
+      for (const name of ['Traffic', 'Health', 'Events']) {
+        await showPanel(p, name)
+        await p.locator('.range-picker').first().waitFor()
+        await p.waitForFunction(() => !document.querySelector('.content')?.textContent?.includes('Loading…'))
+        const results = await new AxeBuilder({ page: p }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze()
+        const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        expect(serious.map((v) => `${name}/${scheme}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+      }
+      // Keyboard: the range picker is reachable and works with Enter.
+      await showPanel(p, 'Traffic')
+      await p.getByRole('button', { name: '24 h' }).focus()
+      await p.keyboard.press('Enter')
+      await expect.poll(() => p.getByRole('button', { name: '24 h' }).getAttribute('aria-pressed')).toBe('true')
       await context.close()
     }
     expect(fx.consoleErrors).toEqual([])
