@@ -10,6 +10,7 @@ import type { TokensService } from './tokens'
 import type { MicropubService } from './micropub'
 import type { MediaService } from './media'
 import type { Outbound } from './outbound'
+import type { MetricsService } from './metrics'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -38,4 +39,6 @@ export interface ServerContext {
   media: MediaService
   /** The one bounded fetch for every request to other sites (IndieAuth, external tokens, later Webmention). */
   outbound: Outbound
+  /** Monitoring: request counters, the metrics.db history, the disk check and the sampling schedule. */
+  metrics: MetricsService
 }

@@ -1,10 +1,19 @@
 import { mkdirSync } from 'node:fs'
 import type { NamedCheck } from './component-check'
 import type { Config } from './config'
-import { openDb, type PooledDb } from './db'
+import { openDb, type DbSignals, type PooledDb } from './db'
 import { createLogging, logFileCheck, type Logger, type Logging, type LoggingOptions } from './logging'
 import { createNoteRenderer, createNotesService, renderCheck, type NoteRenderer, type NotesServiceImpl } from './notes'
-import { createSearchService, type SearchServiceImpl } from './search'
+import { createSearchService, type SearchServiceDeps, type SearchServiceImpl } from './search'
+
+/**
+ * Who watches the core's parts (the server's metrics, created after the core): callbacks read at call
+ * time, so the wiring fills them in once the observer exists.
+ */
+export interface CoreObservers {
+  db: DbSignals
+  search: NonNullable<SearchServiceDeps['observer']>
+}
 
 /** The part of StarPunk every entry point needs: configuration, logs, the database, notes and their search index. */
 export interface Core {
@@ -28,16 +37,16 @@ export interface Core {
  * (notes-cli) both start from here, so they cannot drift apart: the same notes service keeps the search
  * index in the same write transactions everywhere.
  */
-export async function createCore(config: Config, options: { logging?: LoggingOptions } = {}): Promise<Core> {
+export async function createCore(config: Config, options: { logging?: LoggingOptions; observers?: CoreObservers } = {}): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true })
   const logging = createLogging(config, options.logging)
   const logger = logging.logger
-  const db = await openDb({ path: config.databasePath, db: config.db, logger: logger.child({ component: 'db' }) })
+  const db = await openDb({ path: config.databasePath, db: config.db, logger: logger.child({ component: 'db' }), ...(options.observers ? { signals: options.observers.db } : {}) })
   const renderer = createNoteRenderer({ logger })
   const notes = createNotesService({ db, logger, config, renderer })
   let search: SearchServiceImpl
   try {
-    search = createSearchService({ db, notes, config, logger })
+    search = createSearchService({ db, notes, config, logger, ...(options.observers ? { observer: options.observers.search } : {}) })
   } catch (err) {
     // e.g. STARPUNK_SEARCH_ENGINE=fts5 on an SQLite without FTS5: refuse to start without leaving the database open.
     await renderer.close()

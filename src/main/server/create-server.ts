@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import express, { type Express } from 'express'
 import helmet from 'helmet'
 import type { Config } from './config'
-import { createCore, type Core } from './core'
+import { createCore, type Core, type CoreObservers } from './core'
 import { appError, clientErrorHandler, errorHandler, notFoundHandler } from './errors'
 import { createHealthService, healthRoutes } from './health'
 import { requestLogging, type LoggingOptions } from './logging'
@@ -19,6 +19,7 @@ import { listeningUrlOf, siteBaseFor } from './site'
 import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
+import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService } from './metrics'
 
 export interface CreateServerOptions {
   logging?: LoggingOptions
@@ -43,6 +44,8 @@ export interface StarpunkServer {
   listen(): Promise<string>
   /** Stop accepting, finish in-flight requests (bounded), close the pool and the logs. */
   close(): Promise<void>
+  /** Note a console action in the monitoring history (with the request ID of the call, if any). */
+  recordEvent(event: { type: 'config_saved' | 'server_restart'; message: string }): void
 }
 
 /**
@@ -79,13 +82,15 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
   handle = app
   for (const [req, res] of early.splice(0)) app(req, res)
   logger.info('listening', { url, dataDir: configured.dataDir })
+  // server_start, then the 10-s points and health samples (unref'd timers, stopped in close()).
+  metrics.start()
 
   return {
     app,
@@ -99,11 +104,14 @@ export async function createServer(configured: Config, options: CreateServerOpti
       if (!options.console) context.console.close()
       await closeHttp()
       auth.close()
+      // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
+      metrics.close()
       await media.close()
       await core.closeData()
       logger.info('shutdown complete')
       await logging.close()
     },
+    recordEvent: (event) => metrics.recordEvent({ ...event, requestId: logging.context.getStore()?.requestId ?? null }),
   }
 }
 
@@ -129,6 +137,7 @@ interface Wired {
   core: Core
   auth: AuthInternals
   media: MediaService
+  metrics: MetricsService
 }
 
 /** Every capability, in dependency order, with the final listening URL. */
@@ -137,11 +146,13 @@ async function wire(configured: Config, url: string, options: CreateServerOption
   // One site base for every absolute URL (links, feeds, Micropub locations, the token issuer...).
   const siteBase = siteBaseFor(configured.siteUrl, url)
   const config: Config = { ...configured, siteUrl: siteBase }
-  const core = await createCore(config, options.logging ? { logging: options.logging } : {})
+  // The core's slow queries, locks and searches reach the metrics, which are created after it.
+  const observers: CoreObservers = { db: {}, search: {} }
+  const core = await createCore(config, { observers, ...(options.logging ? { logging: options.logging } : {}) })
   // Nothing stays half-open: when a capability fails to start, what was opened before it is closed again.
   const opened: Array<() => unknown> = []
   try {
-    return await wireCapabilities(core, { configured, config, siteBase, url, startedAt, options }, opened)
+    return await wireCapabilities(core, { configured, config, siteBase, url, startedAt, options, observers }, opened)
   } catch (err) {
     for (const close of opened.reverse()) await Promise.resolve().then(close).catch(() => undefined)
     await core.close().catch(() => undefined)
@@ -157,10 +168,11 @@ interface WireInputs {
   url: string
   startedAt: number
   options: CreateServerOptions
+  observers: CoreObservers
 }
 
 async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<() => unknown>): Promise<Wired> {
-  const { configured, config, siteBase, url, startedAt, options } = inputs
+  const { configured, config, siteBase, url, startedAt, options, observers } = inputs
   const { logging, logger, db, notes, search } = core
   // The one way this server talks to other sites; every capability that fetches gets this instance.
   const outbound = createOutbound({
@@ -178,6 +190,21 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   // Cleans what a crash left, then reprocesses uploads from before the image pipeline in the background.
   await media.start()
   const micropub = createMicropubService({ notes, media, siteBase: () => siteBase })
+  const requestId = (): string | null => logging.context.getStore()?.requestId ?? null
+  // Reads readiness through callbacks: its disk check goes into the health service below.
+  const metrics = createMetricsService({
+    config,
+    readiness: () => health.readiness(true),
+    lastHealth: () => health.last(),
+    pool: () => db.stats(),
+    requestId,
+    logFile: () => logging.fileStatus(),
+    logger: logger.child({ component: 'metrics' }),
+  })
+  opened.push(() => metrics.close())
+  observers.db.slowQuery = (info) => metrics.slowQuery(info)
+  observers.db.locked = (info) => metrics.databaseLocked(info)
+  observers.search.searched = (engine, seconds, failed) => metrics.collector.observeSearch(engine, seconds, failed)
   const health = createHealthService({
     version: VERSION,
     startedAt,
@@ -186,7 +213,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     memoryThresholdMb: config.health.memoryThresholdMb,
     logger: logger.child({ component: 'health' }),
     // Each capability returns its own readiness components; they are registered here, and only here.
-    checks: [...core.healthChecks, ...media.healthChecks],
+    checks: [...core.healthChecks, ...media.healthChecks, ...metrics.healthChecks],
   })
 
   const consolePort: ConsolePort = {
@@ -199,21 +226,26 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logs: logging.buffer,
     issueLoginLink: () => auth.issueLoginLink(),
     logger,
+    monitoring: metrics.monitoring,
   }
-  const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, outbound }
+  const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
+  const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, outbound, metrics }
 
   const app = express()
   app.disable('x-powered-by')
   // X-Forwarded-* are believed only from the proxies named in STARPUNK_TRUSTED_PROXIES (none by default).
   app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false)
   app.use(requestLogging(logging))
+  // Right after the access log, so both see every request (errors, 404s, refused ones too).
+  app.use(metricsMiddleware(metrics.collector))
   app.use(helmet())
   // Request-wide middleware (static files, session loading); body parsers stay scoped to their routes.
   app.use(staticRoutes())
   app.use(auth.guards.loadSession)
 
   app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed }))
+  app.use(metricsRoutes({ collector: metrics.collector, allowed: metricsAccess({ token: config.health.token, open: config.metrics.public }) }))
   // One line per capability; each router states its own error format for its paths.
   // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
   const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
@@ -232,5 +264,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics }
 }

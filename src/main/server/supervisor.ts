@@ -154,6 +154,7 @@ export function createSupervisor(options: SupervisorOptions = {}): ServerSupervi
     async save(values) {
       const result = saveConfigFile(loaded.config.dataDir, values, baseFor(env, options.cwd))
       if (result.saved) {
+        server?.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.' })
         // Re-read so the console shows what a restart will apply.
         const fresh = loadConfig({ ...loadOptions(), persist: false })
         loaded = { ...fresh, config: loaded.config }
@@ -164,6 +165,8 @@ export function createSupervisor(options: SupervisorOptions = {}): ServerSupervi
     stop: () => enqueue(doStop),
     restart: () =>
       enqueue(async () => {
+        // In the history of the server being restarted (the next one reads the same metrics.db).
+        server?.recordEvent({ type: 'server_restart', message: 'Restart requested from the console.' })
         await doStop()
         await doStart()
       }),

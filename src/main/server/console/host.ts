@@ -8,7 +8,13 @@ import type { ConsoleHost, ConsolePort } from './types'
  * The host for a server that was started on its own (the plain CLI, tests): it reports, validates and
  * saves configuration, but cannot stop or restart itself — there is nobody to start it again.
  */
-export function createFixedHost(deps: { config: Config; server: () => ConsolePort; url: () => string | null }): ConsoleHost {
+export function createFixedHost(deps: {
+  config: Config
+  server: () => ConsolePort
+  url: () => string | null
+  /** After a successful save (the monitoring history's config_saved event). */
+  onSaved?: () => void
+}): ConsoleHost {
   const env = { ...process.env, STARPUNK_DATA_DIR: deps.config.dataDir }
   let cached: { at: number; loaded: LoadedConfig } | null = null
   const loaded = (): LoadedConfig => {
@@ -40,6 +46,7 @@ export function createFixedHost(deps: { config: Config; server: () => ConsolePor
     save: async (values) => {
       const result = saveConfigFile(deps.config.dataDir, values, { env })
       cached = null
+      if (result.saved) deps.onSaved?.()
       return result
     },
     start: () => unavailable('start'),

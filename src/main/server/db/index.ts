@@ -1,5 +1,5 @@
 export type { Db, Reader, Connection, SqlParams, Migration } from './types'
-export { openDb, runMigrations, WRITER_SYNCHRONOUS, WRITER_BUSY_SLICE_MS, type OpenDbOptions, type PooledDb } from './open'
+export { openDb, runMigrations, WRITER_SYNCHRONOUS, WRITER_BUSY_SLICE_MS, type DbSignals, type OpenDbOptions, type PooledDb } from './open'
 export { migrate, type MigrateOptions } from './migrate'
 export { ReaderPool, ReaderQueryError } from './pool'
 export { MIGRATIONS } from './migrations'

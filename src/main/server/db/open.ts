@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import Database from 'better-sqlite3'
 import type { Config } from '../config/types'
+import { AppError } from '../errors'
 import type { Logger } from '../logging'
 import { migrate } from './migrate'
 import { outsideAsar } from './module-path'
@@ -17,6 +18,28 @@ export interface OpenDbOptions {
   logger: Logger
   /** Migrations to apply (default: all of MIGRATIONS). Tests add their own. */
   migrations?: Migration[]
+  /** Told about slow queries and locks (the metrics). Read at call time, so they may be set after opening. */
+  signals?: DbSignals
+}
+
+/**
+ * What the database tells an observer. Called in the caller's async context (its request ID), after the
+ * log line; a throwing observer is ignored, never turned into a failed query.
+ */
+export interface DbSignals {
+  /** A read query or a write transaction took at least db.slowQueryMs. */
+  slowQuery?: (info: { kind: 'read' | 'write'; durationMs: number }) => void
+  /** A write gave up with DATABASE_LOCKED after waiting out db.busyTimeoutMs. */
+  locked?: (info: { waitedMs: number }) => void
+}
+
+/** Tell an observer, without letting its failure reach the query. */
+export function notifySignal<A>(listener: ((info: A) => void) | undefined, info: A): void {
+  try {
+    listener?.(info)
+  } catch {
+    // An observer's bug must not fail the query it watches.
+  }
 }
 
 /**
@@ -101,6 +124,7 @@ export async function openDb(options: OpenDbOptions): Promise<PooledDb> {
       busyTimeoutMs,
       slowQueryMs: options.db.slowQueryMs,
       logger,
+      onSlowQuery: (durationMs) => notifySignal(options.signals?.slowQuery, { kind: 'read', durationMs }),
     })
     await pool.ready()
   } catch (err) {
@@ -149,7 +173,10 @@ export async function openDb(options: OpenDbOptions): Promise<PooledDb> {
       throw err
     }
     const ms = performance.now() - start
-    if (ms >= options.db.slowQueryMs) logger.warn('slow write transaction', { durationMs: Math.round(ms), thresholdMs: options.db.slowQueryMs })
+    if (ms >= options.db.slowQueryMs) {
+      logger.warn('slow write transaction', { durationMs: Math.round(ms), thresholdMs: options.db.slowQueryMs })
+      notifySignal(options.signals?.slowQuery, { kind: 'write', durationMs: ms })
+    }
     version++
     for (const listener of listeners) {
       try {
@@ -173,9 +200,13 @@ export async function openDb(options: OpenDbOptions): Promise<PooledDb> {
     write<T>(fn: (conn: Connection) => T): Promise<T> {
       // The busy deadline counts from the call, so time spent queued behind other writes counts too.
       const deadline = Date.now() + busyTimeoutMs
+      const called = Date.now()
       const run = writeQueue.then(() => writeNow(fn, deadline))
       writeQueue = run.catch(() => {})
-      return run
+      return run.catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'DATABASE_LOCKED') notifySignal(options.signals?.locked, { waitedMs: Date.now() - called })
+        throw err
+      })
     },
     stats: () => readers.snapshot(),
     onChange(listener) {

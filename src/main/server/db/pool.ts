@@ -17,6 +17,8 @@ export interface ReaderPoolOptions {
   busyTimeoutMs: number
   slowQueryMs: number
   logger: Logger
+  /** After each slow query's log line, in the caller's async context (ms it took). */
+  onSlowQuery?: (durationMs: number) => void
   /** Requests queued beyond this are refused at once with POOL_EXHAUSTED (bounds memory under a flood). */
   maxWaiting?: number
 }
@@ -324,6 +326,7 @@ export class ReaderPool {
       // Logged here, after the await, so the line carries the caller's request ID. SQL text only, never values.
       if (result.ms >= this.options.slowQueryMs) {
         this.options.logger.warn('slow query', { sql: trimSql(sql), durationMs: round(result.ms), thresholdMs: this.options.slowQueryMs })
+        this.options.onSlowQuery?.(result.ms)
       }
       return fixBlobs(result.rows) as R
     }

@@ -38,4 +38,4 @@ export {
   type HeartbeatSample,
 } from './history/store'
 export { createMetricsScheduler, type MetricsScheduler, type MetricsSchedulerDeps } from './sampler'
-export { createMetricsService, METRICS_DB_FILE, type MetricsService, type MetricsServiceDeps } from './service'
+export { createMetricsService, METRICS_DB_FILE, type MetricsService, type MetricsServiceDeps, type MonitoringReader } from './service'

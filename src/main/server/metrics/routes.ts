@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express'
-import { appError } from '../errors'
+import { appError, errorFormat } from '../errors'
 import type { MetricsCollector } from './collector'
 
 /**
@@ -11,6 +11,8 @@ export type MetricsGuard = (req: Request, res: Response) => boolean
 /** GET /metrics: the registry in the Prometheus text format, for whoever the guard lets in. */
 export function metricsRoutes(options: { collector: Pick<MetricsCollector, 'metricsText' | 'contentType'>; allowed: MetricsGuard }): Router {
   const router = Router()
+  // A scraper, not a browser: a refusal is the JSON error body (with the request ID), never the HTML page.
+  router.use('/metrics', errorFormat('json'))
   router.get('/metrics', async (req, res) => {
     if (!options.allowed(req, res)) {
       throw appError('UNAUTHORIZED', {

@@ -121,9 +121,10 @@ export function createMetricsScheduler(deps: MetricsSchedulerDeps): MetricsSched
       pointTimer = setInterval(samplePoint, pointIntervalMs)
       pointTimer.unref()
       if (deps.readiness) {
+        // The first sample waits one interval: a readiness run at start would be shared (health runs one at a
+        // time) with any probe arriving meanwhile, which could then read a report older than its request.
         healthTimer = setInterval(() => void sampleHealth(), deps.healthIntervalMs)
         healthTimer.unref()
-        void sampleHealth()
       }
     },
     stop() {

@@ -19,15 +19,19 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('the metrics service', () => {
-  it('reads its settings, registers the disk check, samples, answers the tray, and leaves start/stop in metrics.db', async () => {
+  it('reads its settings, returns the disk check, samples, answers the tray, and leaves start/stop in metrics.db', async () => {
     expect(config.metrics).toEqual({ public: false, retentionDays: 30, maxMb: 256, healthSampleSeconds: 30, alertSamples: 2, diskWarnPercent: 100 })
     let now = T0
-    const health = createHealthService({ version: 'test', startedAt: T0, dataDir: config.dataDir })
-    const service = createMetricsService({ config, health, clock: () => now })
+    // Readiness is read through callbacks, so the service exists before the health service it gives its check to.
+    const service = createMetricsService({ config, readiness: () => health.readiness(true), lastHealth: () => health.last(), clock: () => now })
+    const health = createHealthService({ version: 'test', startedAt: T0, dataDir: config.dataDir, checks: service.healthChecks })
+    expect(service.healthChecks.map((c) => [c.name, c.required])).toEqual([['disk', false]])
     try {
       expect(service.trayText()).toBe('Test notes — starting · uptime: no data (24 h) · req/s: no data')
       service.start()
-      for (let i = 0; i < 100 && health.last() === null; i++) await new Promise((r) => setTimeout(r, 20))
+      // The first health sample waits one interval; sample now.
+      await service.scheduler.sampleHealth()
+      expect(health.last()).not.toBeNull()
       const report = await health.readiness(true)
       expect(report.checks?.['disk:usage']?.[0]?.status).toBe('pass')
       expect(report.checks?.['disk:starpunk']?.[0]?.output).toMatch(/^database 0 MiB, media 0 MiB, logs 0 MiB, history [\d.]+ MiB$/)

@@ -2,11 +2,13 @@
  * The monitoring capability in one piece, for create-server.ts: the collector (with the pool read through
  * a callback), the history in <dataDir>/metrics.db, the disk readiness component, and the schedule. Knows
  * nothing of Express: the wiring mounts metricsMiddleware(service.collector) and metricsRoutes(...).
+ * Readiness is read through callbacks, so the service can be created before the health service that
+ * receives its `healthChecks`.
  */
 import { join } from 'node:path'
 import type { HealthReport, PoolStats } from '../../../shared/contract'
 import type { Config } from '../config'
-import type { HealthService } from '../health'
+import type { NamedCheck } from '../component-check'
 import type { Logger } from '../logging'
 import { createMetricsCollector, type MetricsCollector } from './collector'
 import { diskCheck } from './disk'
@@ -19,7 +21,12 @@ const DAY_MS = 86_400_000
 
 export interface MetricsServiceDeps {
   config: Pick<Config, 'dataDir' | 'databasePath' | 'mediaDir' | 'logDir' | 'metrics' | 'siteName'> & { db: Pick<Config['db'], 'nativeBinding'> }
-  health: Pick<HealthService, 'readiness' | 'register' | 'last'>
+  /** Run every readiness check (detailed): what the health history samples. */
+  readiness: () => Promise<HealthReport>
+  /** The last readiness report computed, or null (the tray text). */
+  lastHealth: () => HealthReport | null
+  /** The request ID of the request in progress, if any (slow-query and lock events link to its log lines). */
+  requestId?: () => string | null
   pool?: () => PoolStats | null
   logger?: Logger
   clock?: () => number
@@ -29,10 +36,21 @@ export interface MetricsServiceDeps {
   onAlert?: (alert: Alert, report: HealthReport) => void
 }
 
+/** What the console may read: the history queries, never a write. Queries throw while metrics.db cannot be opened. */
+export type MonitoringReader = Pick<MetricsHistory, 'traffic' | 'heartbeats' | 'uptime' | 'incidents' | 'events' | 'status'>
+
 export interface MetricsService {
   readonly collector: MetricsCollector
   readonly history: MetricsHistory
   readonly scheduler: MetricsScheduler
+  /** The `disk` readiness component (optional: warns past STARPUNK_DISK_WARN_PERCENT, never fails). */
+  readonly healthChecks: NamedCheck[]
+  /** The read-only part for the console. */
+  readonly monitoring: MonitoringReader
+  /** A query or write transaction took at least db.slowQueryMs: counted, and a slow_query event with the request ID. */
+  slowQuery(info: { kind: 'read' | 'write'; durationMs: number }): void
+  /** A write gave up with DATABASE_LOCKED: a database_locked event with the request ID. */
+  databaseLocked(info: { waitedMs: number }): void
   /** Start sampling (and record server_start). */
   start(): void
   recordEvent(event: { type: EventType; message: string; level?: HistoryEvent['level']; requestId?: string | null; details?: Record<string, unknown> | null }): void
@@ -56,20 +74,21 @@ export function createMetricsService(deps: MetricsServiceDeps): MetricsService {
     nativeBinding: config.db.nativeBinding,
   })
   // Optional: a full disk shows up as failed writes elsewhere; this one warns before it gets there.
-  deps.health.register(
-    'disk',
-    diskCheck({
+  const disk: NamedCheck = {
+    name: 'disk',
+    check: diskCheck({
       paths: { dataDir: config.dataDir, databasePath: config.databasePath, mediaDir: config.mediaDir, logDir: config.logDir, historyPath },
       warnPercent: config.metrics.diskWarnPercent,
       onMeasured: (usage) => collector.setDisk(usage),
       now: clock,
     }),
-    { required: false },
-  )
+    required: false,
+  }
+  const requestId = (): string | null => deps.requestId?.() ?? null
   const scheduler = createMetricsScheduler({
     collector,
     history,
-    readiness: () => deps.health.readiness(true),
+    readiness: deps.readiness,
     healthIntervalMs: config.metrics.healthSampleSeconds * 1000,
     alertSamples: config.metrics.alertSamples,
     clock,
@@ -84,6 +103,30 @@ export function createMetricsService(deps: MetricsServiceDeps): MetricsService {
     collector,
     history,
     scheduler,
+    healthChecks: [disk],
+    monitoring: {
+      traffic: (query) => history.traffic(query),
+      heartbeats: (query) => history.heartbeats(query),
+      uptime: (query) => history.uptime(query),
+      incidents: (query) => history.incidents(query),
+      events: (query) => history.events(query),
+      status: () => history.status(),
+    },
+    slowQuery({ kind, durationMs }) {
+      collector.countSlowQuery()
+      const ms = Math.round(durationMs)
+      const what = kind === 'write' ? 'A write transaction' : 'A query'
+      history.recordEvent({ type: 'slow_query', level: 'warning', message: `${what} took ${ms} ms.`, requestId: requestId(), details: { kind, durationMs: ms } })
+    },
+    databaseLocked({ waitedMs }) {
+      history.recordEvent({
+        type: 'database_locked',
+        level: 'error',
+        message: `A write gave up after waiting ${Math.round(waitedMs)} ms for the database lock.`,
+        requestId: requestId(),
+        details: { waitedMs: Math.round(waitedMs) },
+      })
+    },
     start() {
       if (started || closed) return
       started = true
@@ -102,7 +145,7 @@ export function createMetricsService(deps: MetricsServiceDeps): MetricsService {
       } catch {
         // History unavailable (data dir broken): the tray says "no data" rather than failing.
       }
-      return trayText({ siteName: config.siteName, status: deps.health.last()?.status ?? null, uptimePercent: uptime, uptimeWindow: '24 h', requestsPerSecond: rps })
+      return trayText({ siteName: config.siteName, status: deps.lastHealth()?.status ?? null, uptimePercent: uptime, uptimeWindow: '24 h', requestsPerSecond: rps })
     },
     close() {
       if (closed) return

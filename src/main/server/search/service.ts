@@ -28,6 +28,11 @@ export interface SearchServiceDeps {
   logger: Logger
   /** Up to this many notes every startup compares each note and runs FTS5's integrity-check (default 10,000). */
   fullCheckMaxDocuments?: number
+  /**
+   * Told how long each search took (the metrics' latency by engine); `failed` for a failure that is not the
+   * query's fault. Read at call time, so it may be set after the service exists.
+   */
+  observer?: { searched?: (engine: SearchEngineName, seconds: number, failed: boolean) => void }
 }
 
 export interface SearchServiceImpl extends SearchService {
@@ -335,9 +340,21 @@ export function createSearchService(deps: SearchServiceDeps): SearchServiceImpl 
         throw appError('BAD_REQUEST', { vars: { detail: `limit must be a whole number from 1 to ${MAX_SEARCH_LIMIT}.` } })
       }
       if (!Number.isInteger(query.offset) || query.offset < 0) throw appError('BAD_REQUEST', { vars: { detail: 'offset must be a whole number, 0 or more.' } })
+      const used = engine
+      const started = performance.now()
+      const observed = (failed: boolean): void => {
+        try {
+          deps.observer?.searched?.(used, (performance.now() - started) / 1000, failed)
+        } catch {
+          // An observer's bug must not fail the search it watches.
+        }
+      }
       try {
-        return await db.withReader((reader) => runSearch(reader, parsed, query))
+        const result = await db.withReader((reader) => runSearch(reader, parsed, query))
+        observed(false)
+        return result
       } catch (err) {
+        observed(!(err instanceof AppError && err.kind === 'user'))
         if (err instanceof AppError) throw err
         // Every term is quoted, so FTS5 should accept any parsed query; if it still refuses one, that is the
         // query's fault (a 400 that says so), not a server failure.
