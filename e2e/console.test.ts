@@ -319,6 +319,41 @@ describe('monitoring in the console: traffic, health history, incidents, events'
     await expect.poll(async () => (await page.locator('.log-row').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))).sort((a, b) => a - b), { timeout: 20_000 }).toEqual(expected.sort((a, b) => a - b))
   })
 
+  it('notifies in the browser, after the person opts in, when readiness fails and when it recovers', { timeout: 120_000 }, async () => {
+    const { page: p, context } = await fx.openConsole()
+    await context.grantPermissions(['notifications'], { origin: fx.url })
+    // The real Notification API, recorded: headless Chromium shows nothing the test could see otherwise.
+    await context.addInitScript(() => {
+      const Real = window.Notification
+      const seen: string[] = []
+      class Recorded extends Real {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options)
+          seen.push(title)
+        }
+      }
+      Object.defineProperty(window, 'Notification', { value: Recorded, configurable: true })
+      Object.defineProperty(window, 'seenNotifications', { value: seen })
+    })
+    await p.reload()
+    const seen = () => p.evaluate(() => (window as unknown as { seenNotifications: string[] }).seenNotifications.join('\n'))
+    const toggle = p.getByTestId('alerts-toggle')
+    expect(await toggle.textContent()).toBe('Enable alerts')
+    await toggle.click()
+    await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true')
+    await showPanel(p, 'Health')
+    await expect.poll(() => p.getByTestId('readiness').textContent(), { timeout: 20_000 }).toBe('pass')
+    expect(await seen()).toBe('')
+    setImmutable(fx.dataDir, true)
+    try {
+      await expect.poll(seen, { timeout: 30_000 }).toMatch(/is (down|degraded)/)
+    } finally {
+      setImmutable(fx.dataDir, false)
+    }
+    await expect.poll(seen, { timeout: 30_000 }).toMatch(/has recovered/)
+    await context.close()
+  })
+
   it('passes axe on Traffic, Health and Events in light and dark, with no console errors', { timeout: 120_000 }, async () => {
     for (const scheme of ['light', 'dark'] as const) {
       const { page: p, context } = await fx.openConsole({ colorScheme: scheme })
