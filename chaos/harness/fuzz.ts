@@ -288,7 +288,10 @@ export function generateCase(rng: Rng, bearer?: string, extras: FuzzExtras = {})
   if (rng.bool(0.1)) headers['if-modified-since'] = rng.pick(['yesterday', 'Thu, 01 Jan 1970 00:00:00 GMT', '9'.repeat(50)])
   if (rng.bool(0.2)) headers.cookie = rng.pick(['starpunk_session=' + pickStr(rng).slice(0, 200), '=;=;=;', 'a=' + '%'.repeat(100), 'session=%E0%A4%A', 'x'.repeat(7000)])
   if (rng.bool(0.3)) headers.authorization = rng.pick(['Bearer ' + pickStr(rng).slice(0, 300).replace(/[^\x21-\x7e]/g, 'x'), 'Bearer', 'Basic Zm9vOmJhcg==', 'Bearer  ', 'Bearer ' + 'A'.repeat(7000)])
-  else if (bearer && rng.bool(0.3)) headers.authorization = `Bearer ${bearer}`
+  else {
+    // A second, independent draw (not a repeat of the first): a real token on some of the remaining requests.
+    if (bearer && rng.bool(0.3)) headers.authorization = `Bearer ${bearer}`
+  }
   if (rng.bool(0.1)) headers['x-csrf-token'] = pickStr(rng).slice(0, 100).replace(/[^\x21-\x7e]/g, 'x')
   if (rng.bool(0.1)) headers['x-request-id'] = rng.pick(['', '\u00ff', '../../etc', 'r'.repeat(2000), '"><script>'])
   if (rng.bool(0.05)) headers.range = rng.pick(['bytes=0-1', 'bytes=-5', 'bytes=99999999999-', 'bytes=x-y', 'bytes=0-0,0-0,0-0,0-0,0-0'])

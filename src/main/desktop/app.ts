@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BrowserWindow, Menu, Tray, app, ipcMain, nativeImage, net, protocol, session, shell, type MenuItemConstructorOptions } from 'electron'
+import { BrowserWindow, Menu, Tray, app, ipcMain, nativeImage, protocol, session, shell, type MenuItemConstructorOptions } from 'electron'
 import log from 'electron-log/main'
 import type { HealthStatus } from '../../shared/contract'
 import { createSupervisor, type ServerSupervisor } from '../server/supervisor'

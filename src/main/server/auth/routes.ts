@@ -138,7 +138,7 @@ export function authRoutes(auth: AuthInternals): Router {
       // Spent whatever the outcome: a sign-in attempt is single use.
       if (browserKey) clearLoginStateCookie(res, auth.cookie)
       const { me, next } = await auth.indieauth.finish({
-        query: req.query as Record<string, unknown>,
+        query: req.query,
         browserKey,
         clientId: clientId(),
         redirectUri: redirectUri(),

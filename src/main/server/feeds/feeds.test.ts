@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
 
 const SITE = 'https://notes.example.org'
+/** ajv-formats is CommonJS: under Node's ESM interop its function is the default export's `default`. */
+const addFormatsTo = (addFormats as unknown as { default: (ajv: Ajv) => Ajv }).default
 let ts: TestServer
 
 async function get(path: string, accept?: string) {
@@ -80,7 +82,7 @@ describe('JSON Feed 1.1', () => {
     expect(res.headers.get('content-type')).toBe('application/feed+json; charset=utf-8')
     const feed = JSON.parse(body) as { items: Array<Record<string, unknown>>; version: string; authors: unknown[] }
     const ajv = new Ajv({ strict: false, allErrors: true })
-    addFormats.default(ajv)
+    addFormatsTo(ajv)
     const validate = ajv.compile(jsonFeedSchema)
     expect(validate(feed), JSON.stringify(validate.errors)).toBe(true)
     expect(feed.version).toBe('https://jsonfeed.org/version/1.1')
@@ -93,7 +95,7 @@ describe('JSON Feed 1.1', () => {
 
   it('the schema check can fail: a broken feed is rejected', () => {
     const ajv = new Ajv({ strict: false })
-    addFormats.default(ajv)
+    addFormatsTo(ajv)
     expect(ajv.validate(jsonFeedSchema, { version: 'https://jsonfeed.org/version/1.1', title: 'x', items: [{ url: 'x' }] })).toBe(false)
   })
 })

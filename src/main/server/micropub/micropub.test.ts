@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -310,8 +310,6 @@ describe('Micropub endpoint on a real server', () => {
       expect(res.status).toBe(201)
       const name = new URL(res.headers.get('location')!).pathname.split('/').pop()!
       expect(name).toMatch(/^[0-9a-f-]{36}\.png$/)
-      const { existsSync } = await import('node:fs')
-      const { join } = await import('node:path')
       expect(existsSync(join(ts.server.context.config.mediaDir, name))).toBe(true)
       expect(existsSync(join(ts.server.context.config.mediaDir, '..', '..', '..', '..', 'etc', 'evil.png'))).toBe(false)
     })

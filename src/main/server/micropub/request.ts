@@ -32,7 +32,7 @@ function propertyMap(value: unknown, what: string): Mf2Properties {
 }
 
 function singleString(value: unknown, name: string): string {
-  const v = Array.isArray(value) && value.length === 1 ? value[0] : value
+  const v: unknown = Array.isArray(value) && value.length === 1 ? value[0] : value
   if (typeof v !== 'string' || !v) throw malformed(`${name} must be a single non-empty string.`)
   return v
 }
@@ -81,7 +81,7 @@ export function parseJsonRequest(body: unknown): MicropubAction {
     if (!Array.isArray(body.type) || body.type.length === 0 || typeof body.type[0] !== 'string') {
       throw malformed('a JSON create needs "type": ["h-entry"].')
     }
-    const type = String(body.type[0]).replace(/^h-/, '')
+    const type = body.type[0].replace(/^h-/, '')
     const all = propertyMap(body.properties ?? {}, 'properties')
     const properties: Mf2Properties = {}
     const commands: Mf2Properties = {}

@@ -51,6 +51,13 @@ function closeUnread(res: Response, err: unknown): never {
   throw err
 }
 
+/** Runs a body parser as a promise. Its failures are http-errors (Errors with a status), which reject as they are. */
+function parseBody(parser: ReturnType<typeof express.json>, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    parser(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error('the body parser failed', { cause: err })) : resolve()))
+  })
+}
+
 function bodyTokenOf(fields: Record<string, string[]>): unknown {
   return fields.access_token && fields.access_token.length > 1 ? fields.access_token : fields.access_token?.[0]
 }
@@ -103,7 +110,7 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
 
   // Queries: a valid token of any scope; the text of posts and the tags of drafts only to a token that can write posts.
   router.get('/micropub', async (req, res) => {
-    const query = foldFormFields(req.query as Record<string, unknown>)
+    const query = foldFormFields(req.query)
     if (query.access_token) throw malformed('send the token in the Authorization header, not the address (it would end up in logs and history).')
     const grant = await authenticate(tokens, bearerToken(req, undefined), config.adminMe)
     const canWritePosts = hasScope(grant, 'create') || hasScope(grant, 'update')
@@ -146,14 +153,14 @@ export function micropubRoutes(deps: MicropubRoutesDeps): Router {
     let grant: TokenGrant
     if (kind === 'json') {
       checkDeclaredLength(req, config.maxBodyBytes)
-      await new Promise<void>((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
+      await parseBody(json, req, res)
       const body = req.body as unknown
       const bodyToken = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).access_token : undefined
       grant = await grantFor(req, checked, bodyToken)
       action = parseJsonRequest(body)
     } else if (kind === 'form') {
       checkDeclaredLength(req, config.maxBodyBytes)
-      await new Promise<void>((resolve, reject) => form(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
+      await parseBody(form, req, res)
       const fields = foldFormFields((req.body ?? {}) as Record<string, unknown>)
       grant = await grantFor(req, checked, bodyTokenOf(fields))
       action = parseFormRequest(fields)

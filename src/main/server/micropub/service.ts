@@ -115,7 +115,7 @@ export function withPhotoAlts(photos: unknown[] | undefined, alts: unknown[] | u
 function generatedContent(name: string | undefined, photos: unknown[] | undefined): string | null {
   if (name && name.trim()) return name
   const images = (photos ?? []).map((v) => {
-    const url = typeof v === 'string' ? v : String((v as { value: string }).value)
+    const url = typeof v === 'string' ? v : String((v as { value: unknown }).value)
     const alt = v && typeof v === 'object' && typeof (v as { alt?: unknown }).alt === 'string' ? (v as { alt: string }).alt : ''
     return `![${alt.replace(/[[\]\\]/g, '')}](<${url.replace(/[<>\s]/g, encodeURIComponent)}>)`
   })
@@ -153,7 +153,7 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
   function toMf2(note: Note): Mf2Properties {
     const props: Mf2Properties = {}
     const bag = note.properties
-    const generated = Array.isArray(bag[GENERATED_CONTENT]) && bag[GENERATED_CONTENT]![0] === true
+    const generated = Array.isArray(bag[GENERATED_CONTENT]) && bag[GENERATED_CONTENT][0] === true
     if (Array.isArray(bag.content) && bag.content.length) props.content = bag.content
     else if (!generated) props.content = [note.content]
     if (note.tags.length) props.category = [...note.tags]
@@ -222,7 +222,7 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
       if (!isDeepStrictEqual(after.published, before.published)) throw malformed('the published date of a post cannot be changed.')
       const patch: { content?: string; tags?: string[]; published?: boolean; properties?: Properties } = {}
       const bag: Properties = {}
-      let contentChanged = !isDeepStrictEqual(after.content, before.content)
+      const contentChanged = !isDeepStrictEqual(after.content, before.content)
       if (contentChanged) {
         const content = await readContent(after.content, sanitize)
         validatePhotos(after.photo)
@@ -239,7 +239,6 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
         bag.content = note.properties.content
       } else if (note.properties[GENERATED_CONTENT]) {
         bag[GENERATED_CONTENT] = [true]
-        contentChanged = true
       }
       if (!isDeepStrictEqual(after.category, before.category)) patch.tags = readCategories(after.category ?? []) ?? []
       if (!isDeepStrictEqual(after['post-status'], before['post-status'])) patch.published = readPostStatus(after['post-status']) ?? true

@@ -110,7 +110,7 @@ export function parseNoteFile(text: string): NoteRecord {
   try {
     data = parseYaml(match[1]!)
   } catch (err) {
-    throw new Error(`the front matter is not valid YAML (${err instanceof Error ? err.message.split('\n')[0] : 'parse error'})`)
+    throw new Error(`the front matter is not valid YAML (${err instanceof Error ? err.message.split('\n')[0] : 'parse error'})`, { cause: err })
   }
   const parsed = FrontMatter.safeParse(data)
   if (!parsed.success) {
@@ -129,7 +129,7 @@ export function parseNoteFile(text: string): NoteRecord {
     updatedAt: fm.updated ?? fm.created,
     deletedAt: fm.deleted ?? null,
     tags: fm.tags,
-    properties: fm.properties as NoteRecord['properties'],
+    properties: fm.properties,
   }
 }
 

@@ -337,7 +337,7 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
       const params: unknown[] = []
       let from = 'notes n'
       if (options.tag !== undefined) {
-        const key = tagKey(String(options.tag))
+        const key = tagKey(options.tag)
         from = 'notes n JOIN note_tags nt ON nt.note_id = n.id JOIN tags t ON t.id = nt.tag_id'
         where.push('t.name = ?')
         params.push(key)

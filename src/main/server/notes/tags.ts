@@ -25,8 +25,9 @@ export function normalizeTags(raw: readonly unknown[]): TagInput[] {
     if (typeof value !== 'string') throw appError('BAD_REQUEST', { vars: { detail: 'each tag must be text' } })
     const display = value.normalize('NFKC').trim().replace(/^#+/, '').replace(/\s+/g, ' ')
     if (!display) continue
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what a tag may not contain
     if (/[\u0000-\u001f\u007f/\\]/.test(display)) {
+      // eslint-disable-next-line no-control-regex -- the message shows the tag without them
       throw appError('BAD_REQUEST', { vars: { detail: `the tag "${display.replace(/[\u0000-\u001f\u007f]/g, '')}" contains a slash or a control character` } })
     }
     if (Array.from(display).length > MAX_TAG_LENGTH) {

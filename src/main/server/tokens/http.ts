@@ -25,7 +25,7 @@ export function oauthErrorName(error: AppError): string {
 export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = toAppError(err)
-    const requestId = String(res.locals.requestId ?? '')
+    const requestId = res.locals.requestId ?? ''
     const fields = { code: error.code, status: error.status, method: req.method, path: req.originalUrl.split('?', 1)[0], ...(error.cause !== undefined ? { cause: error.cause } : {}) }
     if (error.kind === 'system') logger.error(error.message, fields)
     else logger.info(`request rejected: ${error.code}`, fields)

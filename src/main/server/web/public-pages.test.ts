@@ -7,7 +7,9 @@ const SITE = 'https://notes.example.org'
 let ts: TestServer
 
 async function page(path: string, init: RequestInit = {}) {
-  const res = await fetch(ts.url + path, { ...init, headers: { accept: 'text/html', ...(init.headers ?? {}) } })
+  const headers = new Headers(init.headers)
+  if (!headers.has('accept')) headers.set('accept', 'text/html')
+  const res = await fetch(ts.url + path, { ...init, headers })
   return { res, body: await res.text() }
 }
 
