@@ -238,4 +238,16 @@ describe('console actions in the history', () => {
     const events = supervisor.server?.context.metrics.monitoring.events() ?? []
     expect(events.map((e) => e.type).slice(0, 5)).toEqual(['server_start', 'server_stop', 'server_restart', 'config_saved', 'server_start'])
   })
+
+  it("the console reads this server's history through its port (metrics:traffic, metrics:events)", async () => {
+    const ts = await start()
+    for (let i = 0; i < 3; i++) await (await fetch(`${ts.url}/`)).text()
+    const { metrics, console: consoleService } = ts.server.context
+    metrics.scheduler.samplePoint()
+    const traffic = await consoleService.call('metrics:traffic', { range: '15m' })
+    if (!traffic.ok) throw new Error(`metrics:traffic failed: ${JSON.stringify(traffic)}`)
+    expect(traffic.data.buckets.reduce((sum, b) => sum + (b.groups?.pages?.requests ?? 0), 0)).toBe(3)
+    const events = await consoleService.call('metrics:events', { range: '1h' })
+    expect(JSON.stringify(events)).toContain('"server_start"')
+  })
 })
