@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createServer, loadConfig } from '../src/main/server'
+import type { Alert } from '../src/main/server/metrics'
 import { createSupervisor } from '../src/main/server/supervisor'
 import { changeKey } from '../src/main/server/notes/change-key'
 import { loginAsAdmin } from './helpers/admin'
@@ -249,5 +251,21 @@ describe('console actions in the history', () => {
     expect(traffic.data.buckets.reduce((sum, b) => sum + (b.groups?.pages?.requests ?? 0), 0)).toBe(3)
     const events = await consoleService.call('metrics:events', { range: '1h' })
     expect(JSON.stringify(events)).toContain('"server_start"')
+  })
+
+  it('an alert reaches the onAlert option once readiness held the new status for STARPUNK_ALERT_SAMPLES samples', async () => {
+    const dir = tempDir()
+    const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0', ...TEST_ENV_DEFAULTS, ...ENV, STARPUNK_ALERT_SAMPLES: '2' } })
+    expect(problems).toEqual([])
+    const alerts: Alert[] = []
+    const server = await createServer(config, { logging: { write: () => {} }, onAlert: (alert) => alerts.push(alert) })
+    cleanups.push(() => server.close())
+    const { scheduler } = server.context.metrics
+    await scheduler.sampleHealth()
+    await server.context.db.close()
+    await scheduler.sampleHealth()
+    expect(alerts).toEqual([])
+    await scheduler.sampleHealth()
+    expect(alerts).toEqual([expect.objectContaining({ to: 'fail', kind: 'down' })])
   })
 })

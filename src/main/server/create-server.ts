@@ -19,7 +19,7 @@ import { listeningUrlOf, siteBaseFor } from './site'
 import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
-import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService } from './metrics'
+import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
 
 export interface CreateServerOptions {
   logging?: LoggingOptions
@@ -31,6 +31,8 @@ export interface CreateServerOptions {
   tokens?: Pick<TokensServiceDeps, 'now' | 'external'>
   /** Outbound knobs for tests: a resolver, so host names can point at loopback servers without DNS. */
   outbound?: { resolver?: Resolver }
+  /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the desktop's native notification). */
+  onAlert?: MetricsServiceDeps['onAlert']
 }
 
 export interface StarpunkServer {
@@ -200,6 +202,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     requestId,
     logFile: () => logging.fileStatus(),
     logger: logger.child({ component: 'metrics' }),
+    ...(options.onAlert ? { onAlert: options.onAlert } : {}),
   })
   opened.push(() => metrics.close())
   observers.db.slowQuery = (info) => metrics.slowQuery(info)
