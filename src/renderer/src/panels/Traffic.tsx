@@ -35,7 +35,7 @@ export function TrafficPanel() {
         <>
           <Chart id="rate" title="Requests per second by route group" columns={columns.rates} unit="req/s" format={rate} />
           <Chart id="latency" title="Latency (all routes)" columns={columns.latency} unit="ms" format={ms} />
-          <Chart id="errors" title="Error rate (5xx)" columns={columns.errors} unit="% of requests" format={percent} />
+          <Chart id="errors" title="Error rate (5xx)" columns={columns.errors} unit="% 5xx" format={percent} />
           <h3>Slowest route groups</h3>
           {current.slowest.length > 0 ? (
             <table className="slowest" data-testid="slowest">
