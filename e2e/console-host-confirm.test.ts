@@ -29,6 +29,27 @@ describe('Config panel: listen address and environment-only settings', () => {
     expect(existsSync(configFile())).toBe(false)
   })
 
+  it('an edit clears the last validation result and an open confirmation (they were about other values)', async () => {
+    await page.getByLabel('STARPUNK_DB_POOL_SIZE').fill('lots')
+    await page.getByRole('button', { name: 'Validate' }).click()
+    const problems = page.getByTestId('validation-problems')
+    await problems.waitFor()
+    await page.getByLabel('STARPUNK_DB_POOL_SIZE').fill('6')
+    await problems.waitFor({ state: 'detached' })
+
+    await page.getByLabel('STARPUNK_HOST').fill('0.0.0.0')
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    const dialog = page.getByRole('alertdialog')
+    await dialog.waitFor()
+    await page.getByLabel('STARPUNK_SITE_NAME').fill('Edited while asked')
+    await dialog.waitFor({ state: 'detached' })
+    expect(existsSync(configFile())).toBe(false)
+
+    await page.getByRole('button', { name: 'Discard changes' }).click()
+    expect(await page.getByLabel('STARPUNK_HOST').inputValue()).not.toBe('0.0.0.0')
+    expect(fx.consoleErrors).toEqual([])
+  })
+
   it('asks before listening on 0.0.0.0; Cancel saves nothing, confirming saves it', async () => {
     await page.getByLabel('STARPUNK_HOST').fill('0.0.0.0')
     await page.getByRole('button', { name: 'Save', exact: true }).click()
