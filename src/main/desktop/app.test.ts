@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { MenuItemConstructorOptions } from 'electron'
@@ -24,6 +24,8 @@ const stand = vi.hoisted(() => {
     windows: [] as Array<{ options: { webPreferences?: Record<string, unknown> }; loaded: string[]; steps: string[]; minimized: boolean }>,
     menus: [] as unknown[][],
     quitCount: 0,
+    tooltips: [] as string[],
+    notifications: [] as Array<{ title: string; body: string }>,
   }
   return state
 })
@@ -58,13 +60,25 @@ vi.mock('electron', () => {
     }
   }
   class Tray {
-    setToolTip() {}
+    setToolTip(text: string) {
+      stand.tooltips.push(text)
+    }
     setContextMenu() {}
     setImage() {}
     on() {}
     destroy() {}
   }
+  class Notification {
+    static isSupported() {
+      return true
+    }
+    constructor(readonly options: { title: string; body: string }) {}
+    show() {
+      stand.notifications.push({ title: this.options.title, body: this.options.body })
+    }
+  }
   return {
+    Notification,
     app: {
       get isPackaged() {
         return stand.isPackaged
@@ -110,7 +124,7 @@ vi.mock('electron-log/main', () => ({
 const { runDesktopApp } = await import('./app')
 
 const project = resolve(__dirname, '../../..')
-const ENV_KEYS = ['STARPUNK_DATA_DIR', 'STARPUNK_PORT', 'STARPUNK_HOST', 'STARPUNK_FETCH_ENABLED', 'ELECTRON_RENDERER_URL'] as const
+const ENV_KEYS = ['STARPUNK_DATA_DIR', 'STARPUNK_PORT', 'STARPUNK_HOST', 'STARPUNK_FETCH_ENABLED', 'ELECTRON_RENDERER_URL', 'STARPUNK_ALERT_SAMPLES', 'STARPUNK_HEALTH_SAMPLE_SECONDS', 'STARPUNK_SITE_NAME'] as const
 const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]))
 const listenersBefore = new Set(process.listeners('uncaughtException'))
 let scratch: string
@@ -135,7 +149,7 @@ async function closeApp(): Promise<void> {
 
 beforeEach(() => {
   scratch = mkdtempSync(join(tmpdir(), 'starpunk-shell-'))
-  Object.assign(stand, { isPackaged: false, gotLock: true, appPath: project, userData: join(scratch, 'user-data'), calls: [], protocolHandler: null, windows: [], menus: [], quitCount: 0 })
+  Object.assign(stand, { isPackaged: false, gotLock: true, appPath: project, userData: join(scratch, 'user-data'), calls: [], protocolHandler: null, windows: [], menus: [], quitCount: 0, tooltips: [], notifications: [] })
   stand.appListeners.clear()
   stand.ipcHandlers.clear()
   for (const key of ENV_KEYS) delete process.env[key]
@@ -224,5 +238,35 @@ describe('desktop shell under a stand-in Electron', () => {
     } finally {
       await closeApp()
     }
+  })
+
+  it('a native notification when readiness turns fail after the hold, another when it recovers; the tray shows uptime and req/s', async () => {
+    const dataDir = join(scratch, 'data')
+    const away = join(scratch, 'data.away')
+    Object.assign(process.env, { STARPUNK_DATA_DIR: dataDir, STARPUNK_ALERT_SAMPLES: '1', STARPUNK_HEALTH_SAMPLE_SECONDS: '5', STARPUNK_SITE_NAME: 'Night Blog' })
+    await runDesktopApp()
+    try {
+      // Running: the tooltip is the monitoring one (trayText), not the bare state.
+      await vi.waitFor(() => expect(stand.tooltips.at(-1)).toMatch(/^Night Blog — (starting|up) · uptime.* \(24 h\) · .*req\/s/), { timeout: 30_000 })
+      expect(stand.notifications).toEqual([])
+      // Broken: the data directory moved away, a file in its place. The scheduler samples every 5 s.
+      renameSync(dataDir, away)
+      writeFileSync(dataDir, 'not a directory')
+      await vi.waitFor(() => expect(stand.notifications).toHaveLength(1), { timeout: 30_000, interval: 200 })
+      expect(stand.notifications[0]?.title).toBe('Night Blog down')
+      expect(stand.notifications[0]?.body).toMatch(/^Readiness failed\. .*filesystem:writable: /)
+      rmSync(dataDir)
+      renameSync(away, dataDir)
+      await vi.waitFor(() => expect(stand.notifications.at(-1)).toEqual({ title: 'Night Blog recovered', body: 'All checks pass again (was fail).' }), { timeout: 30_000, interval: 200 })
+      expect(stand.notifications).toHaveLength(2)
+    } finally {
+      if (existsSync(away)) {
+        rmSync(dataDir, { force: true })
+        renameSync(away, dataDir)
+      }
+      await closeApp()
+    }
+    // Stopped: the tooltip says so.
+    expect(stand.tooltips.at(-1)).toBe('Night Blog — server stopped')
   })
 })

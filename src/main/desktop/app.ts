@@ -1,17 +1,18 @@
 /**
  * The Electron shell: one window, a tray whose colour follows readiness, a menu, the IPC transport.
  * Everything with logic lives in the server core (console service, supervisor) or in the pure modules
- * next to this file (ipc.ts, security.ts, shell.ts, paths.ts), which are tested in plain Node. The server core runs
+ * next to this file (ipc.ts, security.ts, shell.ts, paths.ts, alerts.ts), which are tested in plain Node. The server core runs
  * in-process: it is I/O-bound and its SQLite reads already leave the main thread's hot path short;
  * see docs/architecture.md ("Desktop app and console transport") for the reasoning.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BrowserWindow, Menu, Tray, app, ipcMain, nativeImage, protocol, session, shell, type MenuItemConstructorOptions } from 'electron'
+import { BrowserWindow, Menu, Notification, Tray, app, ipcMain, nativeImage, protocol, session, shell, type MenuItemConstructorOptions } from 'electron'
 import log from 'electron-log/main'
 import type { HealthStatus } from '../../shared/contract'
 import { createSupervisor, type ServerSupervisor } from '../server/supervisor'
+import { alertNotice, readTraySnapshot, stoppedTooltip, TRAY_REFRESH_MS, trayTooltip } from './alerts'
 import { createLinkOpener, forwardEvents, registerIpcHandlers } from './ipc'
 import { resolveDesktopPaths } from './paths'
 import { APP_ORIGIN, APP_SCHEME, DESKTOP_CSP, isAllowedNavigation, isSafeExternalUrl, resolveAppFile, trayIconName } from './security'
@@ -47,7 +48,13 @@ export async function runDesktopApp(): Promise<void> {
   await app.whenReady()
 
   const paths = resolveDesktopPaths({ isPackaged: app.isPackaged, appPath: app.getAppPath(), mainDir: here, userDataDir: app.getPath('userData'), cwd: process.cwd() })
-  const supervisor = createSupervisor({ safeMode: true, cwd: paths.serverCwd, onStartError: (err) => log.error('server failed to start', err) })
+  const supervisor: ServerSupervisor = createSupervisor({
+    safeMode: true,
+    cwd: paths.serverCwd,
+    onStartError: (err) => log.error('server failed to start', err),
+    // Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the server decides; this only shows it).
+    server: { onAlert: (alert, report) => showNotice(alertNotice(supervisor.loaded().config.siteName, alert, report)) },
+  })
   // The app's own log, rotating, next to the server's log files.
   log.transports.file.resolvePathFn = () => join(supervisor.loaded().config.logDir, 'desktop.log')
   log.transports.file.maxSize = 5 * 1024 * 1024
@@ -76,6 +83,7 @@ export async function runDesktopApp(): Promise<void> {
     if (!shown.isDestroyed()) shown.webContents.send(channel, payload)
   })
   const tray = createTray(supervisor, shown, paths.iconsDir)
+  const refreshTray = setInterval(() => tray.refreshTooltip(), TRAY_REFRESH_MS)
   const menu = menuTemplate(
     { isPackaged: app.isPackaged, platform: process.platform },
     {
@@ -92,7 +100,8 @@ export async function runDesktopApp(): Promise<void> {
   app.on('before-quit', () => {
     unforward()
     unregister()
-    tray.destroy()
+    clearInterval(refreshTray)
+    tray.tray.destroy()
   })
   app.on('window-all-closed', () => {
     void supervisor.close().finally(() => app.quit())
@@ -139,23 +148,41 @@ function createWindow(target: WindowTarget, preloadFile: string, devTools: boole
   return window
 }
 
-function createTray(supervisor: ServerSupervisor, window: BrowserWindow, dir: string): Tray {
+function showNotice(notice: { title: string; body: string }): void {
+  if (!Notification.isSupported()) return
+  new Notification({ title: notice.title, body: notice.body }).show()
+}
+
+/** The tray: its icon follows readiness; its tooltip shows uptime and req/s, refreshed on a timer by the caller. */
+function createTray(supervisor: ServerSupervisor, window: BrowserWindow, dir: string): { tray: Tray; refreshTooltip(): void } {
   const icon = (status: HealthStatus | null) => nativeImage.createFromPath(join(dir, trayIconName(status)))
   const tray = new Tray(icon(null))
+  const siteName = () => supervisor.loaded().config.siteName
+  let status: HealthStatus | null = null
+  let serverState = 'starting'
+  const refreshTooltip = () => {
+    const server = supervisor.server
+    if (serverState !== 'running' || !server) tray.setToolTip(stoppedTooltip(siteName(), serverState))
+    else tray.setToolTip(trayTooltip(readTraySnapshot(server.consolePort.monitoring, siteName(), status, Date.now())))
+  }
   tray.setToolTip('StarPunk')
   tray.setContextMenu(Menu.buildFromTemplate(trayMenu(supervisor, window)))
   supervisor.console.subscribe((event) => {
     if (event.name === 'health:changed') {
-      const status = event.payload.status
+      status = event.payload.status
       tray.setImage(icon(status))
-      tray.setToolTip(`StarPunk: ${status}`)
-    } else if (event.name === 'server:status' && event.payload.state !== 'running') {
-      tray.setImage(icon(null))
-      tray.setToolTip(`StarPunk: ${event.payload.state}`)
+      refreshTooltip()
+    } else if (event.name === 'server:status') {
+      serverState = event.payload.state
+      if (serverState !== 'running') {
+        status = null
+        tray.setImage(icon(null))
+      }
+      refreshTooltip()
     }
   })
   tray.on('click', () => window.show())
-  return tray
+  return { tray, refreshTooltip }
 }
 
 /** The tray's and the menu's "Open … in browser": the same opener as the window's IPC `link:open`. */
