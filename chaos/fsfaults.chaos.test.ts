@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { newDataDir, startServer, type ServerProcess } from './harness/process'
 import { readiness, request, type Reply } from './harness/http'
 import { mountTmpfs, type Tmpfs } from './harness/tmpfs'
@@ -14,8 +15,9 @@ import { findLeaks } from './harness/leaks'
 import { recordSecret } from './harness/secrets'
 
 const HEALTH_TOKEN = 'chaos-fs-health-token-7a2b9c'
-// The smallest valid PNG (1x1), for media uploads.
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex')
+// A small real PNG for media uploads, made here: uploads are decoded and re-encoded, so the bytes must be a
+// picture libvips can read, not just a PNG signature.
+const PNG = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer()
 
 /** The token minted at first start (restarts without setup keep using it). */
 const tokens = new Map<string, string>()
