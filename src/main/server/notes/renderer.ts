@@ -58,6 +58,11 @@ interface Job {
 
 type WorkerMessage = { type: 'ready' } | { type: 'failed'; message: string } | { id: number; ok: true; html: string } | { id: number; ok: false; message: string }
 
+/** A job larger than this (characters) retires the thread after it. */
+const RECYCLE_AFTER_CHARS = 64 * 1024
+/** An idle thread is stopped after this long. */
+const IDLE_RETIRE_MS = 30_000
+
 export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: NoteRendererOptions): NoteRenderer {
   const log = logger.child({ component: 'render' })
   const require = createRequire(import.meta.url)
@@ -75,6 +80,7 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
   let ready: Promise<void> | null = null
   let current: Job | null = null
   let timer: NodeJS.Timeout | null = null
+  let idleTimer: NodeJS.Timeout | null = null
   let nextId = 1
   let closed = false
 
@@ -101,6 +107,8 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
         if (!current || current.id !== msg.id) return
         const job = current
         finish()
+        // A large note grows the thread's heap, and a thread never gives that memory back: start afresh.
+        if (job.input.length > RECYCLE_AFTER_CHARS) retire()
         if (msg.ok) {
           stats.rendered++
           job.resolve(msg.html)
@@ -137,6 +145,22 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
     current = null
     worker?.unref()
     queueMicrotask(pump)
+    // An idle thread holds its heap for nothing: stop it after a while; the next note starts a new one.
+    if (idleTimer) clearTimeout(idleTimer)
+    idleTimer = setTimeout(() => {
+      idleTimer = null
+      if (!current && queue.length === 0) retire()
+    }, IDLE_RETIRE_MS)
+    idleTimer.unref()
+  }
+
+  /** Stop the thread between jobs (its exit handler ignores a thread that is no longer current). */
+  function retire() {
+    const thread = worker
+    if (!thread || current) return
+    worker = null
+    ready = null
+    void thread.terminate()
   }
 
   function pump() {
@@ -189,6 +213,7 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
     stats: () => ({ ...stats, pending: queue.length + (current ? 1 : 0) }),
     async close() {
       closed = true
+      if (idleTimer) clearTimeout(idleTimer)
       for (const job of queue.splice(0)) job.reject(unavailable(new Error('renderer closed')))
       const thread = worker
       // Pure computation, nothing to flush: stopping the thread at once is safe. Its exit handler fails
