@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { RequestHandler } from 'express'
 import type { Logging } from './logging'
+import { responseBytes } from '../http/response-bytes'
 
 /** Bounded length, characters safe in a header, a log line and a URL. */
 const REQUEST_ID = /^[A-Za-z0-9._~:+=/-]{1,128}$/
@@ -37,23 +38,7 @@ export function requestLogging(logging: Logging): RequestHandler {
     res.setHeader('X-Request-ID', requestId)
     const start = performance.now()
 
-    // Count body bytes as they are written (streamed responses have no Content-Length).
-    let bytes = 0
-    const write = res.write.bind(res) as (...args: unknown[]) => boolean
-    const end = res.end.bind(res) as (...args: unknown[]) => typeof res
-    const count = (chunk: unknown, encoding: unknown): void => {
-      if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
-      else if (chunk instanceof Uint8Array) bytes += chunk.byteLength
-    }
-    // The overloads of write/end are many; we only look at the first two arguments and pass all through.
-    res.write = function (chunk: unknown, encoding?: unknown, cb?: unknown) {
-      count(chunk, encoding)
-      return write(chunk, encoding, cb)
-    } as typeof res.write
-    res.end = function (chunk?: unknown, encoding?: unknown, cb?: unknown) {
-      if (typeof chunk !== 'function') count(chunk, encoding)
-      return end(chunk, encoding, cb)
-    } as typeof res.end
+    const bytesWritten = responseBytes(res)
 
     let logged = false
     const done = (aborted: boolean): void => {
@@ -65,7 +50,7 @@ export function requestLogging(logging: Logging): RequestHandler {
         path: req.originalUrl.split('?', 1)[0],
         status: res.statusCode,
         durationMs: Math.round((performance.now() - start) * 100) / 100,
-        bytes,
+        bytes: bytesWritten(),
         ...(aborted ? { aborted: true } : {}),
       }
       logging.runWithRequest({ requestId, ...(traceId ? { traceId } : {}) }, () => {
