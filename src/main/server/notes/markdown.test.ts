@@ -185,6 +185,9 @@ describe('plainTextStart', () => {
     ['long link targets first', `${long('<p><a href="https://example.com/' + 'x'.repeat(3_000) + '">l</a></p>', 40)}<p>${long('word ', 5_000)}</p>`],
     ['astral characters', `<p>${long('😀 ', 30_000)}</p>`],
     ['one huge text run', `<p>${long('y', 300_000)}</p>`],
+    ['entities cut by the chunk boundaries', `<p>${long('&amp; x', 10_000)}</p>`],
+    ['a heading that is mostly spaces', `<h1>a${long(' ', 200_000)}b</h1><p>${long('after ', 1_000)}</p>`],
+    ['only whitespace for a long way', `<h1>a${long(' ', 200_000)}b</h1>`],
   ])('%s: the same start as the plain text of the whole note', (_name, html) => {
     const whole = htmlToText(html)
     for (const min of [80, 2_000]) {

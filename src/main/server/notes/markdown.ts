@@ -1,6 +1,6 @@
 import { Marked, type Token, type Tokens } from 'marked'
 import sanitizeHtml from 'sanitize-html'
-import { htmlToText } from '../html'
+import { htmlTextStart } from '../html'
 
 // Used here only to lex a note's first lines for its title (bounded work); rendering happens in the render
 // thread (renderer.ts), which builds its own instance with the same options.
@@ -117,15 +117,10 @@ export function extractTitle(source: string): string | null {
 }
 
 /**
- * The plain text of the start of a note (summaries, feed titles, slug words), read by the same htmlToText
- * search indexes with: at least `minChars` code points of it when the note has that many
- * (more may follow), else all of it. Reads the HTML in growing prefixes cut after a complete tag, so the work
- * follows what is needed rather than the note's size: a 256 KiB note costs the same as a short one here.
+ * The plain text of the start of a note (summaries, feed titles, slug words), as the search index reads it:
+ * at least `minChars` code points of it when the note has that many (more may follow), else all of it. The
+ * work follows what is needed rather than the note's size: a 256 KiB note costs the same as a short one.
  */
 export function plainTextStart(html: string, minChars: number): string {
-  for (let size = 4_096; size < html.length; size *= 4) {
-    const text = htmlToText(html.slice(0, html.lastIndexOf('>', size) + 1))
-    if (Array.from(text).length > minChars) return text
-  }
-  return htmlToText(html)
+  return htmlTextStart(html, minChars)
 }
