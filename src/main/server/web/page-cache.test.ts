@@ -49,6 +49,40 @@ describe('PageCache', () => {
     expect((await cache.get('home', async () => 'fresh')).body.toString()).toBe('fresh')
   })
 
+  it('concurrent misses for one key share one build; a write meanwhile starts a fresh one', async () => {
+    const cache = new PageCache({ db: fx.db, source: fx.notes })
+    let builds = 0
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const slow = async () => {
+      const n = ++builds
+      await gate
+      return `page ${n}`
+    }
+    const burst = [cache.get('feed', slow), cache.get('feed', slow), cache.get('feed', slow)]
+    const other = cache.get('home', slow)
+    release()
+    expect((await Promise.all(burst)).map((e) => e.body.toString())).toEqual(['page 1', 'page 1', 'page 1'])
+    expect((await other).body.toString()).toBe('page 2')
+    expect(builds).toBe(2)
+    // A failed build is not remembered: the next request tries again.
+    await expect(cache.get('broken', async () => Promise.reject(new Error('no')))).rejects.toThrow('no')
+    expect((await cache.get('broken', async () => 'works')).body.toString()).toBe('works')
+    // After a note write, a request does not join a build of the old version.
+    let releaseOld: () => void = () => {}
+    const oldGate = new Promise<void>((resolve) => (releaseOld = resolve))
+    const old = cache.get('list', async () => {
+      await oldGate
+      return 'old'
+    })
+    await fx.notes.create({ content: 'changes everything' })
+    const fresh = cache.get('list', async () => 'new')
+    releaseOld()
+    expect((await old).body.toString()).toBe('old')
+    expect((await fresh).body.toString()).toBe('new')
+    expect((await cache.get('list', async () => 'again')).body.toString()).toBe('new')
+  })
+
   it('bounds the number of entries', async () => {
     const cache = new PageCache({ db: fx.db, source: fx.notes, maxEntries: 2 })
     let builds = 0
@@ -58,5 +92,22 @@ describe('PageCache', () => {
     await cache.get('c', build) // evicts 'a'
     expect((await cache.get('a', build)).body.toString()).toBe('b4')
     expect((await cache.get('c', build)).body.toString()).toBe('b3')
+  })
+
+  it('bounds the bytes it keeps: the oldest bodies go first, and a body over the bound is served but not kept', async () => {
+    const cache = new PageCache({ db: fx.db, source: fx.notes, maxBytes: 10 })
+    let builds = 0
+    const sized = (size: number) => async () => `${++builds}`.padEnd(size, '.')
+    await cache.get('a', sized(4))
+    await cache.get('b', sized(4))
+    await cache.get('c', sized(4)) // 12 bytes would pass 10: evicts 'a'
+    expect((await cache.get('b', sized(4))).body.toString()).toBe('2...')
+    expect((await cache.get('c', sized(4))).body.toString()).toBe('3...')
+    expect((await cache.get('a', sized(4))).body.toString()).toBe('4...') // rebuilt, evicting 'b'
+    const huge = await cache.get('huge', sized(11))
+    expect(huge.body.toString()).toBe('5..........')
+    expect((await cache.get('huge', sized(11))).body.toString()).toBe('6..........')
+    // Keeping nothing for the huge body left the others in place.
+    expect((await cache.get('c', sized(4))).body.toString()).toBe('3...')
   })
 })

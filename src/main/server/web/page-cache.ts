@@ -14,7 +14,12 @@ export interface PageCacheOptions {
   source: { readonly version: number }
   /** Most entries kept for one version (query-string variants are bounded by this). */
   maxEntries?: number
+  /** Most body bytes kept: the oldest entries go first; a body larger than this is served, not kept. */
+  maxBytes?: number
 }
+
+/** Room for the hot pages (home, feeds, recent notes) of any blog, not for every page of a large one. */
+export const PAGE_CACHE_MAX_BYTES = 16 * 1024 * 1024
 
 /**
  * Rendered visitor responses, keyed by URL and valid for one change key: the notes' own write counter plus
@@ -25,7 +30,11 @@ export interface PageCacheOptions {
 export class PageCache {
   private version = ''
   private entries = new Map<string, CachedBody>()
+  /** Builds under way for the current version: requests that arrive meanwhile wait for the same one. */
+  private building = new Map<string, Promise<CachedBody>>()
   private readonly maxEntries: number
+  private readonly maxBytes: number
+  private bytes = 0
   private lastModifiedMs: number
   private readonly db: Db
   private readonly source: { readonly version: number }
@@ -34,6 +43,7 @@ export class PageCache {
     this.db = options.db
     this.source = options.source
     this.maxEntries = options.maxEntries ?? 500
+    this.maxBytes = options.maxBytes ?? PAGE_CACHE_MAX_BYTES
     this.lastModifiedMs = wholeSecond(Date.now())
   }
 
@@ -53,21 +63,43 @@ export class PageCache {
       if (this.version !== '') this.lastModifiedMs = wholeSecond(Date.now())
       this.version = version
       this.entries.clear()
+      this.bytes = 0
+      this.building.clear()
     }
     return version
   }
 
-  /** The cached body for key at the current version, or a freshly built one (then cached). */
+  /**
+   * The cached body for key at the current version, or a freshly built one (then cached). Concurrent misses
+   * for one key share one build: after a write, a burst of readers of a large feed would otherwise each
+   * build (and hold) their own copy at the same moment.
+   */
   async get(key: string, build: () => Promise<string>): Promise<CachedBody> {
     const version = this.refresh()
     const hit = this.entries.get(key)
     if (hit) return hit
+    const pending = this.building.get(key)
+    if (pending) return pending
+    const built: Promise<CachedBody> = this.build(key, version, build).finally(() => {
+      // Only this build's own slot: a newer version may have started another for the same key.
+      if (this.building.get(key) === built) this.building.delete(key)
+    })
+    this.building.set(key, built)
+    return built
+  }
+
+  private async build(key: string, version: string, build: () => Promise<string>): Promise<CachedBody> {
     const body = Buffer.from(await build(), 'utf8')
     const entry = { body, etag: etagOf(body) }
     // Only keep it if nothing changed while building; otherwise the next request rebuilds.
-    if (this.key() === version) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+    if (this.key() === version && body.length <= this.maxBytes) {
+      while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.bytes + body.length > this.maxBytes)) {
+        const [oldestKey, oldest] = this.entries.entries().next().value as [string, CachedBody]
+        this.entries.delete(oldestKey)
+        this.bytes -= oldest.body.length
+      }
       this.entries.set(key, entry)
+      this.bytes += body.length
     }
     return entry
   }
