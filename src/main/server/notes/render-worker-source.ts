@@ -12,11 +12,13 @@
  *   the first pass removed (javascript:...), keeping their text.
  *
  * Protocol (main → worker): { id, op: 'markdown' | 'html', input }
- * (worker → main): { type: 'ready' } | { type: 'failed', message } | { id, ok: true, html } | { id, ok: false, message }
+ * (worker → main): { type: 'ready' } | { type: 'failed', message } | { id, ok: true, html, heapBytes } |
+ *                  { id, ok: false, message, heapBytes } (heapBytes: the thread's V8 heap after the job)
  */
 export const RENDER_WORKER_SOURCE = String.raw`
 'use strict'
 const { parentPort, workerData } = require('node:worker_threads')
+const { getHeapStatistics } = require('node:v8')
 
 function start(Marked, sanitizeHtml) {
   const markdown = new Marked({ gfm: true, breaks: false, async: false })
@@ -39,9 +41,9 @@ function start(Marked, sanitizeHtml) {
   parentPort.on('message', (msg) => {
     try {
       const html = msg.op === 'markdown' ? sanitize(markdown.parse(msg.input, { async: false })) : sanitize(msg.input)
-      parentPort.postMessage({ id: msg.id, ok: true, html })
+      parentPort.postMessage({ id: msg.id, ok: true, html, heapBytes: getHeapStatistics().total_heap_size })
     } catch (err) {
-      parentPort.postMessage({ id: msg.id, ok: false, message: (err && err.message) || String(err) })
+      parentPort.postMessage({ id: msg.id, ok: false, message: (err && err.message) || String(err), heapBytes: getHeapStatistics().total_heap_size })
     }
   })
   parentPort.postMessage({ type: 'ready' })

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../config'
+import { createLogging } from '../logging'
+import { createNoteRenderer } from './renderer'
+import { ordinaryNote, pathologicalNotes } from './testing'
 
 const project = resolve(__dirname, '../../../..')
 
@@ -29,6 +33,34 @@ process.stdout.write(await renderer.markdown('**once**'))
       expect({ status: run.status, stdout: run.stdout }, run.stderr).toEqual({ status: 0, stdout: '<p><strong>once</strong></p>\n' })
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the render thread gives back the heap large notes grew', () => {
+  const logger = () => createLogging(loadConfig({ env: { STARPUNK_PORT: '0' } }).config, { write: () => {} }).logger
+
+  it('a thread whose heap passed the bound is replaced before the next job, and the results stay right', async () => {
+    const renderer = createNoteRenderer({ logger: logger(), retireAboveHeapBytes: 1 })
+    try {
+      for (const n of [1, 2, 3]) expect(await renderer.markdown(`**${n}**`)).toBe(`<p><strong>${n}</strong></p>\n`)
+      // Each job's thread was replaced right after it: the next one was already there for the next job.
+      expect(renderer.stats()).toMatchObject({ started: 4, rendered: 3 })
+    } finally {
+      await renderer.close()
+    }
+  })
+
+  it('with the default bound, everyday notes keep one thread and notes at the cap retire it', async () => {
+    const renderer = createNoteRenderer({ logger: logger() })
+    try {
+      for (let i = 0; i < 40; i++) await renderer.markdown(ordinaryNote(2_000))
+      expect(renderer.stats().started).toBe(1)
+      const shapes = Object.values(pathologicalNotes(256 * 1024))
+      for (const source of [...shapes, ...shapes]) await renderer.markdown(source)
+      expect(renderer.stats().started).toBeGreaterThan(1)
+    } finally {
+      await renderer.close()
     }
   })
 })

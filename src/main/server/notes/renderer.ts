@@ -41,6 +41,8 @@ export interface NoteRendererOptions {
   logger: Logger
   /** A job running longer is stopped (its thread replaced) and fails NOTE_TOO_COMPLEX. */
   timeoutMs?: number
+  /** Retire the thread after a job that leaves its heap larger than this (RETIRE_ABOVE_HEAP_BYTES). */
+  retireAboveHeapBytes?: number
 }
 
 /** Well above what the largest accepted note takes (linear work, well under a second here). */
@@ -56,14 +58,22 @@ interface Job {
   reject: (err: Error) => void
 }
 
-type WorkerMessage = { type: 'ready' } | { type: 'failed'; message: string } | { id: number; ok: true; html: string } | { id: number; ok: false; message: string }
+type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { id: number; ok: true; html: string; heapBytes: number }
+  | { id: number; ok: false; message: string; heapBytes: number }
 
-/** A job larger than this (characters) retires the thread after it. */
-const RECYCLE_AFTER_CHARS = 64 * 1024
+/**
+ * A thread whose V8 heap has grown past this is retired after its job (a fresh one is about 11 MiB here).
+ * V8 keeps a heap it has grown, and Markdown at the note cap leaves megabytes of garbage per note that a
+ * busy thread may not collect for a long while: this bounds what rendering holds, whatever the note sizes.
+ */
+export const RETIRE_ABOVE_HEAP_BYTES = 24 * 1024 * 1024
 /** An idle thread is stopped after this long. */
 const IDLE_RETIRE_MS = 30_000
 
-export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: NoteRendererOptions): NoteRenderer {
+export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS, retireAboveHeapBytes = RETIRE_ABOVE_HEAP_BYTES }: NoteRendererOptions): NoteRenderer {
   const log = logger.child({ component: 'render' })
   const require = createRequire(import.meta.url)
   // In a packaged app, the unpacked copies (electron-builder.yml, asarUnpack): a worker thread should not
@@ -87,7 +97,8 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
   const unavailable = (cause: unknown) => appError('RENDER_UNAVAILABLE', { cause })
 
   function spawn(): Promise<void> {
-    const thread = new Worker(RENDER_WORKER_SOURCE, { eval: true, workerData, stdin: false })
+    // A small young generation, as for the reader threads: a render's garbage is collected early.
+    const thread = new Worker(RENDER_WORKER_SOURCE, { eval: true, workerData, stdin: false, resourceLimits: { maxYoungGenerationSizeMb: 4 } })
     worker = thread
     stats.started++
     let becameReady = false
@@ -107,8 +118,7 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
         if (!current || current.id !== msg.id) return
         const job = current
         finish()
-        // A large note grows the thread's heap, and a thread never gives that memory back: start afresh.
-        if (job.input.length > RECYCLE_AFTER_CHARS) retire()
+        if (msg.heapBytes > retireAboveHeapBytes) renew()
         if (msg.ok) {
           stats.rendered++
           job.resolve(msg.html)
@@ -161,6 +171,19 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS }: No
     worker = null
     ready = null
     void thread.terminate()
+  }
+
+  /** Retire a thread whose heap grew and start its replacement now, so the next note need not wait for it. */
+  function renew() {
+    retire()
+    // A queued job may already be starting one (pump runs after this); an idle fresh thread is retired later.
+    if (closed || ready) return
+    const starting = spawn()
+    ready = starting
+    worker?.unref()
+    starting.catch(() => {
+      if (ready === starting) ready = null
+    })
   }
 
   function pump() {
