@@ -29,6 +29,36 @@ function insertNote(slug: string, content = 'hello') {
 }
 
 describe('db: writer and reader threads', () => {
+  it('a large result comes back whole and in order (sent in parts); small ones and get() are unchanged', async () => {
+    const { db } = await open({ poolSize: 1 })
+    await db.write((conn) => {
+      const insert = conn.prepare('INSERT INTO notes (slug, content, content_html, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+      for (let i = 0; i < 60; i++) insert.run(`n${i}`, String(i).repeat(5_000), '<p></p>', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+    })
+    const rows = await db.all<{ slug: string; content: string }>('SELECT slug, content FROM notes ORDER BY id')
+    expect(rows.map((r) => r.slug)).toEqual(Array.from({ length: 60 }, (_, i) => `n${i}`))
+    expect(rows.every((r, i) => r.content === String(i).repeat(5_000))).toBe(true)
+    expect(await db.all('SELECT slug FROM notes WHERE slug = ?', ['n7'])).toEqual([{ slug: 'n7' }])
+    expect(await db.all('SELECT slug FROM notes WHERE slug = ?', ['none'])).toEqual([])
+    expect((await db.get<{ content: string }>('SELECT content FROM notes WHERE slug = ?', ['n59']))?.content).toBe('59'.repeat(5_000))
+  })
+
+  it('a reader thread whose heap grew past the bound is replaced between queries; small reads never renew', async () => {
+    const { db } = await open({ poolSize: 1 })
+    await db.write(insertNote('big', 'x'.repeat(4 * 1024 * 1024)))
+    for (let i = 0; i < 100; i++) await db.get('SELECT slug FROM notes WHERE slug = ?', ['big'])
+    expect(db.pool.stats.renewed).toBe(0)
+    // Five copies of a 4 MiB text in one result: the thread's heap passes 16 MiB to hold them.
+    const rows = await db.all<{ content: string }>('SELECT content FROM notes UNION ALL SELECT content FROM notes UNION ALL SELECT content FROM notes UNION ALL SELECT content FROM notes UNION ALL SELECT content FROM notes')
+    expect(rows.map((r) => r.content.length)).toEqual(Array(5).fill(4 * 1024 * 1024))
+    expect(db.pool.stats.renewed).toBe(1)
+    // The fresh thread answers, and sees what was committed.
+    await db.write(insertNote('after'))
+    expect(await db.get<{ slug: string }>('SELECT slug FROM notes WHERE slug = ?', ['after'])).toEqual({ slug: 'after' })
+    expect(db.pool.stats.renewed).toBe(1)
+    expect(db.pool.snapshot()).toMatchObject({ active: 0, idle: 1 })
+  })
+
   it('opens in WAL with foreign keys on and the documented synchronous level, and records migrations once', async () => {
     const { db } = await open()
     expect(db.writer.pragma('journal_mode', { simple: true })).toBe('wal')

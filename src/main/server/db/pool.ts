@@ -21,7 +21,16 @@ export interface ReaderPoolOptions {
   onSlowQuery?: (durationMs: number) => void
   /** Requests queued beyond this are refused at once with POOL_EXHAUSTED (bounds memory under a flood). */
   maxWaiting?: number
+  /** A reader thread whose V8 heap passes this is replaced once released (READER_RETIRE_ABOVE_HEAP_BYTES). */
+  retireAboveHeapBytes?: number
 }
+
+/**
+ * A fresh reader thread's heap is about 8 MiB here. Large rows (pages and feeds of long notes) grow it, and V8
+ * keeps a heap it has grown: past this the thread is replaced between queries, so what the readers hold stays
+ * bounded whatever the notes are. A replacement opens its connection in a few milliseconds.
+ */
+export const READER_RETIRE_ABOVE_HEAP_BYTES = 16 * 1024 * 1024
 
 /** An error raised by SQLite inside a reader thread, with the same name/code/message it had there. */
 export class ReaderQueryError extends Error {
@@ -36,14 +45,18 @@ export class ReaderQueryError extends Error {
 interface Pending {
   resolve: (rows: unknown) => void
   reject: (err: Error) => void
+  /** Rows of a large result that came ahead of its final message. */
+  parts?: unknown[]
 }
 
 interface WorkerReply {
-  type: 'ready' | 'result'
+  type: 'ready' | 'rows' | 'result'
   id?: number
   ok?: boolean
   rows?: unknown
   ms?: number
+  /** The thread's V8 heap after the query. */
+  heapBytes?: number
   error?: { name: string; message: string; code?: string }
 }
 
@@ -54,6 +67,8 @@ class Slot {
   /** The thread died before it could load better-sqlite3: respawn on next use rather than in a loop. */
   broken = false
   held = false
+  /** Its thread's heap has grown past the bound: replace it when released. */
+  worn = false
   private nextId = 1
   private pending = new Map<number, Pending>()
   private closing = false
@@ -75,6 +90,9 @@ class Slot {
       },
       // A reader thread never needs stdin; keep its output with ours.
       stdin: false,
+      // Rows are garbage as soon as they are posted: a small young generation collects them early instead of
+      // growing to V8's default (tens of MiB per thread, kept once grown).
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     })
     this.worker = this.pool.track(worker)
     this.broken = false
@@ -88,9 +106,15 @@ class Slot {
         }
         const entry = msg.id === undefined ? undefined : this.pending.get(msg.id)
         if (!entry || msg.id === undefined) return
+        if (msg.type === 'rows') {
+          const parts = (entry.parts ??= [])
+          for (const row of msg.rows as unknown[]) parts.push(row)
+          return
+        }
         this.pending.delete(msg.id)
+        if ((msg.heapBytes ?? 0) > (this.pool.options.retireAboveHeapBytes ?? READER_RETIRE_ABOVE_HEAP_BYTES)) this.worn = true
         if (msg.ok) {
-          entry.resolve({ rows: msg.rows, ms: msg.ms ?? 0 })
+          entry.resolve({ rows: entry.parts ? [...entry.parts, ...(msg.rows as unknown[])] : msg.rows, ms: msg.ms ?? 0 })
         } else {
           const e = msg.error ?? { name: 'Error', message: 'unknown reader error' }
           entry.reject(new ReaderQueryError(e.message, e.name, e.code))
@@ -141,6 +165,17 @@ class Slot {
     })
   }
 
+  /** A fresh thread in place of this one; the old one closes its connection and exits on its own. */
+  renew(): void {
+    const old = this.worker
+    this.worn = false
+    this.worker = null
+    this.pool.stats.created++
+    this.pool.stats.renewed++
+    this.spawn()
+    old?.postMessage({ type: 'close' })
+  }
+
   /** Test and operations hook: really kill the thread (as a crash would). */
   async kill(): Promise<void> {
     await this.worker?.terminate()
@@ -178,6 +213,8 @@ export class ReaderPool {
     acquired: 0,
     released: 0,
     created: 0,
+    /** Threads replaced because their heap grew past the bound (counted in created too). */
+    renewed: 0,
     timeouts: 0,
     totalWaitMs: 0,
     maxWaitMs: 0,
@@ -280,6 +317,7 @@ export class ReaderPool {
   private release(slot: Slot): void {
     slot.held = false
     this.stats.released++
+    if (slot.worn && !this.closed) slot.renew()
     const waiter = this.waiters.shift()
     if (waiter) {
       clearTimeout(waiter.timer)

@@ -6,7 +6,8 @@ import { FILE_ERROR_CODES } from './sqlite-errors'
  * where a separate .ts/.js worker file would need its own build step and path resolution.
  *
  * Protocol (main → worker): { type: 'query', id, op: 'all' | 'get', sql, params } | { type: 'close' }
- * (worker → main): { type: 'ready' } | { type: 'result', id, ok: true, rows, ms } |
+ * (worker → main): { type: 'ready' } | { type: 'rows', id, rows } (leading parts of a large result, in order) |
+ *                  { type: 'result', id, ok: true, rows (the last part), ms, heapBytes } |
  *                  { type: 'result', id, ok: false, error: { name, message, code }, ms }
  */
 /**
@@ -22,6 +23,7 @@ function isFileError(code) {
 export const READER_WORKER_SOURCE = String.raw`
 'use strict'
 const { parentPort, workerData } = require('node:worker_threads')
+const { getHeapStatistics } = require('node:v8')
 const Database = require(workerData.modulePath)
 const STATEMENT_CACHE_SIZE = 200
 let db = null
@@ -87,6 +89,37 @@ function run(op, sql, params) {
   return op === 'get' ? stmt.get(...args) : stmt.all(...args)
 }
 
+// A large result goes over in parts of about this many characters, each its own message: every serialised
+// copy then stays small, and glibc, which raises its mmap and trim thresholds to the largest block freed, does
+// not end up keeping megabytes in each thread's arena after a page of long notes.
+const PART_CHARS = 64 * 1024
+
+function rowChars(row) {
+  let chars = 16
+  for (const key in row) {
+    const value = row[key]
+    chars += key.length + (typeof value === 'string' || (value && typeof value.length === 'number') ? value.length : 8)
+  }
+  return chars
+}
+
+// Posts every part but the last as { type: 'rows', id, rows }; returns the last, for the result message.
+function sendLeadingParts(id, rows) {
+  let part = []
+  let chars = 0
+  for (const row of rows) {
+    const size = rowChars(row)
+    if (part.length > 0 && chars + size > PART_CHARS) {
+      parentPort.postMessage({ type: 'rows', id, rows: part })
+      part = []
+      chars = 0
+    }
+    part.push(row)
+    chars += size
+  }
+  return part
+}
+
 // Errors that mean the file went away or is damaged: drop the connection so the next query reopens it
 // (recovers on its own once the file is back).
 ${FILE_ERROR_SOURCE}
@@ -100,8 +133,9 @@ parentPort.on('message', (msg) => {
   if (msg.type !== 'query') return
   const start = performance.now()
   try {
-    const rows = run(msg.op, msg.sql, msg.params)
-    parentPort.postMessage({ type: 'result', id: msg.id, ok: true, rows, ms: performance.now() - start })
+    let rows = run(msg.op, msg.sql, msg.params)
+    if (msg.op === 'all') rows = sendLeadingParts(msg.id, rows)
+    parentPort.postMessage({ type: 'result', id: msg.id, ok: true, rows, ms: performance.now() - start, heapBytes: getHeapStatistics().total_heap_size })
   } catch (err) {
     const code = err && typeof err.code === 'string' ? err.code : undefined
     if (isFileError(code)) reset()
