@@ -463,6 +463,15 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use a value such as 50.',
   }),
+  STARPUNK_FEED_MAX_BYTES: setting({
+    path: 'feed.maxBytes',
+    description:
+      "Most note HTML in one feed, UTF-8 bytes: notes go in newest first, up to STARPUNK_FEED_MAX_ITEMS, while their HTML stays within this (the newest always goes in). Keeps a feed of long notes a size feed readers fetch, and what building it costs the server.",
+    default: MiB,
+    parse: integer(64 * 1024, 64 * MiB, 'bytes'),
+    format: asText,
+    suggestion: 'Use a size in bytes such as 1048576 (1 MiB).',
+  }),
   STARPUNK_FEED_CACHE_SECONDS: setting({
     path: 'feed.cacheSeconds',
     description:
@@ -529,6 +538,15 @@ export const SETTINGS = table({
     parse: integer(1024, 16 * MiB, 'bytes'),
     format: asText,
     suggestion: 'Use a size in bytes such as 262144 (256 KiB).',
+  }),
+  STARPUNK_EXCERPT_ABOVE_BYTES: setting({
+    path: 'excerptAboveBytes',
+    description:
+      "On the home page and tag pages, a note whose HTML is longer than this, UTF-8 bytes, shows as the start of its text with a link to the whole note (its own page and the feeds always carry all of it). Keeps a page of long notes quick to load.",
+    default: 16 * 1024,
+    parse: integer(1024, 16 * MiB, 'bytes'),
+    format: asText,
+    suggestion: 'Use a size in bytes such as 16384 (16 KiB).',
   }),
   STARPUNK_NOTES_PER_PAGE: setting({
     path: 'notesPerPage',

@@ -86,6 +86,8 @@ export interface Config {
   }
   feed: {
     maxItems: number
+    /** Most note HTML in one feed, bytes (the newest note always goes in). */
+    maxBytes: number
     cacheSeconds: number
   }
   media: {
@@ -105,6 +107,8 @@ export interface Config {
     /** Allow loopback and private-network targets. */
     allowPrivate: boolean
   }
+  /** Home and tag pages show a note whose HTML is longer than this, bytes, as an excerpt. */
+  excerptAboveBytes: number
   notesPerPage: number
   /** NODE_ENV=production. */
   production: boolean

@@ -172,3 +172,28 @@ describe('photos and names from mf2 properties', () => {
     expect(atom.items[0]!.content).toContain(`${SITE}/media/p.jpg`)
   })
 })
+
+describe('a byte budget per feed (STARPUNK_FEED_MAX_BYTES)', () => {
+  let budgeted: TestServer
+  beforeAll(async () => {
+    budgeted = await startTestServer({ STARPUNK_SITE_URL: SITE, STARPUNK_FEED_MAX_BYTES: String(64 * 1024), STARPUNK_FEED_CACHE_SECONDS: '0' })
+  })
+  afterAll(async () => {
+    await budgeted.close()
+  })
+  const items = async (path: string) => parseFeed(await (await fetch(budgeted.url + path)).text()).items.map((item) => item.url)
+
+  it('takes notes newest first while their HTML fits; the newest always goes in, even alone over the budget', async () => {
+    const notes = budgeted.server.context.notes
+    // Each about 25 KB of HTML: two fit in 64 KiB, a third does not.
+    for (const day of [1, 2, 3, 4]) await notes.create({ content: `Day ${day} ` + 'word '.repeat(5_000), slug: `day-${day}`, createdAt: `2024-05-0${day}T00:00:00Z` })
+    for (const path of ['/feed.rss', '/feed.atom']) {
+      expect(await items(path)).toEqual([`${SITE}/notes/day-4`, `${SITE}/notes/day-3`])
+    }
+    const json = JSON.parse(await (await fetch(`${budgeted.url}/feed.json`)).text()) as { items: Array<{ url: string }> }
+    expect(json.items.map((item) => item.url)).toHaveLength(2)
+    // One note larger than the whole budget: the feed is that note alone, never empty.
+    await notes.create({ content: 'Huge ' + 'word '.repeat(20_000), slug: 'huge', createdAt: '2024-06-01T00:00:00Z' })
+    expect(await items('/feed.atom')).toEqual([`${SITE}/notes/huge`])
+  })
+})

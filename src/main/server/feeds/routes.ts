@@ -56,7 +56,7 @@ export function feedRoutes({ config, db, notes, media, cache = new PageCache({ d
 
   async function feedData(): Promise<FeedData> {
     // Feeds never show drafts or deleted notes, whoever asks.
-    const { notes: items } = await notes.list({ limit: config.feed.maxItems, offset: 0 })
+    const { notes: items } = await notes.list({ limit: config.feed.maxItems, offset: 0, maxHtmlBytes: config.feed.maxBytes, withTotal: false })
     const updated = items.reduce((latest, note) => (note.updatedAt > latest ? note.updatedAt : latest), items[0]?.createdAt ?? '')
     return { config, notes: items, updated: updated || new Date().toISOString(), photos: await photoInfoFor(media, config, items) }
   }

@@ -35,6 +35,8 @@ interface NoteRow {
   updated_at: string
   deleted_at: string | null
   properties: string
+  /** 1 when list() cut the note to an excerpt: content is empty and content_html only its start. */
+  excerpted?: number
 }
 
 interface TagRow {
@@ -43,6 +45,25 @@ interface TagRow {
 }
 
 const NOTE_COLUMNS = 'n.id, n.slug, n.content, n.content_html, n.title, n.published, n.created_at, n.updated_at, n.deleted_at, n.properties'
+/** An excerpt is this many characters of text at most, read from this much of the note's HTML. */
+const EXCERPT_CHARS = 300
+const EXCERPT_SOURCE_CHARS = 8 * 1024
+
+/**
+ * NOTE_COLUMNS, but a note whose HTML passes `aboveBytes` comes without its source and with only the start
+ * of its HTML: a list of long notes then moves kilobytes per note from the reader thread, not the whole text.
+ */
+function excerptColumns(aboveBytes: number): string {
+  const long = `octet_length(n.content_html) > ${aboveBytes}`
+  return `n.id, n.slug, CASE WHEN ${long} THEN '' ELSE n.content END AS content,
+    CASE WHEN ${long} THEN substr(n.content_html, 1, ${EXCERPT_SOURCE_CHARS}) ELSE n.content_html END AS content_html,
+    n.title, n.published, n.created_at, n.updated_at, n.deleted_at, n.properties, ${long} AS excerpted`
+}
+
+function excerptOf(htmlStart: string): string {
+  const chars = Array.from(plainTextStart(htmlStart, EXCERPT_CHARS))
+  return chars.slice(0, EXCERPT_CHARS - 1).join('').trimEnd() + '…'
+}
 
 function badRequest(detail: string) {
   return appError('BAD_REQUEST', { vars: { detail } })
@@ -113,11 +134,13 @@ function rowToNote(row: NoteRow, tags: string[]): Note {
   } catch {
     // A hand-edited database could hold bad JSON: show the note without its extra properties.
   }
+  const excerpted = row.excerpted === 1
   return {
+    ...(excerpted ? { excerpt: excerptOf(row.content_html) } : {}),
     id: row.id,
     slug: row.slug,
     content: row.content,
-    html: row.content_html,
+    html: excerpted ? '' : row.content_html,
     title: row.title,
     published: row.published === 1,
     createdAt: row.created_at,
@@ -347,12 +370,39 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
       const withTotal = options.withTotal !== false
       return db.withReader(async (reader) => {
         // One extra row tells whether another page exists without counting.
-        const fetched = await reader.all<NoteRow>(
-          `SELECT ${NOTE_COLUMNS} FROM ${from} ${whereSql} ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`,
-          [...params, limit + 1, offset],
-        )
-        const hasMore = fetched.length > limit
-        const rows = hasMore ? fetched.slice(0, limit) : fetched
+        const columns =
+          options.excerptAboveHtmlBytes === undefined
+            ? NOTE_COLUMNS
+            : excerptColumns(validateLimit(options.excerptAboveHtmlBytes, 'excerptAboveHtmlBytes', Number.MAX_SAFE_INTEGER))
+        const page = `SELECT ${columns} FROM ${from} ${whereSql} ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`
+        let fetched: NoteRow[]
+        // Rows the page query found, the extra one included (more than are returned: another page exists).
+        let found: number
+        if (options.maxHtmlBytes === undefined) {
+          fetched = await reader.all<NoteRow>(page, [...params, limit + 1, offset])
+          found = fetched.length
+        } else {
+          const maxHtmlBytes = validateLimit(options.maxHtmlBytes, 'maxHtmlBytes', Number.MAX_SAFE_INTEGER)
+          // The running size over this page's rows only (never the whole table), from ids and sizes alone:
+          // octet_length of a column reads its size from the record header, not its text. Only the notes
+          // that fit are then read in full.
+          const budgeted = await reader.all<NoteRow & { pageRows: number }>(
+            `WITH page AS (
+               SELECT n.id, n.created_at, octet_length(n.content_html) AS bytes FROM ${from} ${whereSql}
+               ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?
+             ), budget AS (
+               SELECT id, ROW_NUMBER() OVER w AS position, SUM(bytes) OVER w AS running, COUNT(*) OVER () AS pageRows FROM page
+               WINDOW w AS (ORDER BY created_at DESC, id DESC ROWS UNBOUNDED PRECEDING)
+             )
+             SELECT ${columns}, b.pageRows FROM budget b JOIN notes n ON n.id = b.id
+             WHERE b.position = 1 OR b.running <= ? ORDER BY b.position`,
+            [...params, limit + 1, offset, maxHtmlBytes],
+          )
+          found = budgeted[0]?.pageRows ?? 0
+          fetched = budgeted
+        }
+        const rows = fetched.length > limit ? fetched.slice(0, limit) : fetched
+        const hasMore = found > rows.length
         const tags = await tagsFor(reader, rows.map((row) => row.id))
         const notes = rows.map((row) => rowToNote(row, tags.get(row.id) ?? []))
         if (!withTotal) return { notes, total: offset + fetched.length, hasMore }

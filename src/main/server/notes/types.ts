@@ -21,6 +21,11 @@ export interface Note {
   tags: string[]
   /** Extra mf2 properties (name, summary, photo, nested objects, unknown ones) not covered above. */
   properties: Properties
+  /**
+   * Only from list({ excerptAboveHtmlBytes }) for a note longer than that: the start of its visible text,
+   * ending in "…". `html` and `content` are then empty: the whole note is on its own page.
+   */
+  excerpt?: string
 }
 
 export interface NoteInput {
@@ -57,6 +62,13 @@ export interface ListOptions {
    * notes: `total` is then a lower bound and `hasMore` says whether another page exists.
    */
   withTotal?: boolean
+  /**
+   * Stop adding notes, newest first, once their HTML would pass this many UTF-8 bytes (the first note always
+   * comes). `hasMore` is then true when the budget left notes out.
+   */
+  maxHtmlBytes?: number
+  /** Notes whose HTML passes this many UTF-8 bytes come as an excerpt (see Note.excerpt), not in full. */
+  excerptAboveHtmlBytes?: number
 }
 
 export interface NoteList {

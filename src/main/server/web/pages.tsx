@@ -127,7 +127,16 @@ function EntrySummary({ config, note, images }: { config: Config; note: Note; im
           <a href={url}>{name}</a>
         </h2>
       )}
-      <Body config={config} note={note} images={images} />
+      {note.excerpt !== undefined ? (
+        <>
+          <p className="p-summary">{note.excerpt}</p>
+          <p className="read-more">
+            <a href={url}>Read the whole note</a>
+          </p>
+        </>
+      ) : (
+        <Body config={config} note={note} images={images} />
+      )}
       <Extras config={config} note={note} images={images} />
       <p className="entry-meta">
         <a className="u-url u-uid" href={url}>

@@ -278,3 +278,45 @@ describe('mf2 properties from Micropub (name, photo, responses)', () => {
     expect(await validateHtml(body)).toEqual([])
   })
 })
+
+describe('long notes in lists (STARPUNK_EXCERPT_ABOVE_BYTES)', () => {
+  let excerpts: TestServer
+  beforeAll(async () => {
+    excerpts = await startTestServer({ STARPUNK_SITE_URL: SITE, STARPUNK_EXCERPT_ABOVE_BYTES: '4096' })
+    const notes = excerpts.server.context.notes
+    await notes.create({ content: 'A short note with **bold** text.', slug: 'short', tags: ['mixed'], createdAt: '2024-01-01T00:00:00Z' })
+    await notes.create({
+      content: 'Opening words & more. ' + 'Lorem ipsum dolor sit amet. '.repeat(400) + '\n\nTHE-LAST-PARAGRAPH',
+      slug: 'long',
+      tags: ['mixed'],
+      createdAt: '2024-01-02T00:00:00Z',
+    })
+  })
+  afterAll(async () => {
+    await excerpts.close()
+  })
+
+  it.each(['/', '/tags/mixed'])('%s shows a long note as the start of its text with a link to all of it; short notes whole', async (path) => {
+    const res = await fetch(excerpts.url + path, { headers: { accept: 'text/html' } })
+    const body = await res.text()
+    expect(res.status).toBe(200)
+    expect(body).not.toContain('THE-LAST-PARAGRAPH')
+    const entries = (mf2(body, { baseUrl: SITE + '/' }).items[0]!.children as Mf[]).filter((c) => c.type.includes('h-entry'))
+    const [long, short] = entries
+    const summary = String(long!.properties.summary![0])
+    expect(summary.startsWith('Opening words & more. Lorem ipsum')).toBe(true)
+    expect(summary.endsWith('…')).toBe(true)
+    expect(Array.from(summary).length).toBeLessThanOrEqual(300)
+    expect(long!.properties.content).toBeUndefined()
+    expect(long!.properties.url).toEqual([`${SITE}/notes/long`])
+    expect(body).toContain(`<a href="${SITE}/notes/long">Read the whole note</a>`)
+    expect((short!.properties.content![0] as { html: string }).html).toContain('<strong>bold</strong>')
+    expect(await validateHtml(body)).toEqual([])
+  })
+
+  it("the note's own page and the feeds carry all of it", async () => {
+    const own = await (await fetch(`${excerpts.url}/notes/long`, { headers: { accept: 'text/html' } })).text()
+    expect(own).toContain('THE-LAST-PARAGRAPH')
+    expect(await (await fetch(`${excerpts.url}/feed.atom`)).text()).toContain('THE-LAST-PARAGRAPH')
+  })
+})

@@ -63,6 +63,7 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
       offset: (page - 1) * perPage,
       includeDrafts: admin,
       withTotal: false,
+      excerptAboveHtmlBytes: config.excerptAboveBytes,
       ...(tag !== null ? { tag } : {}),
     })
     // Past the last page, or a tag nothing visible carries: nothing lives here.
