@@ -467,10 +467,10 @@ export const SETTINGS = table({
     path: 'feed.maxBytes',
     description:
       "Most note HTML in one feed, UTF-8 bytes: notes go in newest first, up to STARPUNK_FEED_MAX_ITEMS, while their HTML stays within this (the newest always goes in). Keeps a feed of long notes a size feed readers fetch, and what building it costs the server.",
-    default: MiB,
+    default: 512 * 1024,
     parse: integer(64 * 1024, 64 * MiB, 'bytes'),
     format: asText,
-    suggestion: 'Use a size in bytes such as 1048576 (1 MiB).',
+    suggestion: 'Use a size in bytes such as 524288 (512 KiB).',
   }),
   STARPUNK_FEED_CACHE_SECONDS: setting({
     path: 'feed.cacheSeconds',
