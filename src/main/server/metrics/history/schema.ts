@@ -11,6 +11,9 @@ export interface MetricsMigration {
 /** Bucket columns b0 … b16 (per-bucket counts over LATENCY_BUCKETS_SECONDS and +Inf). */
 export const BUCKET_COLUMNS: readonly string[] = Array.from({ length: BUCKET_COUNT }, (_, i) => `b${i}`)
 
+/** Width of a health_hours row, ms; rows start at multiples of it (epoch ms). */
+export const HEALTH_HOUR_MS = 3_600_000
+
 /**
  * metrics.db's own schema, tracked in its own `metrics_migrations` table (nothing here is shared with the
  * notes database). Times: `ts` of points and series in epoch seconds (bucket start), everything else ms.
@@ -74,6 +77,40 @@ export const METRICS_MIGRATIONS: readonly MetricsMigration[] = [
         );
         CREATE INDEX events_ts ON events (ts);
         CREATE INDEX events_request ON events (request_id) WHERE request_id IS NOT NULL;
+      `)
+    },
+  },
+  {
+    // Uptime over 30 days read every sample (86,400 per component) on the main thread; it now reads one
+    // row per component-hour. A row holds the finished spans only: those of samples whose next sample is
+    // stored. Each component's last sample is still open and is read from health_samples at query time.
+    name: '002_health_hours',
+    up(conn) {
+      conn.exec(`
+        CREATE TABLE health_hours (
+          component TEXT NOT NULL,
+          hour INTEGER NOT NULL,
+          up_ms INTEGER NOT NULL DEFAULT 0,
+          degraded_ms INTEGER NOT NULL DEFAULT 0,
+          down_ms INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (component, hour)
+        ) WITHOUT ROWID;
+        WITH RECURSIVE spans(component, status, start, stop) AS (
+          SELECT component, status, ts, min(ts + interval_ms, next) FROM (
+            SELECT component, ts, status, interval_ms, lead(ts) OVER (PARTITION BY component ORDER BY ts) AS next FROM health_samples
+          ) WHERE next IS NOT NULL AND min(ts + interval_ms, next) > ts AND status IN (0, 1, 2)
+        ),
+        parts(component, status, hour, start, stop) AS (
+          SELECT component, status, CAST(start / ${HEALTH_HOUR_MS} AS INTEGER) * ${HEALTH_HOUR_MS}, start, stop FROM spans
+          UNION ALL
+          SELECT component, status, hour + ${HEALTH_HOUR_MS}, hour + ${HEALTH_HOUR_MS}, stop FROM parts WHERE hour + ${HEALTH_HOUR_MS} < stop
+        )
+        INSERT INTO health_hours (component, hour, up_ms, degraded_ms, down_ms)
+        SELECT component, hour,
+          sum(CASE WHEN status IN (0, 1) THEN min(stop, hour + ${HEALTH_HOUR_MS}) - start ELSE 0 END),
+          sum(CASE WHEN status = 1 THEN min(stop, hour + ${HEALTH_HOUR_MS}) - start ELSE 0 END),
+          sum(CASE WHEN status = 2 THEN min(stop, hour + ${HEALTH_HOUR_MS}) - start ELSE 0 END)
+        FROM parts GROUP BY component, hour;
       `)
     },
   },

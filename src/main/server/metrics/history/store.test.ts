@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { HealthReport, HealthStatus } from '../../../../shared/contract'
 import { BUCKET_COUNT, bucketIndex } from '../buckets'
 import type { MetricsWindow, SeriesWindow } from '../collector'
-import { computeUptime } from '../health-history'
+import { computeUptime, type StatusSample } from '../health-history'
+import { METRICS_MIGRATIONS, migrateMetrics } from './schema'
 import { openMetricsHistory, type MetricsHistory, type MetricsHistoryOptions } from './store'
 
 const MIN = 60_000
@@ -290,6 +291,269 @@ describe('health history and incidents', () => {
   })
 })
 
+/** A small seeded generator (mulberry32), so a failing sequence can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const STATUSES: readonly HealthStatus[] = ['pass', 'warn', 'fail']
+const CODE: Record<HealthStatus, number> = { pass: 0, warn: 1, fail: 2 }
+
+/** The uptime query as it was before health_hours (over every raw sample of the window), on the file itself. */
+function legacyUptime(db: Database.Database, component: string, from: number, to: number) {
+  const spans = db.prepare(
+    `WITH s AS (
+       SELECT ts, status, interval_ms, lead(ts) OVER (ORDER BY ts) AS next FROM health_samples
+       WHERE component = ? AND ts >= coalesce((SELECT max(ts) FROM health_samples WHERE component = ? AND ts < ?), ?) AND ts < ?
+     )
+     SELECT status, sum(max(0, min(ts + interval_ms, coalesce(next, ts + interval_ms), ?) - max(ts, ?))) AS ms FROM s GROUP BY status`,
+  )
+  const by = new Map((spans.all(component, component, from, from, to, to, from) as Array<{ status: number; ms: number }>).map((r) => [r.status, r.ms]))
+  const up = (by.get(0) ?? 0) + (by.get(1) ?? 0)
+  const down = by.get(2) ?? 0
+  const known = up + down
+  return { upMs: up, degradedMs: by.get(1) ?? 0, downMs: down, noDataMs: Math.max(0, to - from - known), percent: known > 0 ? (up / known) * 100 : null }
+}
+
+/** The samples stored for a component, as computeUptime takes them. */
+function storedSamples(component: string): StatusSample[] {
+  const db = new Database(join(dir, 'metrics.db'), { readonly: true })
+  try {
+    const list = db.prepare('SELECT ts, status, interval_ms FROM health_samples WHERE component = ? ORDER BY ts').all(component) as Array<{ ts: number; status: number; interval_ms: number }>
+    return list.map((r) => ({ time: r.ts, status: STATUSES[r.status]!, intervalMs: r.interval_ms }))
+  } finally {
+    db.close()
+  }
+}
+
+function hourRows(): Array<Record<string, number | string>> {
+  const db = new Database(join(dir, 'metrics.db'), { readonly: true })
+  try {
+    return db.prepare('SELECT * FROM health_hours ORDER BY component, hour').all() as Array<Record<string, number | string>>
+  } finally {
+    db.close()
+  }
+}
+
+/**
+ * A random history: mostly regular samples, with status changes, interval changes (10 s to 2.5 h, so
+ * spans cross one or several hour boundaries), early and late samples, restarts (gaps of minutes to hours)
+ * and times off the second. Returns the samples it recorded for `filesystem`, in order.
+ */
+function randomHistory(h: MetricsHistory, rnd: () => number, count: number, start: number): StatusSample[] {
+  const pick = <T,>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!
+  const recorded: StatusSample[] = []
+  let t = start
+  let intervalMs = 30_000
+  let fs: HealthStatus = 'pass'
+  for (let i = 0; i < count; i++) {
+    if (rnd() < 0.05) intervalMs = pick([10_000, 30_000, 45_000, 7 * MIN, 150 * MIN])
+    if (rnd() < 0.15) fs = pick(STATUSES)
+    const overall: HealthStatus = rnd() < 0.9 ? fs : pick(STATUSES)
+    now = t
+    h.recordHealth(report(overall, fs), t, intervalMs)
+    recorded.push({ time: t, status: fs, intervalMs })
+    const r = rnd()
+    // Next sample: on time, a little late or early, or after a restart.
+    if (r < 0.7) t += intervalMs
+    else if (r < 0.85) t += Math.max(1, Math.round(intervalMs * (0.3 + rnd())))
+    else if (r < 0.95) t += Math.round(rnd() * 4 * HOUR) + 1
+    else t += Math.floor(rnd() * 997) + 1
+    if (i % 97 === 0) flushAll(h)
+  }
+  now = t
+  flushAll(h)
+  return recorded
+}
+
+/** Windows over [lo, hi): random ones, and ones on, just off and across hour boundaries and sample times. */
+function windows(rnd: () => number, lo: number, hi: number, samples: readonly StatusSample[], n: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [
+    [lo, hi],
+    [lo - HOUR - 1, hi + HOUR + 1],
+    [Math.ceil(lo / HOUR) * HOUR, Math.floor(hi / HOUR) * HOUR],
+  ]
+  for (let i = 0; i < n; i++) {
+    const kind = rnd()
+    let from: number
+    if (kind < 0.25) from = Math.floor(lo / HOUR) * HOUR + Math.floor(rnd() * ((hi - lo) / HOUR + 1)) * HOUR
+    else if (kind < 0.5) from = samples[Math.floor(rnd() * samples.length)]!.time + Math.floor(rnd() * 3) - 1
+    else from = lo + Math.floor(rnd() * (hi - lo))
+    const len = pick3(rnd)
+    out.push([from, from + len])
+  }
+  return out
+}
+
+/** A window length: under an hour, just over one or two hours (edges only), or many hours. */
+function pick3(rnd: () => number): number {
+  const r = rnd()
+  if (r < 0.2) return Math.floor(rnd() * HOUR)
+  if (r < 0.4) return HOUR + Math.floor(rnd() * HOUR)
+  if (r < 0.5) return 2 * HOUR + Math.floor(rnd() * 3) - 1
+  if (r < 0.6) return Math.round(rnd() * 3) * HOUR
+  return Math.floor(rnd() * 3 * DAY)
+}
+
+describe('uptime from hourly totals', () => {
+  it('matches the rule over the raw samples for random histories and windows, to the millisecond', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      rmSync(join(dir, 'metrics.db'), { force: true })
+      for (const suffix of ['-wal', '-shm']) rmSync(join(dir, `metrics.db${suffix}`), { force: true })
+      const rnd = random(seed)
+      const h = openMetricsHistory({ path: join(dir, 'metrics.db'), clock: () => now, retryMs: 1_000 })
+      try {
+        const start = T0 + Math.floor(rnd() * HOUR)
+        const recorded = randomHistory(h, rnd, 1_500, start)
+        expect(storedSamples('filesystem')).toEqual(recorded)
+        const last = recorded[recorded.length - 1]!
+        const db = new Database(join(dir, 'metrics.db'), { readonly: true })
+        try {
+          for (const [from, to] of windows(rnd, start, last.time + last.intervalMs, recorded, 300)) {
+            const u = h.uptime({ from, to })
+            expect(u.filesystem, `seed ${seed}, [${from}, ${to})`).toEqual(computeUptime(recorded, from, to))
+            expect(u.overall, `seed ${seed}, [${from}, ${to})`).toEqual(legacyUptime(db, 'overall', from, to))
+            expect(u.database).toEqual(legacyUptime(db, 'database', from, to))
+          }
+        } finally {
+          db.close()
+        }
+      } finally {
+        h.close()
+      }
+    }
+  })
+
+  it('a sample written late, between two stored ones, or replacing one, moves the hourly totals with it', () => {
+    const h = open()
+    const rnd = random(7)
+    const recorded = randomHistory(h, rnd, 400, T0 + 17_000)
+    const last = recorded[recorded.length - 1]!
+    const byTime = new Map(recorded.map((s) => [s.time, s]))
+    for (let i = 0; i < 120; i++) {
+      const existing = recorded[Math.floor(rnd() * recorded.length)]!
+      // Half of them replace a stored sample (same time), half land between stored ones.
+      const time = rnd() < 0.5 ? existing.time : existing.time + Math.floor(rnd() * 40_000) + 1
+      const status = STATUSES[Math.floor(rnd() * 3)]!
+      const intervalMs = rnd() < 0.2 ? 2 * HOUR : 30_000
+      h.recordHealth(report(status), time, intervalMs)
+      byTime.set(time, { time, status, intervalMs })
+    }
+    flushAll(h)
+    const samples = [...byTime.values()].sort((a, b) => a.time - b.time)
+    expect(storedSamples('filesystem')).toEqual(samples)
+    for (const [from, to] of windows(rnd, T0, last.time + last.intervalMs, samples, 300)) {
+      expect(h.uptime({ from, to, component: 'filesystem' }).filesystem, `[${from}, ${to})`).toEqual(computeUptime(samples, from, to))
+    }
+    // The same samples written in order give the same rows.
+    const rowsOutOfOrder = hourRows().filter((r) => r.component === 'filesystem' && (r.up_ms !== 0 || r.down_ms !== 0))
+    h.close()
+    opened.splice(0)
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir)
+    const again = open()
+    for (const s of samples) {
+      now = s.time
+      again.recordHealth(report(s.status), s.time, s.intervalMs)
+    }
+    flushAll(again)
+    expect(hourRows().filter((r) => r.component === 'filesystem')).toEqual(rowsOutOfOrder)
+  })
+
+  it('pruning (retention, then the size bound) trims the hourly totals with the samples, in batches cut mid-hour', () => {
+    const h = open({ retentionMs: DAY, pruneBatch: 37 })
+    const rnd = random(11)
+    const recorded = randomHistory(h, rnd, 1_200, T0 + 5_123)
+    const last = recorded[recorded.length - 1]!
+    const end = last.time + last.intervalMs
+    // Retention: a cutoff a day before "now", which falls inside the history.
+    now = recorded[Math.floor(recorded.length / 2)]!.time + DAY + 1_234
+    let pruned = 0
+    let prunedRounds = 0
+    for (let round = 0; round < 40; round++) {
+      h.prune()
+      const left = storedSamples('filesystem')
+      if (left.length === pruned) break
+      pruned = left.length
+      const first = left[0]!
+      // No hourly row before the hour of the oldest sample left.
+      expect(rows('SELECT count(*) FROM health_hours h WHERE hour < (SELECT min(ts) FROM health_samples s WHERE s.component = h.component) / 3600000 * 3600000')).toBe(0)
+      prunedRounds++
+      for (const [from, to] of windows(rnd, first.time - HOUR, end, left, 25)) {
+        expect(h.uptime({ from, to, component: 'filesystem' }).filesystem, `round ${round}, [${from}, ${to})`).toEqual(computeUptime(left, from, to))
+      }
+    }
+    // Several batches, so most cuts fell inside an hour.
+    expect(prunedRounds).toBeGreaterThan(3)
+    expect(storedSamples('filesystem').length).toBeLessThan(recorded.length)
+    h.close()
+    opened.splice(0)
+
+    // The size bound: the oldest go whatever their age (bounded by the oldest 1-minute points).
+    now = end
+    const tight = open({ retentionMs: 365 * DAY, pruneBatch: 50, maxBytes: 1 })
+    const kept = storedSamples('filesystem')
+    for (let m = 0; m < 300; m++) tight.recordWindow(win(kept[Math.floor((m * kept.length) / 300)]!.time))
+    flushAll(tight)
+    for (let round = 0; round < 8; round++) {
+      tight.prune()
+      const left = storedSamples('filesystem')
+      if (left.length === 0) break
+      for (const [from, to] of windows(rnd, left[0]!.time - HOUR, end, left, 25)) {
+        expect(tight.uptime({ from, to, component: 'filesystem' }).filesystem, `size round ${round}, [${from}, ${to})`).toEqual(computeUptime(left, from, to))
+      }
+    }
+    expect(storedSamples('filesystem').length).toBeLessThan(kept.length)
+
+    // Everything expired: no hourly rows are left either.
+    now = end + 400 * DAY
+    for (let round = 0; round < 200 && storedSamples('filesystem').length > 0; round++) tight.prune()
+    expect(rows('SELECT count(*) FROM health_samples')).toBe(0)
+    expect(rows('SELECT count(*) FROM health_hours')).toBe(0)
+  })
+
+  it('a file from before health_hours is backfilled by its migration, to the same rows as written live', () => {
+    const rnd = random(23)
+    const live = open()
+    const recorded = randomHistory(live, rnd, 1_000, T0 + 999)
+    const liveRows = hourRows().filter((r) => r.up_ms !== 0 || r.degraded_ms !== 0 || r.down_ms !== 0)
+    const samples = ['database', 'filesystem', 'overall'].flatMap((component) => storedSamples(component).map((s) => ({ component, ...s })))
+    live.close()
+    opened.splice(0)
+
+    // The same samples in a file that only has the first migration (what an older version wrote).
+    const oldPath = join(dir, 'old', 'metrics.db')
+    mkdirSync(join(dir, 'old'))
+    const db = new Database(oldPath)
+    migrateMetrics(db, T0, METRICS_MIGRATIONS.slice(0, 1))
+    const insert = db.prepare('INSERT INTO health_samples (component, ts, status, interval_ms, output) VALUES (?, ?, ?, ?, NULL)')
+    db.transaction(() => {
+      for (const s of samples) insert.run(s.component, s.time, CODE[s.status], s.intervalMs)
+    })()
+    db.close()
+
+    const upgraded = open({ path: oldPath })
+    const backfilled = new Database(oldPath, { readonly: true })
+    try {
+      expect(backfilled.prepare('SELECT name FROM metrics_migrations ORDER BY name').pluck().all()).toEqual(['001_history', '002_health_hours'])
+      expect(backfilled.prepare('SELECT * FROM health_hours ORDER BY component, hour').all()).toEqual(liveRows)
+    } finally {
+      backfilled.close()
+    }
+    const last = recorded[recorded.length - 1]!
+    for (const [from, to] of windows(rnd, T0, last.time + last.intervalMs, recorded, 100)) {
+      expect(upgraded.uptime({ from, to, component: 'filesystem' }).filesystem).toEqual(computeUptime(recorded, from, to))
+    }
+  })
+})
+
 describe('events', () => {
   it('are stored with an optional request ID and filtered by type and request', () => {
     const h = open()
@@ -423,6 +687,6 @@ describe('restart', () => {
     const u = second.uptime({ from: T0, to: now + 30_000 })
     expect(u.filesystem).toMatchObject({ downMs: 30_000, upMs: 30_000, noDataMs: 10 * MIN - 30_000 })
     expect(second.events().map((e) => e.type)).toEqual(['server_stop'])
-    expect(rows('SELECT count(*) FROM metrics_migrations')).toBe(1)
+    expect(rows('SELECT count(*) FROM metrics_migrations')).toBe(2)
   })
 })

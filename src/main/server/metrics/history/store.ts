@@ -8,6 +8,8 @@
  * - 10-second points and 1-minute rollups are both maintained at write time by additive upserts, so a
  *   point that arrives late (after an outage) still lands in its minute.
  * - prune() deletes in small batches; size and retention are bounded.
+ * - Uptime reads per-hour totals (health_hours) for the whole hours of its window, kept at write time, and
+ *   the raw samples only at the window's edges and for each component's last, still open, sample.
  * - A bucket with no stored point is a gap and queries return null for it, never zeros.
  * All times come from the injected clock.
  */
@@ -19,7 +21,7 @@ import type { Logger } from '../../logging'
 import { BUCKET_COUNT, quantileFromBuckets } from '../buckets'
 import type { MetricsWindow, SeriesWindow } from '../collector'
 import { OVERALL, componentStatuses, incidentAction, type ComponentStatus, type OpenIncident, type Uptime } from '../health-history'
-import { BUCKET_COLUMNS, migrateMetrics } from './schema'
+import { BUCKET_COLUMNS, HEALTH_HOUR_MS, migrateMetrics } from './schema'
 
 type Connection = Database.Database
 
@@ -182,6 +184,46 @@ const COMPONENTS_SQL = `WITH RECURSIVE c(name) AS (
 
 function allComponents(c: Connection): string[] {
   return c.prepare(COMPONENTS_SQL).pluck().all() as string[]
+}
+
+interface StoredSample {
+  ts: number
+  status: number
+  interval_ms: number
+}
+
+/** Up (pass and warn), degraded (warn) and down (fail) ms, by the same rule as computeUptime. */
+interface UptimeTally {
+  up: number
+  degraded: number
+  down: number
+}
+
+function addStatus(tally: UptimeTally, status: number, ms: number): void {
+  if (status === 0 || status === 1) tally.up += ms
+  if (status === 1) tally.degraded += ms
+  if (status === 2) tally.down += ms
+}
+
+/**
+ * A finished sample's span, [ts, min(ts + interval, next's ts)), cut at hour boundaries: [hour start, ms].
+ * None for an empty span (an interval of zero or less).
+ */
+function hourParts(sample: StoredSample, next: number): Array<[number, number]> {
+  const stop = Math.min(sample.ts + sample.interval_ms, next)
+  const parts: Array<[number, number]> = []
+  for (let start = sample.ts; start < stop; ) {
+    const hour = Math.floor(start / HEALTH_HOUR_MS) * HEALTH_HOUR_MS
+    const end = Math.min(stop, hour + HEALTH_HOUR_MS)
+    parts.push([hour, end - start])
+    start = end
+  }
+  return parts
+}
+
+/** The part of a component's last sample (no next one yet: its span is its interval) inside [from, to). */
+function openPart(last: StoredSample | undefined, from: number, to: number): number {
+  return last ? Math.max(0, Math.min(last.ts + last.interval_ms, to) - Math.max(last.ts, from)) : 0
 }
 
 function errorCode(err: unknown): string {
@@ -420,6 +462,25 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
           requests = requests + excluded.requests, server_errors = server_errors + excluded.server_errors,
           client_errors = client_errors + excluded.client_errors, bytes = bytes + excluded.bytes, sum_s = sum_s + excluded.sum_s, ${addBuckets}`),
       health: c.prepare('INSERT OR REPLACE INTO health_samples (component, ts, status, interval_ms, output) VALUES (?, ?, ?, ?, ?)'),
+      healthAt: c.prepare('SELECT ts, status, interval_ms FROM health_samples WHERE component = ? AND ts = ?'),
+      healthBefore: c.prepare('SELECT ts, status, interval_ms FROM health_samples WHERE component = ? AND ts < ? ORDER BY ts DESC LIMIT 1'),
+      healthAfter: c.prepare('SELECT ts FROM health_samples WHERE component = ? AND ts > ? ORDER BY ts LIMIT 1').pluck(),
+      healthLast: c.prepare('SELECT ts, status, interval_ms FROM health_samples WHERE component = ? ORDER BY ts DESC LIMIT 1'),
+      healthFirst: c.prepare('SELECT min(ts) FROM health_samples WHERE component = ?').pluck(),
+      hourAdd: c.prepare(`INSERT INTO health_hours (component, hour, up_ms, degraded_ms, down_ms) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (component, hour) DO UPDATE SET up_ms = up_ms + excluded.up_ms, degraded_ms = degraded_ms + excluded.degraded_ms, down_ms = down_ms + excluded.down_ms`),
+      hourSet: c.prepare('INSERT OR REPLACE INTO health_hours (component, hour, up_ms, degraded_ms, down_ms) VALUES (?, ?, ?, ?, ?)'),
+      hoursBefore: c.prepare('DELETE FROM health_hours WHERE component = ? AND hour < ?'),
+      hoursAll: c.prepare('DELETE FROM health_hours WHERE component = ?'),
+      hoursSum: c.prepare('SELECT coalesce(sum(up_ms), 0) AS up, coalesce(sum(degraded_ms), 0) AS degraded, coalesce(sum(down_ms), 0) AS down FROM health_hours WHERE component = ? AND hour >= ? AND hour < ?'),
+      // Every sample's part of [from, to) by status. A 30-day window would be ~86,000 samples per component:
+      // this reads only spans of under an hour (the edges of a window, or a window shorter than two hours).
+      // computeUptime states the same rule over objects, and the tests hold both to the same numbers.
+      rawSpans: c.prepare(`WITH s AS (
+           SELECT ts, status, interval_ms, lead(ts) OVER (ORDER BY ts) AS next FROM health_samples
+           WHERE component = ? AND ts >= coalesce((SELECT max(ts) FROM health_samples WHERE component = ? AND ts < ?), ?) AND ts < ?
+         )
+         SELECT status, sum(max(0, min(ts + interval_ms, coalesce(next, ts + interval_ms), ?) - max(ts, ?))) AS ms FROM s GROUP BY status`),
       incident: c.prepare(`INSERT INTO incidents (id, component, status, check_key, first_output, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at`),
       event: c.prepare('INSERT INTO events (ts, type, level, message, request_id, details) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -450,7 +511,10 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
         return
       }
       case 'health':
-        for (const [component, c2] of Object.entries(record.components)) s.health.run(component, record.time, STATUS_CODE[c2.status], record.intervalMs, c2.status === 'pass' ? null : c2.output)
+        for (const [component, c2] of Object.entries(record.components)) {
+          const sample: StoredSample = { ts: record.time, status: STATUS_CODE[c2.status], interval_ms: record.intervalMs }
+          writeHealthSample(c, component, sample, c2.status === 'pass' ? null : c2.output)
+        }
         return
       case 'incident': {
         const i = record.incident
@@ -461,6 +525,63 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
         s.event.run(record.time, record.type, record.level, record.message, record.requestId, record.details ? JSON.stringify(record.details) : null)
         return
     }
+  }
+
+  function addSpan(c: Connection, component: string, sample: StoredSample, next: number, sign: 1 | -1): void {
+    const s = statements(c)
+    for (const [hour, ms] of hourParts(sample, next)) {
+      const t: UptimeTally = { up: 0, degraded: 0, down: 0 }
+      addStatus(t, sample.status, sign * ms)
+      s.hourAdd.run(component, hour, t.up, t.degraded, t.down)
+    }
+  }
+
+  /**
+   * Store one sample and keep health_hours equal to the finished spans (every sample that has a next one),
+   * in the caller's transaction. Usually the sample is the newest: it finishes the one before it. A sample
+   * landing between two stored ones, or replacing one, takes the old span out before putting the new ones in.
+   */
+  function writeHealthSample(c: Connection, component: string, sample: StoredSample, output: string | null): void {
+    const s = statements(c)
+    const replaced = s.healthAt.get(component, sample.ts) as StoredSample | undefined
+    const after = s.healthAfter.get(component, sample.ts) as number | undefined
+    if (replaced) {
+      // The sample before keeps its span (its next sample is still at this ts); the replaced one's goes.
+      if (after !== undefined) addSpan(c, component, replaced, after, -1)
+    } else {
+      const before = s.healthBefore.get(component, sample.ts) as StoredSample | undefined
+      if (before) {
+        if (after !== undefined) addSpan(c, component, before, after, -1)
+        addSpan(c, component, before, sample.ts, 1)
+      }
+    }
+    s.health.run(component, sample.ts, sample.status, sample.interval_ms, output)
+    if (after !== undefined) addSpan(c, component, sample, after, 1)
+  }
+
+  /** [from, to) by status, straight from health_samples (for short spans only: see rawSpans). */
+  function rawInto(c: Connection, tally: UptimeTally, component: string, from: number, to: number): void {
+    if (to <= from) return
+    for (const r of statements(c).rawSpans.all(component, component, from, from, to, to, from) as Array<{ status: number; ms: number }>) addStatus(tally, r.status, r.ms)
+  }
+
+  /**
+   * After a component's oldest samples were pruned: hours before the first one left go, and the hour it is
+   * in is recomputed from what is left (it held spans of pruned samples too). No sample is left before that
+   * hour, so its finished spans are the raw total over the hour minus the still-open last sample's part.
+   */
+  function trimHours(c: Connection, component: string): number {
+    const s = statements(c)
+    const first = s.healthFirst.get(component) as number | null
+    if (first === null) return s.hoursAll.run(component).changes
+    const hour = Math.floor(first / HEALTH_HOUR_MS) * HEALTH_HOUR_MS
+    const deleted = s.hoursBefore.run(component, hour).changes
+    const t: UptimeTally = { up: 0, degraded: 0, down: 0 }
+    rawInto(c, t, component, hour, hour + HEALTH_HOUR_MS)
+    const last = s.healthLast.get(component) as StoredSample | undefined
+    if (last) addStatus(t, last.status, -openPart(last, hour, hour + HEALTH_HOUR_MS))
+    s.hourSet.run(component, hour, t.up, t.degraded, t.down)
+    return deleted
   }
 
   function flush(): number {
@@ -514,7 +635,8 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
         deleted += deleteBatch(c, 'DELETE FROM points WHERE resolution = ? AND ts < ?', resolution, bound)
       }
       for (const component of allComponents(c)) {
-        deleted += deleteBatch(c, 'DELETE FROM health_samples WHERE component = ? AND ts IN (SELECT ts FROM health_samples WHERE component = ? AND ts < ? ORDER BY ts LIMIT ?)', component, component, cutoff, pruneBatch)
+        const gone = deleteBatch(c, 'DELETE FROM health_samples WHERE component = ? AND ts IN (SELECT ts FROM health_samples WHERE component = ? AND ts < ? ORDER BY ts LIMIT ?)', component, component, cutoff, pruneBatch)
+        if (gone > 0) deleted += gone + trimHours(c, component)
       }
       deleted += deleteBatch(c, 'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ? ORDER BY ts LIMIT ?)', cutoff, pruneBatch)
       deleted += deleteBatch(c, 'DELETE FROM incidents WHERE id IN (SELECT id FROM incidents WHERE ended_at IS NOT NULL AND ended_at < ? LIMIT ?)', cutoff, pruneBatch)
@@ -527,7 +649,8 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
           deleted += deleteBatch(c, 'DELETE FROM series WHERE ts < ?', bound)
           deleted += deleteBatch(c, 'DELETE FROM points WHERE ts < ?', bound)
           for (const component of allComponents(c)) {
-            deleted += deleteBatch(c, 'DELETE FROM health_samples WHERE component = ? AND ts < ?', component, bound * 1000)
+            const gone = deleteBatch(c, 'DELETE FROM health_samples WHERE component = ? AND ts < ?', component, bound * 1000)
+            if (gone > 0) deleted += gone + trimHours(c, component)
           }
           deleted += deleteBatch(c, 'DELETE FROM events WHERE ts < ?', bound * 1000)
         }
@@ -718,22 +841,27 @@ export function openMetricsHistory(options: MetricsHistoryOptions): MetricsHisto
     },
     uptime(query) {
       const c = requireConn()
+      const s = statements(c)
       const out: Record<string, Uptime> = {}
-      // In SQL: a 30-day window is ~86,000 samples per component, too many to turn into objects (computeUptime
-      // states the same rule over objects, and the tests hold both to the same numbers).
-      const spans = c.prepare(
-        `WITH s AS (
-           SELECT ts, status, interval_ms, lead(ts) OVER (ORDER BY ts) AS next FROM health_samples
-           WHERE component = ? AND ts >= coalesce((SELECT max(ts) FROM health_samples WHERE component = ? AND ts < ?), ?) AND ts < ?
-         )
-         SELECT status, sum(max(0, min(ts + interval_ms, coalesce(next, ts + interval_ms), ?) - max(ts, ?))) AS ms FROM s GROUP BY status`,
-      )
+      // Whole hours inside the window from health_hours (finished spans) plus the open last sample's part of
+      // them; the partial hours at either end from the raw samples. The three parts tile [from, to).
+      const firstHour = Math.ceil(query.from / HEALTH_HOUR_MS) * HEALTH_HOUR_MS
+      const endHour = Math.floor(query.to / HEALTH_HOUR_MS) * HEALTH_HOUR_MS
       for (const component of componentsIn(c, query.component)) {
-        const by = new Map((spans.all(component, component, query.from, query.from, query.to, query.to, query.from) as Array<{ status: number; ms: number }>).map((r) => [r.status, r.ms]))
-        const up = (by.get(0) ?? 0) + (by.get(1) ?? 0)
-        const down = by.get(2) ?? 0
-        const known = up + down
-        out[component] = { upMs: up, degradedMs: by.get(1) ?? 0, downMs: down, noDataMs: Math.max(0, query.to - query.from - known), percent: known > 0 ? (up / known) * 100 : null }
+        const t: UptimeTally = { up: 0, degraded: 0, down: 0 }
+        if (endHour <= firstHour) rawInto(c, t, component, query.from, query.to)
+        else {
+          rawInto(c, t, component, query.from, firstHour)
+          const hours = s.hoursSum.get(component, firstHour, endHour) as UptimeTally
+          t.up += hours.up
+          t.degraded += hours.degraded
+          t.down += hours.down
+          const last = s.healthLast.get(component) as StoredSample | undefined
+          if (last) addStatus(t, last.status, openPart(last, firstHour, endHour))
+          rawInto(c, t, component, endHour, query.to)
+        }
+        const known = t.up + t.down
+        out[component] = { upMs: t.up, degradedMs: t.degraded, downMs: t.down, noDataMs: Math.max(0, query.to - query.from - known), percent: known > 0 ? (t.up / known) * 100 : null }
       }
       return out
     },
