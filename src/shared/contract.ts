@@ -73,6 +73,17 @@ export const healthCheckSchema = z.object({
 })
 export type HealthCheck = z.output<typeof healthCheckSchema>
 
+/**
+ * Readiness held a new status for STARPUNK_ALERT_SAMPLES samples: the server's own decision (decideAlert),
+ * pushed so the browser console alerts on exactly what the desktop app does. `time`: when it was decided.
+ */
+export const healthAlertSchema = z.object({
+  from: healthStatusSchema,
+  to: healthStatusSchema,
+  kind: z.enum(['degraded', 'down', 'recovered']),
+  time: z.number(),
+})
+
 export const healthReportSchema = z.object({
   status: healthStatusSchema,
   version: z.string().optional(),
@@ -301,6 +312,7 @@ export const CONTRACT_CALLS = {
 export const CONTRACT_EVENTS = {
   'pool:stats': poolStatsSchema,
   'health:changed': healthReportSchema,
+  'health:alert': healthAlertSchema,
   'logs:batch': logsBatchSchema,
   'config:problems': z.object({ problems: z.array(errorInfoSchema) }),
   'server:status': serverStatusSchema,

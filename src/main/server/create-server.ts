@@ -230,6 +230,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     issueLoginLink: () => auth.issueLoginLink(),
     logger,
     monitoring: metrics.monitoring,
+    onAlert: (listener) => metrics.onAlert((alert) => listener(alert)),
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))

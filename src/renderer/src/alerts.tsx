@@ -1,7 +1,8 @@
 /**
  * Browser console alerts: a notification (the Notification API) when readiness turns warn or fail and
  * when it recovers — only after the person opted in with the button (which asks the browser's
- * permission). The decision is the store's (the shared decideAlert); this module only shows them.
+ * permission). The decision is the server's (decideAlert, held for STARPUNK_ALERT_SAMPLES samples, pushed
+ * as `health:alert`), the same one the desktop app's native notifications follow; this module only shows them.
  * The desktop app shows native notifications from the main process instead, so it has no button.
  */
 import { useEffect, useState } from 'react'

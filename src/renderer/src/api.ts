@@ -59,6 +59,7 @@ export function createConsoleClient(transport: ConsoleTransport, store: ConsoleS
         }),
         transport.on('pool:stats', (stats) => state().addPool(stats)),
         transport.on('health:changed', (report) => state().setHealth(report)),
+        transport.on('health:alert', ({ from, to, kind }) => state().addAlert({ from, to, kind })),
         transport.on('logs:batch', ({ entries, dropped }) => state().addLogs(entries, dropped)),
         transport.on('config:problems', ({ problems }) => state().setProblems(problems)),
         transport.onConnection((connection) => {

@@ -2,7 +2,7 @@
  * Monitoring views, pure: turning the contract's history answers into chart columns, read-outs and
  * summaries, and the browser's alert rule. No DOM, so it is tested in plain Node (test/renderer).
  */
-import { decideAlert, INITIAL_ALERT_STATE, type Alert, type AlertState } from '../../shared/alert'
+import type { Alert } from '../../shared/alert'
 import type { HealthHistory, HealthStatus, IncidentView, MonitoringRange, TrafficView } from '../../shared/contract'
 
 export const RANGE_OPTIONS: Array<{ id: MonitoringRange; label: string }> = [
@@ -112,16 +112,7 @@ export function heartbeatTitle(beat: { time: number; status: HealthStatus; outpu
   return `${when}: ${beat.status}${beat.output ? ` — ${beat.output}` : ''}`
 }
 
-/**
- * The browser's alert rule. Readiness arrives as pushed changes (the console polls the server and pushes
- * only when something changed), so each push is one sample; the decision itself is the server's own
- * (decideAlert, shared), so the browser and the desktop app alert on the same transitions.
- */
-export function browserAlert(state: AlertState, status: HealthStatus): { state: AlertState; alert: Alert | null } {
-  return decideAlert(state, status, 1)
-}
-
-export { INITIAL_ALERT_STATE, type Alert, type AlertState }
+export type { Alert }
 
 export function alertText(alert: Alert, siteName: string): { title: string; body: string } {
   const what = alert.kind === 'recovered' ? 'has recovered' : alert.kind === 'down' ? 'is down (readiness: fail)' : 'is degraded (readiness: warn)'

@@ -4,7 +4,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { ConfigView, ErrorInfo, HealthHistory, HealthReport, LifecycleAccepted, LogEntry, LogLevel, MonitoringEvent, MonitoringRange, PoolStats, ServerStatus, Snapshot, TrafficView } from '../../shared/contract'
-import { browserAlert, INITIAL_ALERT_STATE, type Alert, type AlertState } from './monitoring'
+import type { Alert } from './monitoring'
 import type { ConnectionState } from './transport'
 
 export const LOG_CAPACITY = 10_000
@@ -80,9 +80,9 @@ export interface ConsoleState {
   /** Browser alerts: opted in by the person (the Notification API's permission is the browser's). */
   alertsEnabled: boolean
   setAlertsEnabled: (enabled: boolean) => void
-  alertState: AlertState
-  /** The alerts raised, newest last (the app shows each as a notification once). */
+  /** The alerts the server raised while this console listened, newest last (each shown once). */
   alerts: Alert[]
+  addAlert: (alert: Alert) => void
 }
 
 function checkStatuses(report: HealthReport | null): Record<string, string> {
@@ -186,15 +186,10 @@ export const createConsoleStore = (): ConsoleStore => createStore<ConsoleState>(
     const after = checkStatuses(report)
     const changes: Record<string, string> = {}
     if (get().health) for (const [key, value] of Object.entries(after)) if (before[key] !== undefined && before[key] !== value) changes[key] = before[key] ?? ''
-    // Every readiness report is a sample for the alert rule, whether or not alerts are on (so turning
-    // them on later does not alert on a state that has held for an hour).
-    const decided = browserAlert(get().alertState, report.status)
     set({
       health: report,
       healthChanges: changes,
       healthChangedAt: Object.keys(changes).length > 0 ? Date.now() : get().healthChangedAt,
-      alertState: decided.state,
-      alerts: decided.alert ? [...get().alerts.slice(-19), decided.alert] : get().alerts,
     })
   },
   addLogs: (entries, dropped) => set((state) => ({ logs: appendLogs(state.logs, entries), logsDropped: state.logsDropped + dropped })),
@@ -216,8 +211,8 @@ export const createConsoleStore = (): ConsoleStore => createStore<ConsoleState>(
   showLogsFor: (requestId) => set({ panel: 'logs', logsRequestId: requestId }),
   alertsEnabled: false,
   setAlertsEnabled: (alertsEnabled) => set({ alertsEnabled }),
-  alertState: INITIAL_ALERT_STATE,
   alerts: [],
+  addAlert: (alert) => set((state) => ({ alerts: [...state.alerts.slice(-19), alert] })),
 }))
 
 export const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']

@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createNetServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { CONTRACT_CALLS, healthReportSchema, lifecycleAcceptedSchema, type LifecycleAccepted, type LogEntry, type PoolStats, type Result, type ServerStatus, type Snapshot } from '../../../shared/contract'
+import { CONTRACT_CALLS, healthAlertSchema, healthReportSchema, lifecycleAcceptedSchema, type LifecycleAccepted, type LogEntry, type PoolStats, type Result, type ServerStatus, type Snapshot } from '../../../shared/contract'
 import { startTestServer, type TestServer } from '../../../../test/helpers/server'
 import type { PushedEvent } from '.'
 import { createSupervisor, type ServerSupervisor } from '../supervisor'
@@ -35,6 +36,40 @@ function waitForEvent(supervisor: ServerSupervisor, predicate: (event: PushedEve
     })
   })
 }
+
+describe('alerts pushed to consoles', () => {
+  it("pushes health:alert with the server's own decision: only once a bad status held for STARPUNK_ALERT_SAMPLES samples", { timeout: 60_000 }, async () => {
+    const dataDir = tempDir()
+    const supervisor = createSupervisor({
+      env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', STARPUNK_FETCH_ENABLED: 'false', STARPUNK_HEALTH_SAMPLE_SECONDS: '5', STARPUNK_ALERT_SAMPLES: '2' },
+      server: quiet,
+      console: { poolIntervalMs: 1000, healthIntervalMs: 200, logBatchMs: 100 },
+    })
+    try {
+      expect((await supervisor.start()).state).toBe('running')
+      const down = waitForEvent(supervisor, (e) => e.name === 'health:alert')
+      const brokenAt = Date.now()
+      // An immutable data dir fails the writable check (root included), as a read-only disk would.
+      execFileSync('chattr', ['+i', dataDir])
+      let alert
+      try {
+        alert = healthAlertSchema.parse((await down).payload)
+      } finally {
+        execFileSync('chattr', ['-i', dataDir])
+      }
+      expect(alert).toMatchObject({ from: 'pass', kind: alert.to === 'fail' ? 'down' : 'degraded' })
+      // Decided on the sampler's samples, not on the first change the console saw: by the time it came,
+      // the health history held at least two samples of that status since the break.
+      const history = supervisor.server!.context.metrics.history
+      const overall = history.heartbeats({ from: brokenAt, to: Date.now() + 1, component: 'overall' }).overall ?? []
+      expect(overall.filter((beat) => beat.status === alert.to).length).toBeGreaterThanOrEqual(2)
+      const recovered = waitForEvent(supervisor, (e) => e.name === 'health:alert' && (e.payload as { kind: string }).kind === 'recovered')
+      expect(healthAlertSchema.parse((await recovered).payload)).toMatchObject({ to: 'pass', kind: 'recovered' })
+    } finally {
+      await supervisor.close()
+    }
+  })
+})
 
 describe('console service over the supervisor', () => {
   let supervisor: ServerSupervisor

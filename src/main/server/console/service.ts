@@ -266,6 +266,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   // --- pushed events: run only while someone listens ---------------------------------------------
   let timers: NodeJS.Timeout[] = []
   let unbindLogs: (() => void) | null = null
+  let unbindAlerts: (() => void) | null = null
   let unbindStatus: (() => void) | null = null
   let boundServer: ConsolePort | null = null
   let pendingLogs: LogEntry[] = []
@@ -279,8 +280,13 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     if (ctx === boundServer) return
     unbindLogs?.()
     unbindLogs = null
+    unbindAlerts?.()
+    unbindAlerts = null
     boundServer = ctx
     if (!ctx) return
+    // The server's own alert decision (held for STARPUNK_ALERT_SAMPLES samples), so a browser console
+    // alerts on exactly what the desktop app does.
+    unbindAlerts = ctx.onAlert?.((alert) => push('health:alert', { ...alert, time: Date.now() })) ?? null
     unbindLogs = ctx.logs.subscribe((entry) => {
       pendingLogs.push(entry)
       // Bounded: beyond what a client holds anyway, the oldest waiting entries are counted, not kept
@@ -361,6 +367,8 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     timers = []
     unbindLogs?.()
     unbindLogs = null
+    unbindAlerts?.()
+    unbindAlerts = null
     boundServer = null
     unbindStatus?.()
     unbindStatus = null

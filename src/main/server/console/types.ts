@@ -1,4 +1,5 @@
 import type { CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, HealthReport, PoolStats, Result, ServerStatus } from '../../../shared/contract'
+import type { Alert } from '../../../shared/alert'
 import type { ErrorInfo } from '../../../shared/errors'
 import type { LoadedConfig } from '../config'
 import type { LogBuffer, Logger } from '../logging'
@@ -31,6 +32,8 @@ export interface ConsolePort {
   readonly logger: Logger
   /** Monitoring history (metrics.db); absent when the server has no metrics wired: the metrics:* calls then say so. */
   readonly monitoring?: MonitoringPort | null
+  /** Hear the alerts readiness raises (held for STARPUNK_ALERT_SAMPLES samples); absent without metrics. Returns: stop. */
+  onAlert?(listener: (alert: Alert) => void): () => void
 }
 
 /**

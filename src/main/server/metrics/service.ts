@@ -43,6 +43,8 @@ export interface MetricsService {
   readonly collector: MetricsCollector
   readonly history: MetricsHistory
   readonly scheduler: MetricsScheduler
+  /** Hear every alert the scheduler decides (the console pushes them to browser consoles). Returns: stop. */
+  onAlert(listener: (alert: Alert, report: HealthReport) => void): () => void
   /** The `disk` readiness component (optional: warns past STARPUNK_DISK_WARN_PERCENT, never fails). */
   readonly healthChecks: NamedCheck[]
   /** The read-only part for the console. */
@@ -85,6 +87,7 @@ export function createMetricsService(deps: MetricsServiceDeps): MetricsService {
     required: false,
   }
   const requestId = (): string | null => deps.requestId?.() ?? null
+  const alertListeners = new Set<(alert: Alert, report: HealthReport) => void>()
   const scheduler = createMetricsScheduler({
     collector,
     history,
@@ -92,7 +95,10 @@ export function createMetricsService(deps: MetricsServiceDeps): MetricsService {
     healthIntervalMs: config.metrics.healthSampleSeconds * 1000,
     alertSamples: config.metrics.alertSamples,
     clock,
-    ...(deps.onAlert ? { onAlert: deps.onAlert } : {}),
+    onAlert: (alert, report) => {
+      deps.onAlert?.(alert, report)
+      for (const listener of alertListeners) listener(alert, report)
+    },
     ...(deps.logFile ? { logFile: deps.logFile } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   })
@@ -104,6 +110,10 @@ export function createMetricsService(deps: MetricsServiceDeps): MetricsService {
     history,
     scheduler,
     healthChecks: [disk],
+    onAlert(listener) {
+      alertListeners.add(listener)
+      return () => alertListeners.delete(listener)
+    },
     monitoring: {
       traffic: (query) => history.traffic(query),
       heartbeats: (query) => history.heartbeats(query),
