@@ -64,10 +64,17 @@ describe('traffic chart columns', () => {
 describe('console store: monitoring', () => {
   const report = (status: HealthReport['status']): HealthReport => ({ status, checks: { 'database:connection': [{ status, time: new Date(T).toISOString() }] } })
 
-  it('alerts once per transition (warn, fail, recovered), not on repeats of the same state', () => {
+  it("alerts only on the server's pushed decisions (health:alert), never on readiness changes it hears itself", () => {
     const store = createConsoleStore()
-    for (const s of ['pass', 'pass', 'warn', 'warn', 'fail', 'fail', 'pass', 'pass'] as const) store.getState().setHealth(report(s))
-    expect(store.getState().alerts.map((a) => `${a.from}->${a.to}:${a.kind}`)).toEqual(['pass->warn:degraded', 'warn->fail:down', 'fail->pass:recovered'])
+    // Changes alone decide nothing here: the server holds each status for STARPUNK_ALERT_SAMPLES samples first.
+    for (const s of ['pass', 'warn', 'fail', 'pass'] as const) store.getState().setHealth(report(s))
+    expect(store.getState().alerts).toEqual([])
+    store.getState().addAlert({ from: 'pass', to: 'fail', kind: 'down' })
+    store.getState().addAlert({ from: 'fail', to: 'pass', kind: 'recovered' })
+    expect(store.getState().alerts.map((a) => `${a.from}->${a.to}:${a.kind}`)).toEqual(['pass->fail:down', 'fail->pass:recovered'])
+    // Bounded: the newest 20 are kept.
+    for (let i = 0; i < 30; i++) store.getState().addAlert({ from: 'pass', to: 'warn', kind: 'degraded' })
+    expect(store.getState().alerts).toHaveLength(20)
   })
 
   it('opens the Logs panel filtered by a request ID from an event, and unfiltered from the tabs', () => {
