@@ -83,6 +83,19 @@ describe('GET /metrics on a real server', () => {
     expect(promtool(text)).toEqual({ status: 0, out: '' })
   })
 
+  it('STARPUNK_METRICS_ENABLED=false: nothing counted or sampled, /metrics 404, the console says monitoring is off; the blog serves', async () => {
+    const ts = await start({ STARPUNK_METRICS_ENABLED: 'false', STARPUNK_METRICS_PUBLIC: 'true' })
+    for (let i = 0; i < 3; i++) expect((await fetch(`${ts.url}/`)).status).toBe(200)
+    expect((await scrape(ts)).status).toBe(404)
+    const { metrics, console: consoleService } = ts.server.context
+    // No per-request collection: the registry saw none of those requests.
+    expect(await metrics.collector.registry.metrics()).not.toContain('starpunk_http_requests_total{')
+    const traffic = await consoleService.call('metrics:traffic', { range: '15m' })
+    expect(traffic).toMatchObject({ ok: false, error: { code: 'MONITORING_UNAVAILABLE' } })
+    // Nothing sampled: no health history, no server_start.
+    expect(metrics.history.heartbeats({ from: 0, to: Date.now() + 1 })).toEqual({})
+  })
+
   it('refuses without the token or a session: 401 JSON from the catalog with the request ID; an admin session opens it', async () => {
     const ts = await start()
     for (const headers of [{}, { authorization: 'Bearer not-the-token-0123456789' }] as Array<Record<string, string>>) {

@@ -92,7 +92,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
   for (const [req, res] of early.splice(0)) app(req, res)
   logger.info('listening', { url, dataDir: configured.dataDir })
   // server_start, then the 10-s points and health samples (unref'd timers, stopped in close()).
-  metrics.start()
+  if (configured.metrics.enabled) metrics.start()
 
   return {
     app,
@@ -229,7 +229,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logs: logging.buffer,
     issueLoginLink: () => auth.issueLoginLink(),
     logger,
-    monitoring: metrics.monitoring,
+    monitoring: config.metrics.enabled ? metrics.monitoring : null,
     onAlert: (listener) => metrics.onAlert((alert) => listener(alert)),
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
@@ -242,14 +242,14 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false)
   app.use(requestLogging(logging))
   // Right after the access log, so both see every request (errors, 404s, refused ones too).
-  app.use(metricsMiddleware(metrics.collector))
+  app.use(metricsMiddleware(metrics.collector, () => metrics.collecting))
   app.use(helmet())
   // Request-wide middleware (static files, session loading); body parsers stay scoped to their routes.
   app.use(staticRoutes())
   app.use(auth.guards.loadSession)
 
   app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed }))
-  app.use(metricsRoutes({ collector: metrics.collector, allowed: metricsAccess({ token: config.health.token, open: config.metrics.public }) }))
+  if (config.metrics.enabled) app.use(metricsRoutes({ collector: metrics.collector, allowed: metricsAccess({ token: config.health.token, open: config.metrics.public }) }))
   // One line per capability; each router states its own error format for its paths.
   // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
   const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })

@@ -407,6 +407,15 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use a value such as 1024.',
   }),
+  STARPUNK_METRICS_ENABLED: setting({
+    path: 'metrics.enabled',
+    description:
+      'Collect request metrics and sample readiness into the monitoring history (metrics.db). false: no per-request counting, no traffic or health history, no alerts, and GET /metrics answers 404; server events are still kept.',
+    default: true,
+    parse: boolean,
+    format: asText,
+    suggestion: 'Use true or false.',
+  }),
   STARPUNK_METRICS_PUBLIC: setting({
     path: 'metrics.public',
     description: 'Serve GET /metrics (Prometheus text format) to everyone. Otherwise a scraper needs STARPUNK_HEALTH_TOKEN as a bearer token, or an admin session.',

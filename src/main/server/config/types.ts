@@ -71,6 +71,8 @@ export interface Config {
   }
   /** Monitoring: GET /metrics, the history in <dataDir>/metrics.db, health sampling and alerts. */
   metrics: {
+    /** Request metrics, sampling and the monitoring history (false: all off, /metrics 404). */
+    enabled: boolean
     /** GET /metrics answers everyone (else: the health token or an admin session). */
     public: boolean
     /** Days of history kept (1-minute rollups, health samples, incidents, events). */

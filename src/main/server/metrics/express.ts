@@ -6,10 +6,15 @@ const CLIENT_CLOSED = 499
 
 /**
  * Counts every request into the collector when it finishes (or is aborted): route group, method,
- * status, time and body bytes written. Thin: all decisions live in the collector.
+ * status, time and body bytes written. Thin: all decisions live in the collector. While `collecting()`
+ * is false a request passes straight through (one call).
  */
-export function metricsMiddleware(collector: Pick<MetricsCollector, 'observeRequest'>): RequestHandler {
+export function metricsMiddleware(collector: Pick<MetricsCollector, 'observeRequest'>, collecting: () => boolean = () => true): RequestHandler {
   return (req, res, next) => {
+    if (!collecting()) {
+      next()
+      return
+    }
     const start = performance.now()
     const path = req.originalUrl
     const bytesWritten = responseBytes(res)

@@ -20,7 +20,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('the metrics service', () => {
   it('reads its settings, returns the disk check, samples, answers the tray, and leaves start/stop in metrics.db', async () => {
-    expect(config.metrics).toEqual({ public: false, retentionDays: 30, maxMb: 256, healthSampleSeconds: 30, alertSamples: 2, diskWarnPercent: 100 })
+    expect(config.metrics).toEqual({ enabled: true, public: false, retentionDays: 30, maxMb: 256, healthSampleSeconds: 30, alertSamples: 2, diskWarnPercent: 100 })
     let now = T0
     // Readiness is read through callbacks, so the service exists before the health service it gives its check to.
     const service = createMetricsService({ config, readiness: () => health.readiness(true), lastHealth: () => health.last(), clock: () => now })

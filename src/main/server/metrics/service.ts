@@ -41,6 +41,11 @@ export type MonitoringReader = Pick<MetricsHistory, 'traffic' | 'heartbeats' | '
 
 export interface MetricsService {
   readonly collector: MetricsCollector
+  /**
+   * Per-request counting on or off, at run time: starts as STARPUNK_METRICS_ENABLED. (The bench turns it
+   * over between rounds to compare on and off in one process.)
+   */
+  collecting: boolean
   readonly history: MetricsHistory
   readonly scheduler: MetricsScheduler
   /** Hear every alert the scheduler decides (the console pushes them to browser consoles). Returns: stop. */
@@ -107,6 +112,7 @@ export function createMetricsService(deps: MetricsServiceDeps): MetricsService {
 
   return {
     collector,
+    collecting: config.metrics.enabled,
     history,
     scheduler,
     healthChecks: [disk],
