@@ -1,7 +1,7 @@
 import { create } from 'xmlbuilder2'
 import type { Config } from '../config'
 import { escapeHtml } from '../html'
-import { plainTextStart, type Note } from '../notes'
+import { textSummary, type Note } from '../notes'
 import type { StoredMedia } from '../media'
 import { entryExtras } from '../web/entry-extras'
 import { mediaOf, NO_PHOTO_INFO, type PhotoInfo } from '../web/photos'
@@ -87,8 +87,7 @@ export function itemHtml(config: Config, note: Note, info: PhotoInfo = NO_PHOTO_
 /** A title for every item: the note's own (or its mf2 name), else the start of its text. */
 export function itemTitle(note: Note, max = 80, name: string | null = note.title): string {
   if (name) return name
-  const chars = Array.from(plainTextStart(note.html, max))
-  return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : chars.join('') || note.slug
+  return textSummary(note.html, max) || note.slug
 }
 
 export function buildRss({ config, notes, updated, photos = NO_PHOTO_INFO }: FeedData): string {

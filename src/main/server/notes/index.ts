@@ -1,6 +1,6 @@
 export { createNotesService, MAX_CONTENT_LENGTH, normalizeDate, type NotesServiceDeps, type NotesServiceImpl, type NoteRecord } from './service'
 export { slugify, chooseSlug, RESERVED_SLUGS, MAX_SLUG_LENGTH } from './slug'
-export { extractTitle, plainTextStart } from './markdown'
+export { extractTitle, plainTextStart, textSummary } from './markdown'
 export { createNoteRenderer, renderCheck, type NoteRenderer, type RendererStats } from './renderer'
 export { normalizeTags, tagKey } from './tags'
 export type * from './types'

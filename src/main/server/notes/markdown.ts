@@ -124,3 +124,12 @@ export function extractTitle(source: string): string | null {
 export function plainTextStart(html: string, minChars: number): string {
   return htmlTextStart(html, minChars)
 }
+
+/**
+ * The start of a note's text in at most `max` code points, ending in "…" when it was longer (or when the
+ * caller knows the HTML it passes is only the note's start): titles, descriptions, list excerpts.
+ */
+export function textSummary(html: string, max: number, knownCut = false): string {
+  const chars = Array.from(plainTextStart(html, max))
+  return chars.length > max || knownCut ? chars.slice(0, max - 1).join('').trimEnd() + '…' : chars.join('')
+}

@@ -4,7 +4,7 @@ import { appError } from '../errors'
 import type { Logger } from '../logging'
 import { changeKey } from './change-key'
 import { parseRfc3339 } from './dates'
-import { extractTitle, plainTextStart } from './markdown'
+import { extractTitle, plainTextStart, textSummary } from './markdown'
 import type { NoteRenderer } from './renderer'
 import { chooseSlug } from './slug'
 import { normalizeTags, tagKey, type TagInput } from './tags'
@@ -61,8 +61,7 @@ function excerptColumns(aboveBytes: number): string {
 }
 
 function excerptOf(htmlStart: string): string {
-  const chars = Array.from(plainTextStart(htmlStart, EXCERPT_CHARS))
-  return chars.slice(0, EXCERPT_CHARS - 1).join('').trimEnd() + '…'
+  return textSummary(htmlStart, EXCERPT_CHARS, true)
 }
 
 function badRequest(detail: string) {

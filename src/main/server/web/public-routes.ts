@@ -3,7 +3,7 @@ import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import { wholeNumberParam } from '../http'
-import { plainTextStart, tagKey, type NotesService } from '../notes'
+import { tagKey, textSummary, type NotesService } from '../notes'
 import { PageCache, sendCacheable } from './page-cache'
 import { renderListPage, renderNotePage } from './pages'
 import { photoInfoFor, type PhotoSource } from './photos'
@@ -32,9 +32,7 @@ function sessionOf(res: Response) {
 
 /** A short plain-text description of a note (for titles of untitled notes and meta descriptions). */
 export function describeNote(html: string, max = 80): string {
-  const text = plainTextStart(html, max)
-  const chars = Array.from(text)
-  return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : text || 'Note'
+  return textSummary(html, max) || 'Note'
 }
 
 /**
