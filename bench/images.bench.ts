@@ -18,29 +18,11 @@ import { createServer } from '../src/main/server'
 import { createImageService } from '../src/main/server/images'
 import { createLogging } from '../src/main/server/logging'
 import { loadConfig } from '../src/main/server/config'
-import { percentile, type BenchContext } from './lib'
+import { percentile, wrk, type BenchContext } from './lib'
 
 const GROUP = 'Images'
 const run = promisify(execFile)
-const WRK = '/usr/bin/wrk'
 const CURL = '/usr/bin/curl'
-
-/** wrk's latency figure ("1.23ms", "850.00us", "1.02s") in ms. */
-function wrkMs(figure: string): number {
-  const match = /^([\d.]+)(us|ms|s)$/.exec(figure)
-  if (!match) throw new Error(`wrk latency "${figure}" not understood`)
-  const value = Number(match[1])
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
-}
-
-/** Load `url` with wrk (its own process): 10 connections, one thread, p50/p99 from its latency distribution. */
-async function wrk(url: string, seconds: number): Promise<{ p50: number; p99: number; requests: number; non2xx: number }> {
-  const { stdout } = await run(WRK, ['-t1', '-c10', `-d${seconds}s`, '--latency', url], { maxBuffer: 1 << 20 })
-  const at = (p: string) => wrkMs(new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm').exec(stdout)?.[1] ?? 'NaN')
-  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN)
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0)
-  return { p50: at('50'), p99: at('99'), requests, non2xx }
-}
 
 /** One upload with curl (its own process); resolves with the HTTP status. */
 function curlUpload(url: string, token: string, photo: string): Promise<number> {

@@ -11,19 +11,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createServer } from '../src/main/server'
 import { loadConfig } from '../src/main/server/config'
-import { percentile, type BenchContext } from './lib'
+import { percentile, wrk, type BenchContext } from './lib'
 
 const GROUP = 'Metrics'
 const run = promisify(execFile)
-const WRK = '/usr/bin/wrk'
 const TASKSET = '/usr/bin/taskset'
 const SERVER_CPU = '1'
 const WRK_CPU = '0'
-
-async function wrkRequests(url: string, seconds: number): Promise<{ requests: number; non2xx: number }> {
-  const { stdout } = await run(TASKSET, ['-c', WRK_CPU, WRK, '-t1', '-c10', `-d${seconds}s`, url], { maxBuffer: 1 << 20 })
-  return { requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN), non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0) }
-}
 
 export default async function metricsOnOffBench(ctx: BenchContext): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'starpunk-bench-metrics-'))
@@ -42,7 +36,7 @@ export default async function metricsOnOffBench(ctx: BenchContext): Promise<void
     const metrics = server.context.metrics
     const seconds = ctx.quick ? 2 : 5
     const pairs = ctx.quick ? 8 : 24
-    await wrkRequests(page, 2) // warm up: JIT, page cache
+    await wrk(page, 2, { cpu: WRK_CPU }) // warm up: JIT, page cache
     let onTotal = 0
     let offTotal = 0
     let non2xx = 0
@@ -52,7 +46,7 @@ export default async function metricsOnOffBench(ctx: BenchContext): Promise<void
       const counts: Record<string, number> = {}
       for (const collecting of order) {
         metrics.collecting = collecting
-        const result = await wrkRequests(page, seconds)
+        const result = await wrk(page, seconds, { cpu: WRK_CPU })
         counts[String(collecting)] = result.requests
         non2xx += result.non2xx
       }
