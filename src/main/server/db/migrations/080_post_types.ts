@@ -7,8 +7,8 @@ const TEXT_CHARS = 2_000
 
 // Each note's W3C Post Type Discovery type, kept in a column so /type/<type> lists use an index. Notes from
 // before get theirs from the properties they were stored with.
-export const migration070: Migration = {
-  name: '070_post_types',
+export const migration080: Migration = {
+  name: '080_post_types',
   up: (conn) => {
     conn.exec(`
       ALTER TABLE notes ADD COLUMN post_type TEXT NOT NULL DEFAULT 'note';

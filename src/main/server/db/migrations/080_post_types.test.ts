@@ -7,12 +7,12 @@ import { createLogging } from '../../logging'
 import { runMigrations } from '../migrate'
 import { MIGRATIONS } from './index'
 
-it('070 gives notes written before post types the type their stored properties make', async () => {
+it('080 gives notes written before post types the type their stored properties make', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'starpunk-migrate-070-'))
   const conn = new Database(join(dir, 'starpunk.db'))
   const logging = createLogging({ logLevel: 'ERROR', logFormat: 'json', logDir: dir }, { write: () => {} })
   try {
-    const before = MIGRATIONS.findIndex((m) => m.name === '070_post_types')
+    const before = MIGRATIONS.findIndex((m) => m.name === '080_post_types')
     runMigrations(conn, logging.logger, MIGRATIONS.slice(0, before))
     const insert = conn.prepare(
       `INSERT INTO notes (slug, content, content_html, created_at, updated_at, properties) VALUES (?, ?, ?, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', ?)`,
