@@ -159,7 +159,10 @@ export function startCaddy(dir: string, caddyfilePath: string, port: number): Pr
 export interface Answer {
   status: number
   headers: IncomingHttpHeaders
+  /** The body as UTF-8 text. */
   body: string
+  /** The body's bytes as sent (compressed when Content-Encoding says so). */
+  raw: Buffer
 }
 
 export interface RequestOptions {
@@ -190,7 +193,10 @@ export function send(url: string, options: RequestOptions = {}): Promise<Answer>
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks)
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw })
+        })
         res.on('error', reject)
       },
     )
