@@ -39,7 +39,7 @@ export interface Certificate {
   pem: string
 }
 
-/** A self-signed certificate for 127.0.0.1 and localhost, made by the openssl CLI into `dir`. */
+/** A self-signed certificate for 127.0.0.1 and localhost, made by the openssl CLI into `dir` (node:crypto reads X.509, it cannot issue it). */
 export function makeSelfSignedCertificate(dir: string): Certificate {
   const openssl = requireBinary('/usr/bin/openssl', 'openssl')
   const certPath = join(dir, 'cert.pem')
