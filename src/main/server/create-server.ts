@@ -16,10 +16,13 @@ import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsolePort, type ConsoleService, type ConsoleTransport } from './console'
 import { listeningUrlOf, siteBaseFor } from './site'
-import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
+import { combinedVersion, PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
 import { createRemoteMedia } from './remote-media'
+import { responseTargets } from './notes'
+import { createReplyContexts } from './reply-contexts'
+import { createSourceParser } from './webmention'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
 
 export interface CreateServerOptions {
@@ -109,6 +112,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
       auth.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
+      await context.replyContexts.close()
       await media.close()
       await core.closeData()
       logger.info('shutdown complete')
@@ -195,6 +199,21 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   // Pictures from other sites become our own media: readers' browsers never call a third-party host.
   const remoteMedia = createRemoteMedia({ db, media, outbound, logger: logger.child({ component: 'remote-media' }), siteBase: () => siteBase, maxBytes: Math.min(config.media.maxUploadBytes, 5 * 1024 * 1024) })
   const micropub = createMicropubService({ notes, media, siteBase: () => siteBase })
+  // Targets of replies, likes, reposts and bookmarks: fetched after the write commits, never while a page waits.
+  const replyContexts = createReplyContexts({
+    db,
+    outbound,
+    logger: logger.child({ component: 'reply-contexts' }),
+    parser: createSourceParser({ logger: logger.child({ component: 'reply-contexts' }) }),
+    refuseOrigins: () => [siteBase, url],
+    remoteMedia,
+  })
+  opened.push(() => replyContexts.close())
+  notes.onWrite((_conn, event) => {
+    if (event.type === 'purged' || event.type === 'deleted') return
+    const targets = responseTargets(event.note)
+    if (targets.length) setImmediate(() => replyContexts.request(targets))
+  })
   const requestId = (): string | null => logging.context.getStore()?.requestId ?? null
   // Reads readiness through callbacks: its disk check goes into the health service below.
   const metrics = createMetricsService({
@@ -237,7 +256,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, replyContexts, outbound, metrics }
 
   const app = express()
   app.disable('x-powered-by')
@@ -256,8 +275,10 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   // One line per capability; each router states its own error format for its paths.
   // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
   const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
-  app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
-  app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
+  // Pages and feeds also show reply contexts: one arriving rebuilds them like a note write.
+  const shown = combinedVersion(admin.pages, replyContexts)
+  app.use(publicRoutes({ config, db, notes, media, contexts: replyContexts, remoteMedia, cache: new PageCache({ db, source: shown }) }))
+  app.use(feedRoutes({ config, db, notes, media, contexts: replyContexts, cache: new PageCache({ db, source: shown }) }))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
   app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile }))

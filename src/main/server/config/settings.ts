@@ -593,6 +593,15 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use a size in bytes such as 16384 (16 KiB).',
   }),
+  STARPUNK_PUBLISH_LOCATION: setting({
+    path: 'publishLocation',
+    description:
+      'Show the location a post carries (location, geo, checkin coordinates that phone apps send) on its page and in feeds. Off: stored and returned to Micropub clients that can edit, never published. Each post can override this in the admin editor.',
+    default: false,
+    parse: boolean,
+    format: asText,
+    suggestion: 'Use true or false.',
+  }),
   STARPUNK_NOTES_PER_PAGE: setting({
     path: 'notesPerPage',
     description: 'Notes per page on the home page and archives.',

@@ -123,6 +123,8 @@ export interface Config {
   }
   /** Home and tag pages show a note whose HTML is longer than this, bytes, as an excerpt. */
   excerptAboveBytes: number
+  /** Publish posts' location properties (each post may override it). Default false: kept private. */
+  publishLocation: boolean
   notesPerPage: number
   /** NODE_ENV=production. */
   production: boolean

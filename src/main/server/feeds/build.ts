@@ -3,7 +3,7 @@ import type { Config } from '../config'
 import { escapeHtml } from '../html'
 import { textSummary, type Note } from '../notes'
 import type { StoredMedia } from '../media'
-import { entryExtras } from '../web/entry-extras'
+import { entryExtras, responseTitle, type EntryExtras } from '../web/entry-extras'
 import { mediaOf, NO_PHOTO_INFO, type PhotoInfo } from '../web/photos'
 
 /** Everything a feed shows, gathered once (newest first). */
@@ -14,7 +14,11 @@ export interface FeedData {
   updated: string
   /** Variants of our uploads the notes show: enclosures get their real size and type. */
   photos?: PhotoInfo
+  /** Target URL → its title, from the stored reply contexts (null: it has none). */
+  targetTitles?: ReadonlyMap<string, string | null>
 }
+
+const NO_TITLES: ReadonlyMap<string, string | null> = new Map()
 
 /** A note's photos that are our uploads, with what an enclosure needs (the largest variant). */
 interface Enclosure {
@@ -73,7 +77,7 @@ export function absoluteHtml(config: Config, html: string): string {
  * The note's HTML for a feed: absolute URLs, plus the photos its mf2 properties carry (our uploads as their
  * largest variant with its size). A photo-only post is its photos.
  */
-export function itemHtml(config: Config, note: Note, info: PhotoInfo = NO_PHOTO_INFO): string {
+export function itemHtml(config: Config, note: Note, info: PhotoInfo = NO_PHOTO_INFO, titles: ReadonlyMap<string, string | null> = NO_TITLES): string {
   const extras = entryExtras(config, note)
   const photos = extras.photos.map((photo) => {
     const media = mediaOf(info, photo.url)
@@ -81,7 +85,30 @@ export function itemHtml(config: Config, note: Note, info: PhotoInfo = NO_PHOTO_
     const size = largest ? ` width="${largest.width}" height="${largest.height}"` : ''
     return `<p><img src="${escapeHtml(largest?.url ?? photo.url)}" alt="${escapeHtml(photo.alt)}"${size} /></p>`
   })
-  return (extras.photoOnly ? '' : absoluteHtml(config, note.html)) + photos.join('')
+  return responseHtml(extras, titles) + (extras.photoOnly ? '' : absoluteHtml(config, note.html)) + photos.join('')
+}
+
+/** What a response is about, before its text: "Liked: <a href=target>its title</a>" (RSVPs say their answer). */
+function responseHtml(extras: EntryExtras, titles: ReadonlyMap<string, string | null>): string {
+  const lines = extras.targets.map((target) => {
+    const what = titles.get(target.url) ?? target.name ?? target.url
+    const label = extras.rsvp && target.property === 'in-reply-to' ? `RSVP ${extras.rsvp}` : target.label
+    return `<p>${escapeHtml(label)}: <a href="${escapeHtml(target.url)}">${escapeHtml(what)}</a></p>`
+  })
+  return lines.join('')
+}
+
+/** The feed title of a response ("Liked: <target title>", falling back to the target URL), else null. */
+function responseItemTitle(config: Config, note: Note, titles: ReadonlyMap<string, string | null>): string | null {
+  const extras = entryExtras(config, note)
+  // An article keeps its own name; a reply with text is titled by its text, like any note.
+  if (extras.name || (extras.postType === 'reply' && note.html !== '')) return null
+  return responseTitle(extras, (url) => titles.get(url) ?? null)
+}
+
+/** The title an item carries: its name, a response's "Liked: …", else the start of its text. */
+function feedTitle(config: Config, note: Note, titles: ReadonlyMap<string, string | null>): string {
+  return responseItemTitle(config, note, titles) ?? itemTitle(note, 80, entryExtras(config, note).name)
 }
 
 /** A title for every item: the note's own (or its mf2 name), else the start of its text. */
@@ -90,7 +117,7 @@ export function itemTitle(note: Note, max = 80, name: string | null = note.title
   return textSummary(note.html, max) || note.slug
 }
 
-export function buildRss({ config, notes, updated, photos = NO_PHOTO_INFO }: FeedData): string {
+export function buildRss({ config, notes, updated, photos = NO_PHOTO_INFO, targetTitles = NO_TITLES }: FeedData): string {
   const doc = create(XML_OPTIONS)
   const channel = doc
     .ele('rss', { version: '2.0', 'xmlns:atom': 'http://www.w3.org/2005/Atom', 'xmlns:media': 'http://search.yahoo.com/mrss/' })
@@ -104,11 +131,11 @@ export function buildRss({ config, notes, updated, photos = NO_PHOTO_INFO }: Fee
   channel.ele('atom:link', xmlAttrs({ href: abs(config, FEED_TYPES.rss.path), rel: 'self', type: FEED_TYPES.rss.mediaType }))
   for (const note of notes) {
     const item = channel.ele('item')
-    item.ele('title').txt(xmlText(itemTitle(note, 80, entryExtras(config, note).name)))
+    item.ele('title').txt(xmlText(feedTitle(config, note, targetTitles)))
     item.ele('link').txt(xmlText(noteLink(config, note)))
     item.ele('guid', { isPermaLink: 'true' }).txt(xmlText(noteLink(config, note)))
     item.ele('pubDate').txt(new Date(note.createdAt).toUTCString())
-    item.ele('description').txt(xmlText(itemHtml(config, note, photos)))
+    item.ele('description').txt(xmlText(itemHtml(config, note, photos, targetTitles)))
     for (const tag of note.tags) item.ele('category').txt(xmlText(tag))
     const enclosures = enclosuresOf(config, note, photos)
     // RSS 2.0 allows one enclosure per item: the first photo. Media RSS lists every one.
@@ -122,7 +149,7 @@ export function buildRss({ config, notes, updated, photos = NO_PHOTO_INFO }: Fee
   return doc.end({ prettyPrint: false })
 }
 
-export function buildAtom({ config, notes, updated, photos = NO_PHOTO_INFO }: FeedData): string {
+export function buildAtom({ config, notes, updated, photos = NO_PHOTO_INFO, targetTitles = NO_TITLES }: FeedData): string {
   const doc = create(XML_OPTIONS)
   const feed = doc.ele('feed', { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': 'en' })
   feed.ele('id').txt(xmlText(abs(config, '/')))
@@ -138,20 +165,20 @@ export function buildAtom({ config, notes, updated, photos = NO_PHOTO_INFO }: Fe
   for (const note of notes) {
     const entry = feed.ele('entry')
     entry.ele('id').txt(xmlText(noteLink(config, note)))
-    entry.ele('title').txt(xmlText(itemTitle(note, 80, entryExtras(config, note).name)))
+    entry.ele('title').txt(xmlText(feedTitle(config, note, targetTitles)))
     entry.ele('link', xmlAttrs({ rel: 'alternate', type: 'text/html', href: noteLink(config, note) }))
     entry.ele('published').txt(note.createdAt)
     entry.ele('updated').txt(note.updatedAt)
     for (const e of enclosuresOf(config, note, photos)) {
       entry.ele('link', xmlAttrs({ rel: 'enclosure', type: e.type, length: String(e.bytes), href: e.url, ...(e.alt ? { title: e.alt } : {}) }))
     }
-    entry.ele('content', { type: 'html' }).txt(xmlText(itemHtml(config, note, photos)))
+    entry.ele('content', { type: 'html' }).txt(xmlText(itemHtml(config, note, photos, targetTitles)))
     for (const tag of note.tags) entry.ele('category', xmlAttrs({ term: tag }))
   }
   return doc.end({ prettyPrint: false })
 }
 
-export function buildJsonFeed({ config, notes, photos = NO_PHOTO_INFO }: FeedData): string {
+export function buildJsonFeed({ config, notes, photos = NO_PHOTO_INFO, targetTitles = NO_TITLES }: FeedData): string {
   const authorUrl = config.adminMe ?? abs(config, '/')
   const feed = {
     version: 'https://jsonfeed.org/version/1.1',
@@ -165,14 +192,16 @@ export function buildJsonFeed({ config, notes, photos = NO_PHOTO_INFO }: FeedDat
       const extras = entryExtras(config, note)
       const enclosures = enclosuresOf(config, note, photos)
       const image = enclosures[0]?.url ?? extras.photos[0]?.url
+      const title = extras.name ?? responseItemTitle(config, note, targetTitles)
+      const text = note.content !== '' ? note.content : (responseTitle(extras, (url) => targetTitles.get(url) ?? null) ?? '')
       return {
         id: noteLink(config, note),
         url: noteLink(config, note),
-        // Microblog convention (JSON Feed spec): untitled notes carry no title.
-        ...(extras.name ? { title: extras.name } : {}),
+        // Microblog convention (JSON Feed spec): untitled notes carry no title; a like without text is titled by its target.
+        ...(title ? { title } : {}),
         ...(image ? { image } : {}),
-        content_html: itemHtml(config, note, photos),
-        content_text: note.content,
+        content_html: itemHtml(config, note, photos, targetTitles),
+        content_text: text,
         date_published: note.createdAt,
         date_modified: note.updatedAt,
         ...(note.tags.length ? { tags: note.tags } : {}),

@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from 'express'
 import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
-import type { NotesService } from '../notes'
+import { responseTargets, type NotesService } from '../notes'
+import type { ReplyContextsService } from '../reply-contexts'
 import { PageCache, publicCacheControl, sendCacheable } from '../web'
 import { photoInfoFor, type PhotoSource } from '../web/photos'
 import { buildAtom, buildJsonFeed, buildOpml, buildRss, FEED_TYPES, type FeedData, type FeedFormat } from './build'
@@ -14,6 +15,8 @@ export interface FeedRoutesDeps {
   /** Our uploads' variants: enclosures with their real size and type (absent: photos without enclosures). */
   media?: PhotoSource
   cache?: PageCache
+  /** Reply contexts: a like's title is "Liked: <the target's title>" once it is known. */
+  contexts?: ReplyContextsService
 }
 
 const CONTENT_TYPES: Record<FeedFormat | 'opml', string> = {
@@ -45,7 +48,7 @@ export function chooseFeedFormat(req: Request): FeedFormat | null {
 }
 
 /** `/feed.rss`, `/feed.atom`, `/feed.json`, `/feed` (by Accept) and `/opml.xml`. */
-export function feedRoutes({ config, db, notes, media, cache = new PageCache({ db, source: notes }) }: FeedRoutesDeps): Router {
+export function feedRoutes({ config, db, notes, media, contexts, cache = new PageCache({ db, source: notes }) }: FeedRoutesDeps): Router {
   const router = Router()
   const builders: Record<FeedFormat | 'opml', (data: FeedData) => string> = {
     rss: buildRss,
@@ -61,7 +64,15 @@ export function feedRoutes({ config, db, notes, media, cache = new PageCache({ d
     // Feeds never show drafts or deleted notes, whoever asks.
     const { notes: items } = await notes.list({ limit: config.feed.maxItems, offset: 0, maxHtmlBytes: config.feed.maxBytes, withTotal: false })
     const updated = items.reduce((latest, note) => (note.updatedAt > latest ? note.updatedAt : latest), items[0]?.createdAt ?? '')
-    return { config, notes: items, updated: updated || new Date().toISOString(), photos: await photoInfoFor(media, config, items) }
+    const targets = [...new Set(items.flatMap((note) => responseTargets(note)))]
+    const known = contexts && targets.length ? await contexts.get(targets) : new Map()
+    return {
+      config,
+      notes: items,
+      updated: updated || new Date().toISOString(),
+      photos: await photoInfoFor(media, config, items),
+      targetTitles: new Map([...known].map(([url, context]) => [url, context.title ?? null])),
+    }
   }
 
   async function send(req: Request, res: Response, format: FeedFormat | 'opml') {

@@ -9,6 +9,9 @@ export { changeKey } from './change-key'
 export { parseRfc3339, parseDateOrDateTime } from './dates'
 export {
   POST_TYPES,
+  RESPONSE_PROPERTIES,
+  responseTargets,
+  type ResponseProperty,
   POST_TYPE_NAMES,
   TARGET_PROPERTY,
   RSVP_VALUES,

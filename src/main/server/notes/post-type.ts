@@ -148,3 +148,19 @@ export function locationIsPublic(properties: Properties, siteDefault: boolean): 
 export function hasLocation(properties: Properties): boolean {
   return LOCATION_PROPERTIES.some((key) => Array.isArray(properties[key]) && properties[key].length > 0)
 }
+
+/** The relation properties whose targets a post responds to, in the order they are shown. */
+export const RESPONSE_PROPERTIES = ['in-reply-to', 'like-of', 'repost-of', 'bookmark-of'] as const
+export type ResponseProperty = (typeof RESPONSE_PROPERTIES)[number]
+
+/** Every http(s) URL a post responds to (each once): what reply contexts are fetched for. */
+export function responseTargets(note: { properties: Properties }): string[] {
+  const urls: string[] = []
+  for (const property of RESPONSE_PROPERTIES) {
+    for (const value of note.properties[property] ?? []) {
+      const url = firstUrl([value])
+      if (url && !urls.includes(url)) urls.push(url)
+    }
+  }
+  return urls.slice(0, 20)
+}

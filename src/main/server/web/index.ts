@@ -4,6 +4,7 @@ export { Layout, AuthorCard, DiscoveryLinks, siteHref, type LayoutProps } from '
 export { renderErrorPage } from './error-page'
 export {
   PageCache,
+  combinedVersion,
   sendCacheable,
   sendEntry,
   cachedBody,
@@ -17,7 +18,7 @@ export {
   type SendOptions,
   type ServedListener,
 } from './page-cache'
-export { publicRoutes, parsePage, describeNote, type PublicRoutesDeps } from './public-routes'
-export { noteUrl, tagPath } from './pages'
+export { publicRoutes, parsePage, describeNote, responsesFor, typePath, TYPE_ARCHIVE_LABELS, type PublicRoutesDeps } from './public-routes'
+export { noteUrl, tagPath, NO_RESPONSES, type ResponseData } from './pages'
 export { staticRoutes } from './static'
-export { entryExtras, safeUrl, type EntryExtras } from './entry-extras'
+export { entryExtras, safeUrl, responseTitle, type EntryExtras, type ResponseTarget, type LocationView } from './entry-extras'

@@ -254,3 +254,14 @@ export async function sendCacheable(
   res.setHeader('Cache-Control', options.cacheControl)
   sendEntry(req, res, entry, cache.lastModified, () => cache.onServed?.(req, res, cache, key, entry))
 }
+
+/** One version that moves when any of the sources' does (a page built from notes, the profile and reply contexts). */
+export function combinedVersion(...sources: Array<{ readonly version: number }>): { readonly version: number } {
+  return {
+    get version() {
+      let sum = 0
+      for (const source of sources) sum += source.version
+      return sum
+    },
+  }
+}

@@ -1,7 +1,9 @@
 import type { AdminSession } from '../auth/types'
 import type { Config } from '../config'
 import { tagKey, type Note } from '../notes'
-import { entryExtras } from './entry-extras'
+import type { LocalImage } from '../remote-media'
+import type { ReplyContext } from '../reply-contexts'
+import { entryExtras, type EntryExtras, type LocationView, type ResponseTarget } from './entry-extras'
 import { AuthorCard, Layout, siteHref } from './layout'
 import { GRID_SIZES, ImageOrder, mediaOf, NO_PHOTO_INFO, PHOTO_SIZES, responsiveAttributes, responsiveHtml, type PhotoInfo } from './photos'
 import { renderPage } from './render'
@@ -42,7 +44,18 @@ function StatusMarkers({ note }: { note: Note }) {
 interface PageImages {
   info: PhotoInfo
   order: ImageOrder
+  /** Reply contexts known for the targets on this page, and our copies of their authors' photos. */
+  responses: ResponseData
 }
+
+/** What the page knows about the posts its notes respond to (from the database; never fetched while rendering). */
+export interface ResponseData {
+  contexts: ReadonlyMap<string, ReplyContext>
+  /** Remote photo URL → our own copy (remote media); absent or null: no picture is shown. */
+  images: ReadonlyMap<string, LocalImage | null>
+}
+
+export const NO_RESPONSES: ResponseData = { contexts: new Map(), images: new Map() }
 
 /**
  * The note's mf2 photos: one per row, or 2–4 as a grid (two columns, also on a phone). Our uploads carry
@@ -67,6 +80,8 @@ function Photos({ photos, images }: { photos: Array<{ url: string; alt: string }
 /** The note's body: its HTML with responsive images, or for a photo-only post its photos. */
 function Body({ config, note, images }: { config: Config; note: Note; images: PageImages }) {
   const extras = entryExtras(config, note)
+  // A like, repost or bookmark without text of its own is its target alone.
+  if (note.html === '' && !extras.photoOnly) return null
   if (extras.photoOnly) {
     return (
       <div className="e-content">
@@ -78,24 +93,138 @@ function Body({ config, note, images }: { config: Config; note: Note; images: Pa
   return <div className="e-content" dangerouslySetInnerHTML={{ __html: responsiveHtml(bodyWithoutTitle(note), images.info, images.order, photoUrls) }} />
 }
 
-/** Photos and response links (in-reply-to, like-of, ...) carried in the note's mf2 properties. */
+/** The small visible label of a post's type (none for a plain note). */
+function TypeLabel({ extras }: { extras: EntryExtras }) {
+  return extras.label ? <span className="post-type">{extras.label}</span> : null
+}
+
+/**
+ * What the post responds to, above it: an h-cite per target, with what the target said about itself
+ * (author, a short text, its date) once its reply context has been fetched, else the plain link.
+ */
+function Responses({ extras, images }: { extras: EntryExtras; images: PageImages }) {
+  if (extras.targets.length === 0 && !extras.rsvp) return null
+  return (
+    <div className="responses">
+      {extras.rsvp && (
+        <p className="rsvp">
+          RSVP <data className="p-rsvp" value={extras.rsvp}>{extras.rsvp}</data>
+        </p>
+      )}
+      {extras.targets.map((target) => (
+        <ResponseCite key={`${target.property}:${target.url}`} target={target} context={images.responses.contexts.get(target.url) ?? null} images={images} rsvp={extras.rsvp !== null} />
+      ))}
+    </div>
+  )
+}
+
+function ResponseCite({ target, context, images, rsvp }: { target: ResponseTarget; context: ReplyContext | null; images: PageImages; rsvp: boolean }) {
+  const label = rsvp && target.property === 'in-reply-to' ? 'to' : target.label
+  if (!context) {
+    return (
+      <p className="response">
+        {label}{' '}
+        <a className={`${target.className} h-cite`} href={target.url}>
+          {target.name ?? target.url}
+        </a>
+      </p>
+    )
+  }
+  const title = context.title ?? target.name
+  const photo = context.authorPhoto ? images.responses.images.get(context.authorPhoto) : null
+  return (
+    <div className={`${target.className} h-cite response-context`}>
+      <p className="response">
+        {label}{' '}
+        <a className="u-url" href={target.url}>
+          {title ? <span className="p-name">{title}</span> : target.url}
+        </a>
+      </p>
+      {context.authorName && (
+        <p className="context-author p-author h-card">
+          {photo && <img className="u-photo" src={photo.url} alt="" width={48} height={48} />}
+          {context.authorUrl ? (
+            <a className="p-name u-url" href={context.authorUrl}>
+              {context.authorName}
+            </a>
+          ) : (
+            <span className="p-name">{context.authorName}</span>
+          )}
+        </p>
+      )}
+      {context.text && <blockquote className="p-content">{context.text}</blockquote>}
+      {context.published && (
+        <p className="context-date">
+          <time className="dt-published" dateTime={context.published}>
+            {formatDate(context.published)}
+          </time>
+        </p>
+      )}
+    </div>
+  )
+}
+
+/** Where the author was: only when the setting (or this post's own choice) publishes it. */
+function Location({ location }: { location: LocationView | null }) {
+  if (!location) return null
+  const property = location.kind === 'checkin' ? 'p-checkin' : 'p-location'
+  const coordinates =
+    location.latitude && location.longitude ? (
+      <>
+        {' '}
+        (<data className="p-latitude" value={location.latitude}>{location.latitude}</data>,{' '}
+        <data className="p-longitude" value={location.longitude}>{location.longitude}</data>)
+      </>
+    ) : null
+  const name = location.name ? (
+    location.url ? (
+      <a className="p-name u-url" href={location.url}>
+        {location.name}
+      </a>
+    ) : (
+      <span className="p-name">{location.name}</span>
+    )
+  ) : null
+  return (
+    <p className="location">
+      {location.kind === 'checkin' ? 'Checked in at ' : 'Location: '}
+      {location.mf2 ? (
+        <span className={`${property} ${location.mf2}`}>
+          {name}
+          {location.locality && (
+            <>
+              {name ? ', ' : ''}
+              <span className="p-locality">{location.locality}</span>
+            </>
+          )}
+          {coordinates}
+        </span>
+      ) : (
+        <span className={property}>{location.name}</span>
+      )}
+    </p>
+  )
+}
+
+/** Photos, syndication links and the location carried in the note's mf2 properties (below the text). */
 function Extras({ config, note, images }: { config: Config; note: Note; images: PageImages }) {
-  const { photos, links, photoOnly } = entryExtras(config, note)
+  const extras = entryExtras(config, note)
   return (
     <>
-      {links.length > 0 && (
-        <ul className="responses">
-          {links.map((link) => (
-            <li key={`${link.className}:${link.url}`}>
-              {link.label}{' '}
-              <a className={link.className} href={link.url}>
-                {link.url}
+      {!extras.photoOnly && <Photos photos={extras.photos} images={images} />}
+      <Location location={extras.location} />
+      {extras.syndication.length > 0 && (
+        <ul className="syndication">
+          {extras.syndication.map((url) => (
+            <li key={url}>
+              Also on{' '}
+              <a className="u-syndication" href={url}>
+                {url}
               </a>
             </li>
           ))}
         </ul>
       )}
-      {!photoOnly && <Photos photos={photos} images={images} />}
     </>
   )
 }
@@ -119,14 +248,18 @@ function Tags({ tags }: { tags: string[] }) {
 /** One note in a list: an h-entry with a link to its permalink. */
 function EntrySummary({ config, note, images }: { config: Config; note: Note; images: PageImages }) {
   const url = noteUrl(config, note.slug)
-  const name = entryExtras(config, note).name
+  const extras = entryExtras(config, note)
+  const name = extras.name
   return (
-    <article className="h-entry">
+    <article className={`h-entry post-${extras.postType}`}>
+      <TypeLabel extras={extras} />
       {name && (
         <h2 className="p-name">
           <a href={url}>{name}</a>
         </h2>
       )}
+      <Responses extras={extras} images={images} />
+      {extras.summary && note.excerpt === undefined && <p className="p-summary">{extras.summary}</p>}
       {note.excerpt !== undefined ? (
         <>
           <p className="p-summary">{note.excerpt}</p>
@@ -167,6 +300,10 @@ export interface ListPageData {
   emptyMessage: string
   /** Variants of the uploads these notes show (srcset, width/height); none: plain <img>. */
   photos?: PhotoInfo
+  /** Reply contexts of the notes' targets. */
+  responses?: ResponseData
+  /** Links to the same list for each post type (the home page and type pages). */
+  typeLinks?: Array<{ label: string; href: string; current: boolean }>
 }
 
 function pageHref(basePath: string, page: number): string {
@@ -177,7 +314,7 @@ function pageHref(basePath: string, page: number): string {
 export function renderListPage(data: ListPageData): string {
   const { config, notes, page, hasNext, basePath } = data
   const canonical = siteHref(config, pageHref(basePath, page))
-  const images: PageImages = { info: data.photos ?? NO_PHOTO_INFO, order: new ImageOrder() }
+  const images: PageImages = { info: data.photos ?? NO_PHOTO_INFO, order: new ImageOrder(), responses: data.responses ?? NO_RESPONSES }
   return renderPage(
     <Layout
       config={config}
@@ -194,6 +331,19 @@ export function renderListPage(data: ListPageData): string {
     >
       <section className="h-feed">
         <h1 className="p-name">{data.heading}</h1>
+        {data.typeLinks && data.typeLinks.length > 0 && (
+          <nav className="type-filter" aria-label="Post types">
+            <ul>
+              {data.typeLinks.map((link) => (
+                <li key={link.href}>
+                  <a href={link.href} {...(link.current ? { 'aria-current': 'page' as const } : {})}>
+                    {link.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
         <p className="feed-meta visually-hidden">
           <a className="u-url" href={siteHref(config, basePath)}>
             Permalink of this list
@@ -230,16 +380,27 @@ export function renderListPage(data: ListPageData): string {
 }
 
 /** A note's permalink: one h-entry with every property a reader or a webmention receiver looks for. */
-export function renderNotePage(config: Config, session: AdminSession | null, note: Note, description: string, photos: PhotoInfo = NO_PHOTO_INFO): string {
+export function renderNotePage(
+  config: Config,
+  session: AdminSession | null,
+  note: Note,
+  description: string,
+  photos: PhotoInfo = NO_PHOTO_INFO,
+  responses: ResponseData = NO_RESPONSES,
+): string {
   const url = noteUrl(config, note.slug)
-  const images: PageImages = { info: photos, order: new ImageOrder() }
-  const name = entryExtras(config, note).name
+  const images: PageImages = { info: photos, order: new ImageOrder(), responses }
+  const extras = entryExtras(config, note)
+  const name = extras.name
   return renderPage(
     <Layout config={config} title={name ?? description} session={session} canonical={url} description={description}>
-      <article className="h-entry">
+      <article className={`h-entry post-${extras.postType}`}>
+        <TypeLabel extras={extras} />
         {name && <h1 className="p-name">{name}</h1>}
         {!name && <h1 className="visually-hidden">{description}</h1>}
         <StatusMarkers note={note} />
+        <Responses extras={extras} images={images} />
+        {extras.summary && <p className="p-summary">{extras.summary}</p>}
         <Body config={config} note={note} images={images} />
         <Extras config={config} note={note} images={images} />
         <p className="entry-meta">

@@ -3,9 +3,12 @@ import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import { wholeNumberParam } from '../http'
-import { tagKey, textSummary, type NotesService } from '../notes'
+import { isPostType, POST_TYPES, responseTargets, tagKey, textSummary, type Note, type NotesService, type PostType } from '../notes'
+import type { RemoteMediaService } from '../remote-media'
+import type { ReplyContextsService } from '../reply-contexts'
+import { entryExtras, responseTitle } from './entry-extras'
 import { PageCache, publicCacheControl, sendCacheable } from './page-cache'
-import { renderListPage, renderNotePage } from './pages'
+import { NO_RESPONSES, renderListPage, renderNotePage, type ResponseData } from './pages'
 import { photoInfoFor, type PhotoSource } from './photos'
 
 export interface PublicRoutesDeps {
@@ -16,6 +19,42 @@ export interface PublicRoutesDeps {
   media?: PhotoSource
   /** Shared with the feeds so one write invalidates both (optional: one is made when absent). */
   cache?: PageCache
+  /** Reply contexts shown above responses (absent: plain links). */
+  contexts?: ReplyContextsService
+  /** Our copies of reply-context authors' photos (absent: no photos). */
+  remoteMedia?: Pick<RemoteMediaService, 'known'>
+}
+
+/** Headings and link labels of the /type/<type> archives. */
+export const TYPE_ARCHIVE_LABELS: Record<PostType, string> = {
+  note: 'Notes',
+  article: 'Articles',
+  photo: 'Photos',
+  reply: 'Replies',
+  like: 'Likes',
+  repost: 'Reposts',
+  bookmark: 'Bookmarks',
+  rsvp: 'RSVPs',
+}
+
+export function typePath(type: PostType): string {
+  return `/type/${type}`
+}
+
+/** What a page knows of its notes' targets: stored reply contexts only (stale ones are refreshed in the background). */
+export async function responsesFor(
+  notes: Note[],
+  contexts: ReplyContextsService | undefined,
+  remoteMedia: Pick<RemoteMediaService, 'known'> | undefined,
+): Promise<ResponseData> {
+  if (!contexts) return NO_RESPONSES
+  const urls = [...new Set(notes.flatMap((note) => responseTargets(note)))]
+  if (urls.length === 0) return NO_RESPONSES
+  const found = await contexts.get(urls)
+  contexts.request(urls)
+  const photos = [...found.values()].flatMap((context) => (context.authorPhoto ? [context.authorPhoto] : []))
+  const images = remoteMedia && photos.length ? await remoteMedia.known(photos) : new Map<string, null>()
+  return { contexts: found, images }
 }
 
 const HTML = 'text/html; charset=utf-8'
@@ -50,13 +89,18 @@ export function allowRemoteImages(res: Response): void {
   }
 }
 
-/** Public pages: `/`, `/notes/<slug>`, `/tags/<tag>`. Routes stay thin: the notes service does the work. */
-export function publicRoutes({ config, db, notes, media, cache = new PageCache({ db, source: notes }) }: PublicRoutesDeps): Router {
+/** Public pages: `/`, `/notes/<slug>`, `/tags/<tag>`, `/type/<type>`. Routes stay thin: the notes service does the work. */
+export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, cache = new PageCache({ db, source: notes }) }: PublicRoutesDeps): Router {
   const router = Router()
   const perPage = config.notesPerPage
   const cacheControl = publicCacheControl(config.cache)
 
-  async function listPage(res: Response, page: number, tag: string | null, admin: boolean) {
+  const typeLinks = (current: PostType | null) => [
+    { label: 'All', href: '/', current: current === null },
+    ...POST_TYPES.map((type) => ({ label: TYPE_ARCHIVE_LABELS[type], href: typePath(type), current: current === type })),
+  ]
+
+  async function listPage(res: Response, page: number, tag: string | null, admin: boolean, postType: PostType | null = null) {
     const { notes: items, hasMore } = await notes.list({
       limit: perPage,
       offset: (page - 1) * perPage,
@@ -64,21 +108,26 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
       withTotal: false,
       excerptAboveHtmlBytes: config.excerptAboveBytes,
       ...(tag !== null ? { tag } : {}),
+      ...(postType !== null ? { postType } : {}),
     })
-    // Past the last page, or a tag nothing visible carries: nothing lives here.
+    // Past the last page, or a tag nothing visible carries: nothing lives here. A type's first page is
+    // always there (the home page links every type), empty or not.
     if (items.length === 0 && (page > 1 || tag !== null)) throw appError('NOT_FOUND')
     const display = tag !== null ? (items.flatMap((n) => n.tags).find((t) => tagKey(t) === tagKey(tag)) ?? tag) : null
+    const typeLabel = postType !== null ? TYPE_ARCHIVE_LABELS[postType] : null
     return renderListPage({
       photos: await photoInfoFor(media, config, items),
+      responses: await responsesFor(items, contexts, remoteMedia),
       config,
       session: sessionOf(res),
       notes: items,
       page,
       hasNext: hasMore === true,
-      basePath: tag !== null ? `/tags/${encodeURIComponent(tagKey(tag))}` : '/',
-      heading: display !== null ? `Notes tagged #${display}` : config.siteName,
-      title: display !== null ? `#${display}` : config.siteName,
-      emptyMessage: 'No notes yet.',
+      basePath: tag !== null ? `/tags/${encodeURIComponent(tagKey(tag))}` : postType !== null ? typePath(postType) : '/',
+      heading: display !== null ? `Notes tagged #${display}` : (typeLabel ?? config.siteName),
+      title: display !== null ? `#${display}` : typeLabel !== null ? `${typeLabel} · ${config.siteName}` : config.siteName,
+      emptyMessage: typeLabel !== null ? `No ${typeLabel.toLowerCase()} yet.` : 'No notes yet.',
+      ...(tag === null ? { typeLinks: typeLinks(postType) } : {}),
     })
   }
 
@@ -98,6 +147,15 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
     await sendCacheable(req, res, cache, `tag:${tagKey(tag)}:${page}`, () => listPage(res, page, tag, admin), { contentType: HTML, cacheControl })
   })
 
+  router.get('/type/:type', async (req, res) => {
+    allowRemoteImages(res)
+    const type = req.params.type
+    if (!isPostType(type)) throw appError('NOT_FOUND')
+    const page = parsePage(req)
+    const admin = sessionOf(res) !== null
+    await sendCacheable(req, res, cache, `type:${type}:${page}`, () => listPage(res, page, null, admin, type), { contentType: HTML, cacheControl })
+  })
+
   router.get('/notes/:slug', async (req, res) => {
     allowRemoteImages(res)
     const slug = req.params.slug
@@ -107,13 +165,16 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
     const build = async () => {
       const note = await notes.get(slug, { includeDrafts: session !== null, includeDeleted: session !== null })
       if (!note) throw appError('NOT_FOUND')
-      return renderNotePage(config, session, note, describeNote(note.html), await photoInfoFor(media, config, [note]))
+      const responses = await responsesFor([note], contexts, remoteMedia)
+      const title = responseTitle(entryExtras(config, note), (url) => responses.contexts.get(url)?.title ?? null)
+      const description = note.html === '' && title ? title : describeNote(note.html)
+      return renderNotePage(config, session, note, description, await photoInfoFor(media, config, [note]), responses)
     }
     await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML, cacheControl })
   })
 
   // Read-only addresses: other methods get 405 with Allow, not a misleading 404.
-  router.all(['/', '/tags/:tag', '/notes/:slug'], methodNotAllowed(['GET', 'HEAD']))
+  router.all(['/', '/tags/:tag', '/type/:type', '/notes/:slug'], methodNotAllowed(['GET', 'HEAD']))
 
   return router
 }
