@@ -3,7 +3,7 @@ import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import { responseTargets, type NotesService } from '../notes'
-import type { ReplyContextsService } from '../reply-contexts'
+import type { ReplyContext, ReplyContextsService } from '../reply-contexts'
 import { PageCache, publicCacheControl, sendCacheable } from '../web'
 import { photoInfoFor, type PhotoSource } from '../web/photos'
 import { buildAtom, buildJsonFeed, buildOpml, buildRss, FEED_TYPES, type FeedData, type FeedFormat } from './build'
@@ -65,7 +65,7 @@ export function feedRoutes({ config, db, notes, media, contexts, cache = new Pag
     const { notes: items } = await notes.list({ limit: config.feed.maxItems, offset: 0, maxHtmlBytes: config.feed.maxBytes, withTotal: false })
     const updated = items.reduce((latest, note) => (note.updatedAt > latest ? note.updatedAt : latest), items[0]?.createdAt ?? '')
     const targets = [...new Set(items.flatMap((note) => responseTargets(note)))]
-    const known = contexts && targets.length ? await contexts.get(targets) : new Map()
+    const known: Map<string, ReplyContext> = contexts && targets.length ? await contexts.get(targets) : new Map<string, ReplyContext>()
     return {
       config,
       notes: items,

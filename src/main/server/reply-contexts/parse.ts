@@ -81,7 +81,7 @@ function authorOf(entry: Mf2Item, doc: Mf2Doc, base: string): Pick<ContextFields
   const raw = entry.properties.author?.[0]
   const card =
     raw && typeof raw === 'object' && 'type' in raw && Array.isArray(raw.type) && raw.type.includes('h-card')
-      ? (raw as Mf2Item)
+      ? (raw)
       : typeof raw === 'string'
         ? null
         : (doc.items.find((item) => (item.type ?? []).includes('h-card')) ?? null)
