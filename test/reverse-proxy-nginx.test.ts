@@ -16,6 +16,7 @@ import {
   proxyTempDir,
   readStreamUntil,
   removeDir,
+  retryWhenPortTaken,
   send,
   setCookieLine,
   startNginx,
@@ -40,7 +41,11 @@ interface NginxFront {
   close(): Promise<void>
 }
 
-async function startNginxFront(env: Record<string, string>, auth: CreateServerOptions['auth'] = {}): Promise<NginxFront> {
+function startNginxFront(env: Record<string, string>, auth: CreateServerOptions['auth'] = {}): Promise<NginxFront> {
+  return retryWhenPortTaken(() => startNginxFrontOnce(env, auth))
+}
+
+async function startNginxFrontOnce(env: Record<string, string>, auth: CreateServerOptions['auth']): Promise<NginxFront> {
   const dir = proxyTempDir('starpunk-nginx-')
   const cert = makeSelfSignedCertificate(dir)
   const port = await freePort()
