@@ -271,8 +271,10 @@ describe('mf2 properties from Micropub (name, photo, responses)', () => {
     const entry = mf2(body, { baseUrl: SITE + '/' }).items.find((i) => i.type?.includes('h-entry')) as Mf
     expect(entry.properties.name).toEqual(['A named post'])
     expect(entry.properties.photo).toEqual([{ value: 'https://photos.example/cat.jpg', alt: 'A cat' }, `${SITE}/media/local.png`])
-    expect(entry.properties['in-reply-to']).toEqual(['https://other.example/post/1'])
-    expect(entry.properties['like-of']).toEqual(['https://liked.example/'])
+    // Each target is an h-cite whose value is its URL (Post Type Discovery reads the URL).
+    const targetsOf = (name: string) => (entry.properties[name] as Array<{ type: string[]; value: string }>).map((v) => [v.type, v.value])
+    expect(targetsOf('in-reply-to')).toEqual([[['h-cite'], 'https://other.example/post/1']])
+    expect(targetsOf('like-of')).toEqual([[['h-cite'], 'https://liked.example/']])
     expect(entry.properties.syndication).toBeUndefined()
     expect(body).not.toMatch(/javascript:|data:text/)
     expect(await validateHtml(body)).toEqual([])
