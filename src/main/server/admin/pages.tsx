@@ -4,6 +4,7 @@ import type { Config } from '../config'
 import type { Note } from '../notes'
 import { Layout, renderPage } from '../web'
 import { MAX_ALT_LENGTH, MAX_PHOTOS, type NotePhoto } from './photos'
+import { FORM_KIND_LABELS, FORM_KINDS, type PostTypeValues } from './post-type-form'
 
 export type DashboardView = 'all' | 'drafts' | 'trash'
 
@@ -187,6 +188,70 @@ export interface NoteFormValues {
   published: boolean
   /** The note's photos in order, with their alt text (uploads of a refused submission included). */
   photos: NotePhoto[]
+  /** Post type, target URL, article title and summary, RSVP value, location choice. */
+  type: PostTypeValues
+  /** Whether the note carries a location (the location choice is only offered then). */
+  hasLocation?: boolean
+}
+
+/** The type selector and the fields each type uses (all visible: the form works without JavaScript). */
+function PostTypeFields({ values, hasLocation }: { values: PostTypeValues; hasLocation: boolean }) {
+  return (
+    <fieldset className="post-type-editor">
+      <legend>Post type</legend>
+      <p>
+        <label htmlFor="note-kind">Type</label>
+        <br />
+        <select id="note-kind" name="kind" defaultValue={values.kind} aria-describedby="note-kind-hint">
+          {FORM_KINDS.map((kind) => (
+            <option key={kind} value={kind}>
+              {FORM_KIND_LABELS[kind]}
+            </option>
+          ))}
+        </select>
+        <br />
+        <span id="note-kind-hint" className="hint">
+          A like, repost, bookmark or RSVP needs no text; a reply, like, repost, bookmark or RSVP needs the URL of the post it is about.
+        </span>
+      </p>
+      <p>
+        <label htmlFor="note-target">URL of the post you reply to, like, repost, bookmark or RSVP to</label>
+        <br />
+        <input id="note-target" name="target" type="url" inputMode="url" size={60} defaultValue={values.target} placeholder="https://" />
+      </p>
+      <p>
+        <label htmlFor="note-rsvp">RSVP</label>
+        <br />
+        <select id="note-rsvp" name="rsvp" defaultValue={values.rsvp}>
+          <option value="yes">Yes</option>
+          <option value="no">No</option>
+          <option value="maybe">Maybe</option>
+          <option value="interested">Interested</option>
+        </select>
+      </p>
+      <p>
+        <label htmlFor="note-name">Article title</label>
+        <br />
+        <input id="note-name" name="name" type="text" size={60} maxLength={200} defaultValue={values.name} />
+      </p>
+      <p>
+        <label htmlFor="note-summary">Article summary (optional)</label>
+        <br />
+        <input id="note-summary" name="summary" type="text" size={60} maxLength={1000} defaultValue={values.summary} />
+      </p>
+      {hasLocation && (
+        <p>
+          <label htmlFor="note-location">Location of this post</label>
+          <br />
+          <select id="note-location" name="location" defaultValue={values.location}>
+            <option value="default">As the site setting says</option>
+            <option value="public">Show it</option>
+            <option value="private">Keep it private</option>
+          </select>
+        </p>
+      )}
+    </fieldset>
+  )
 }
 
 export interface NoteFormProps {
@@ -265,8 +330,9 @@ export function renderNoteForm({ config, session, note, values, error, notice, p
           <p>
             <label htmlFor="note-content">Content (Markdown)</label>
             <br />
-            <textarea id="note-content" name="content" rows={14} cols={70} required defaultValue={values.content} aria-describedby={error ? 'form-error' : undefined} />
+            <textarea id="note-content" name="content" rows={14} cols={70} defaultValue={values.content} aria-describedby={error ? 'form-error' : undefined} />
           </p>
+          <PostTypeFields values={values.type} hasLocation={values.hasLocation === true} />
           <fieldset className="photo-editor">
             <legend>Photos</legend>
             <ol className="photo-list" id="photo-list" data-photo-list="">

@@ -7,6 +7,7 @@ import { receiveMultipart, type MediaLibrary, type MediaService, type ReceivedFi
 import type { Note, NotesService } from '../notes'
 import { renderMediaPage, renderProfilePage } from './library-pages'
 import { adminNotePath, noticeText, renderDashboard, renderNoteForm, type DashboardView, type NoteFormValues } from './pages'
+import { applyPostType, EMPTY_POST_TYPE_VALUES, hasLocation, postTypeValuesOf, readPostTypeValues } from './post-type-form'
 import { MAX_PHOTOS, photosOf, placeUploads, readPhotoSlots, withPhotos, type NotePhoto } from './photos'
 import { PROFILE_SETTINGS, type AuthorProfile, type ProfileSetting } from './profile'
 
@@ -186,7 +187,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   })
 
   router.get('/admin/notes/new', ...protect, (_req, res) => {
-    const values: NoteFormValues = { content: '', tags: '', slug: '', published: true, photos: [] }
+    const values: NoteFormValues = { content: '', tags: '', slug: '', published: true, photos: [], type: EMPTY_POST_TYPE_VALUES }
     res.type('html').send(renderNoteForm({ config, session: sessionOf(res), values, error: null }))
   })
 
@@ -205,6 +206,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       slug: field(fields, 'slug').trim(),
       published: field(fields, 'published') === '1',
       photos,
+      type: readPostTypeValues((name) => field(fields, name)),
     }
     const session = sessionOf(res)
     if (error) {
@@ -221,7 +223,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
         tags: parseTags(values.tags),
         published: values.published,
         ...(values.slug ? { slug: values.slug } : {}),
-        ...(photos.length ? { properties: withPhotos({}, photos) } : {}),
+        properties: applyPostType(withPhotos({}, photos), values.type, false),
       })
       if (photos.length) await media.attach(photos.map((photo) => photo.url), note.id)
       res.redirect(303, `${adminNotePath(note.slug, 'edit')}?done=created`)
@@ -247,7 +249,15 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
 
   router.get('/admin/notes/:slug/edit', ...protect, async (req, res) => {
     const note = await findEditable(String(req.params.slug))
-    const values: NoteFormValues = { content: note.content, tags: note.tags.join(', '), slug: note.slug, published: note.published, photos: photosOf(note.properties) }
+    const values: NoteFormValues = {
+      content: note.content,
+      tags: note.tags.join(', '),
+      slug: note.slug,
+      published: note.published,
+      photos: photosOf(note.properties),
+      type: postTypeValuesOf(note),
+      hasLocation: hasLocation(note.properties),
+    }
     res.type('html').send(renderNoteForm({ config, session: sessionOf(res), note, values, error: null, notice: noticeText(req.query.done) }))
   })
 
@@ -269,6 +279,9 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       slug: note.slug,
       published: field(fields, 'published') === '1',
       photos,
+      // An older page without the type fields keeps the note's type as it is.
+      type: fields.kind === undefined ? postTypeValuesOf(note) : readPostTypeValues((name) => field(fields, name)),
+      hasLocation: hasLocation(note.properties),
     }
     const session = sessionOf(res)
     if (error) {
@@ -280,7 +293,12 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       return
     }
     try {
-      await notes.update(note.slug, { content: values.content, tags: parseTags(values.tags), published: values.published, properties: withPhotos(note.properties, photos) })
+      await notes.update(note.slug, {
+        content: values.content,
+        tags: parseTags(values.tags),
+        published: values.published,
+        properties: applyPostType(withPhotos(note.properties, photos), values.type, note.postType === 'article'),
+      })
       if (photos.length) await media.attach(photos.map((photo) => photo.url), note.id)
       res.redirect(303, `${adminNotePath(note.slug, 'edit')}?done=updated`)
     } catch (err) {
