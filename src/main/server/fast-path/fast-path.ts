@@ -37,14 +37,14 @@ export interface FastPathStats {
 
 export interface FastPath {
   /** Answer req here and return true, or return false (nothing written) for Express to answer. */
-  handle(req: IncomingMessage, res: ServerResponse): boolean
+  handle: (req: IncomingMessage, res: ServerResponse) => boolean
   /** PageCache's onServed: a visitor response of a cache entry, headers set, about to be sent by Express. */
-  remember(req: Request, res: Response, cache: PageCache, key: string, entry: CachedBody): void
+  remember: (req: Request, res: Response, cache: PageCache, key: string, entry: CachedBody) => void
   /** The health route's hook: GET /health, headers set, about to be sent by Express. */
-  rememberLiveness(req: Request, res: Response): void
+  rememberLiveness: (req: Request, res: Response) => void
   /** Switch at run time (tests compare both ways on one server; benches measure both). */
   enabled: boolean
-  stats(): FastPathStats
+  stats: () => FastPathStats
 }
 
 type RawHeaders = string[]
