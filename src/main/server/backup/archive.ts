@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises'
 import Database from 'better-sqlite3'
 import { create as tarCreate, extract as tarExtract, list as tarList } from 'tar'
 import { AppError, appError } from '../errors'
+import { checkDatabaseFile } from './check-worker'
 import { errnoCode } from '../errors/errno'
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, MANIFEST, MEDIA_DIR, METRICS_DB, NOTES_DB, ORIGINALS_DIR, STORED_FILE_NAME, entryProblem, layoutPaths, type DataLayout } from './layout'
 
@@ -135,14 +136,10 @@ async function snapshotDatabase(connection: Connection | null, source: string, d
   } finally {
     own?.close()
   }
-  const copy = openDatabase(dest, nativeBinding)
-  try {
-    const problem = integrityProblem(copy)
-    if (problem) throw appError('BACKUP_FAILED', { vars: { reason: `the copy of ${basename(source)} failed its integrity check (${problem})` } })
-    copy.pragma('journal_mode = DELETE')
-  } finally {
-    copy.close()
-  }
+  // In a worker thread: the check reads every page, which would stall a serving event loop.
+  const checked = await checkDatabaseFile(dest, { nativeBinding, makeSelfContained: true })
+  const problem = checked.ok ? integrityProblem(checked.messages) : `SQLite reported ${checked.code}`
+  if (problem) throw appError('BACKUP_FAILED', { vars: { reason: `the copy of ${basename(source)} failed its integrity check (${problem})` } })
 }
 
 function openDatabase(path: string, nativeBinding: string | null): Connection {
@@ -151,11 +148,10 @@ function openDatabase(path: string, nativeBinding: string | null): Connection {
   return conn
 }
 
-/** null when `PRAGMA integrity_check` says ok, else its first complaint. */
-function integrityProblem(conn: Connection): string | null {
-  const rows = conn.pragma('integrity_check') as Array<{ integrity_check: string }>
-  const first = rows[0]?.integrity_check ?? 'no answer'
-  return rows.length === 1 && first === 'ok' ? null : first.slice(0, 200)
+/** null when `PRAGMA integrity_check` said ok, else its first complaint. */
+function integrityProblem(messages: string[]): string | null {
+  const first = messages[0] ?? 'no answer'
+  return messages.length === 1 && first === 'ok' ? null : first.slice(0, 200)
 }
 
 async function copyIfPresent(from: string, to: string): Promise<boolean> {
@@ -292,8 +288,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     await extractInto(file, staging)
     const manifest = await readManifest(staging)
     await verifyFiles(staging, manifest, listed)
-    checkDatabase(join(staging, NOTES_DB), options.nativeBinding ?? null, true)
-    if (manifest.files.some((f) => f.path === METRICS_DB)) checkDatabase(join(staging, METRICS_DB), options.nativeBinding ?? null, false)
+    await checkDatabase(join(staging, NOTES_DB), options.nativeBinding ?? null, true)
+    if (manifest.files.some((f) => f.path === METRICS_DB)) await checkDatabase(join(staging, METRICS_DB), options.nativeBinding ?? null, false)
     await rm(join(staging, MANIFEST))
     await tighten(staging)
     const movedAside = await place(staging, target, options.replace === true, (options.now ?? (() => new Date()))())
@@ -422,21 +418,13 @@ async function verifyFiles(staging: string, manifest: Manifest, listed: Set<stri
   }
 }
 
-function checkDatabase(path: string, nativeBinding: string | null, notes: boolean): void {
+async function checkDatabase(path: string, nativeBinding: string | null, notes: boolean): Promise<void> {
   const name = basename(path)
-  let conn: Connection | null = null
-  try {
-    conn = openDatabase(path, nativeBinding)
-    const problem = integrityProblem(conn)
-    if (problem) throw appError('BACKUP_CORRUPT', { vars: { reason: `${name} failed its integrity check (${problem})` } })
-    if (notes && !conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get())
-      throw appError('BACKUP_CORRUPT', { vars: { reason: `${name} is not a StarPunk database` } })
-  } catch (err) {
-    if (err instanceof AppError) throw err
-    throw appError('BACKUP_CORRUPT', { vars: { reason: `${name} cannot be opened as a database (${errnoCode(err) ?? 'error'})` }, cause: err })
-  } finally {
-    conn?.close()
-  }
+  const checked = await checkDatabaseFile(path, { nativeBinding, makeSelfContained: false })
+  if (!checked.ok) throw appError('BACKUP_CORRUPT', { vars: { reason: `${name} cannot be opened as a database (${checked.code})` } })
+  const problem = integrityProblem(checked.messages)
+  if (problem) throw appError('BACKUP_CORRUPT', { vars: { reason: `${name} failed its integrity check (${problem})` } })
+  if (notes && !checked.hasMigrations) throw appError('BACKUP_CORRUPT', { vars: { reason: `${name} is not a StarPunk database` } })
 }
 
 /** Files 0600, folders 0700: the data dir holds the session secret and unpublished drafts. */
