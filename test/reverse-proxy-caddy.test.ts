@@ -11,6 +11,7 @@ import {
   freePort,
   makeSelfSignedCertificate,
   proxyTempDir,
+  readStreamUntil,
   removeDir,
   send,
   setCookieLine,
@@ -19,6 +20,7 @@ import {
   type ProxyProcess,
   type RequestOptions,
 } from './helpers/reverse-proxy'
+import { loginAsAdmin } from './helpers/admin'
 import { startTestServer, type TestServer } from './helpers/server'
 
 describe('Caddy terminating TLS in front of StarPunk', () => {
@@ -63,6 +65,14 @@ describe('Caddy terminating TLS in front of StarPunk', () => {
     const admin = await get('/admin', { headers: { accept: 'text/html', cookie: cookie!.split(';')[0]! } })
     expect(admin.status).toBe(200)
     expect(admin.body).toContain('/admin/logout')
+  })
+
+  it("streams the console's live events through Caddy as they happen", async () => {
+    const { cookie } = await loginAsAdmin(ts)
+    const stream = await readStreamUntil(`${url}/admin/console/api/events`, { ca: cert.pem, headers: { cookie, accept: 'text/event-stream' } }, (text) =>
+      /event: ready[\s\S]*event: pool:stats/.test(text),
+    )
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/)
   })
 
   it('counts the client Caddy saw, from X-Forwarded-For, and believes no forged one', async () => {

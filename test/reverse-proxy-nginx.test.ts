@@ -14,6 +14,7 @@ import {
   makeSelfSignedCertificate,
   nginxMainConfig,
   proxyTempDir,
+  readStreamUntil,
   removeDir,
   send,
   setCookieLine,
@@ -106,6 +107,16 @@ describe('nginx terminating TLS in front of StarPunk', () => {
     const admin = await front.get('/admin', { headers: { accept: 'text/html', cookie: cookie!.split(';')[0]! } })
     expect(admin.status).toBe(200)
     expect(admin.body).toContain('/admin/logout')
+  })
+
+  it("streams the console's live events through nginx as they happen, not buffered until the response ends", async () => {
+    const { cookie } = await loginAsAdmin(front.ts)
+    // The stream opens with `ready`; pool statistics follow every second while it stays open.
+    const stream = await readStreamUntil(`${front.url}/admin/console/api/events`, { ca: front.cert.pem, headers: { cookie, accept: 'text/event-stream' } }, (text) =>
+      /event: ready[\s\S]*event: pool:stats/.test(text),
+    )
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/)
+    expect(stream.headers['cache-control']).toBe('no-store')
   })
 
   it('pages name the https site URL, not the address nginx reaches StarPunk at', async () => {

@@ -210,3 +210,37 @@ export function send(url: string, options: RequestOptions = {}): Promise<Answer>
 export function setCookieLine(answer: Answer, name: string): string | undefined {
   return (answer.headers['set-cookie'] ?? []).find((line) => line.startsWith(`${name}=`))
 }
+
+/**
+ * Open a streaming GET and read until `done` holds for what arrived so far (then hang up), bounded at
+ * 15 s: for event streams, which must reach the client while the response is still open.
+ */
+export function readStreamUntil(url: string, options: RequestOptions, done: (text: string) => boolean): Promise<{ headers: IncomingHttpHeaders; text: string }> {
+  const target = new URL(url)
+  const requestFn = target.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = requestFn(
+      target,
+      { method: 'GET', headers: options.headers ?? {}, agent: false, ...(target.protocol === 'https:' ? { ca: options.ca, servername: '' } : {}) },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+          if (done(text)) {
+            clearTimeout(timer)
+            resolve({ headers: res.headers, text })
+            req.destroy()
+          }
+        })
+        res.on('end', () => reject(new Error(`the stream ended before the awaited data arrived: ${text.slice(0, 500)}`)))
+      },
+    )
+    const timer = setTimeout(() => req.destroy(new Error(`${url}: the awaited data did not arrive within 15 s`)), 15_000)
+    req.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    req.end()
+  })
+}
