@@ -13,6 +13,7 @@ import {
   proxyTempDir,
   readStreamUntil,
   removeDir,
+  retryWhenPortTaken,
   send,
   setCookieLine,
   startCaddy,
@@ -34,19 +35,26 @@ describe('Caddy terminating TLS in front of StarPunk', () => {
   beforeAll(async () => {
     dir = proxyTempDir('starpunk-caddy-')
     cert = makeSelfSignedCertificate(dir)
-    const port = await freePort()
-    url = `https://127.0.0.1:${port}`
-    ts = await startTestServer({ STARPUNK_SITE_URL: url, STARPUNK_TRUSTED_PROXIES: '127.0.0.1' }, { auth: { loginFailures: { max: 2, windowMs: 60 * 60_000 } } })
-    const site = substitute(documentedConfig('caddy'), [
-      ['blog.example.org {', `${url} {\n\ttls ${cert.certPath} ${cert.keyPath}`],
-      ['127.0.0.1:8080', new URL(ts.url).host],
-    ])
-    // Test-only global options: no admin API, storage under the temp dir, no port-80 redirect listener.
-    const globals = ['{', '\tadmin off', `\tstorage file_system ${join(dir, 'storage')}`, '\tauto_https disable_redirects',
-      `\thttp_port ${await freePort()}`, '\tskip_install_trust', '}', ''].join('\n')
-    const caddyfile = join(dir, 'Caddyfile')
-    writeFileSync(caddyfile, `${globals}${site}`)
-    caddy = await startCaddy(dir, caddyfile, port)
+    await retryWhenPortTaken(async () => {
+      const port = await freePort()
+      url = `https://127.0.0.1:${port}`
+      ts = await startTestServer({ STARPUNK_SITE_URL: url, STARPUNK_TRUSTED_PROXIES: '127.0.0.1' }, { auth: { loginFailures: { max: 2, windowMs: 60 * 60_000 } } })
+      const site = substitute(documentedConfig('caddy'), [
+        ['blog.example.org {', `${url} {\n\ttls ${cert.certPath} ${cert.keyPath}`],
+        ['127.0.0.1:8080', new URL(ts.url).host],
+      ])
+      // Test-only global options: no admin API, storage under the temp dir, no port-80 redirect listener.
+      const globals = ['{', '\tadmin off', `\tstorage file_system ${join(dir, 'storage')}`, '\tauto_https disable_redirects',
+        `\thttp_port ${await freePort()}`, '\tskip_install_trust', '}', ''].join('\n')
+      const caddyfile = join(dir, 'Caddyfile')
+      writeFileSync(caddyfile, `${globals}${site}`)
+      try {
+        caddy = await startCaddy(dir, caddyfile, port)
+      } catch (err) {
+        await ts.close()
+        throw err
+      }
+    })
   })
   afterAll(async () => {
     await caddy?.stop()
