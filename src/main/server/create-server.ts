@@ -19,6 +19,7 @@ import { listeningUrlOf, siteBaseFor } from './site'
 import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
+import { createBackupService, type BackupService } from './backup'
 import { createRemoteMedia } from './remote-media'
 import { createFastPath, type FastPath } from './fast-path'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
@@ -35,6 +36,8 @@ export interface CreateServerOptions {
   outbound?: { resolver?: Resolver }
   /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the desktop's native notification). */
   onAlert?: MetricsServiceDeps['onAlert']
+  /** Backup knobs for tests: pages copied per step of the online copy (small, so writes interleave). */
+  backup?: { pagesPerStep?: number }
 }
 
 export interface StarpunkServer {
@@ -88,7 +91,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, fastPath } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, backups, fastPath } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -116,6 +119,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       auth.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
+      // A backup in progress holds the writer connection: it finishes before the database closes.
+      await backups.close()
       await media.close()
       await core.closeData()
       logger.info('shutdown complete')
@@ -148,6 +153,7 @@ interface Wired {
   auth: AuthInternals
   media: MediaService
   metrics: MetricsService
+  backups: BackupService
   fastPath: FastPath
 }
 
@@ -219,6 +225,17 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   observers.db.slowQuery = (info) => metrics.slowQuery(info)
   observers.db.locked = (info) => metrics.databaseLocked(info)
   observers.search.searched = (engine, seconds, failed) => metrics.collector.observeSearch(engine, seconds, failed)
+  // "Back up now" (console and admin): through the writer connection, in steps, one at a time.
+  const backups = createBackupService({
+    layout: { dataDir: config.dataDir, databasePath: config.databasePath, mediaDir: config.mediaDir, nativeBinding: config.db.nativeBinding },
+    keep: config.backup.keep,
+    appVersion: VERSION,
+    notesConnection: () => db.writer,
+    logger: logger.child({ component: 'backup' }),
+    ...(options.backup?.pagesPerStep ? { pagesPerStep: options.backup.pagesPerStep } : {}),
+  })
+  await backups.start()
+  opened.push(() => backups.close())
   const health = createHealthService({
     version: VERSION,
     startedAt,
@@ -242,6 +259,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logger,
     monitoring: config.metrics.enabled ? metrics.monitoring : null,
     onAlert: (listener) => metrics.onAlert((alert) => listener(alert)),
+    backups,
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
@@ -276,7 +294,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
-  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile }))
+  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, backups }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
   const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [configured.siteUrl, siteBase, url].filter(Boolean) })
@@ -287,5 +305,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, fastPath }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, backups, fastPath }
 }
