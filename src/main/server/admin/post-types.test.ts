@@ -50,13 +50,14 @@ describe('post types in the admin editor', () => {
     const { entry } = await publicEntry('going')
     expect(entry.properties.rsvp).toEqual(['interested'])
     const before = (ts.server.context.db.writer.prepare('SELECT COUNT(*) AS n FROM notes').get() as { n: number }).n
-    for (const fields of [
+    const refused: Array<Record<string, string>> = [
       { kind: 'like', target: 'javascript:alert(1)' },
       { kind: 'repost', target: 'not a url' },
       { kind: 'rsvp', target: 'https://example.com/e', rsvp: 'perhaps' },
       { kind: 'article', name: '', content: 'no title' },
       { kind: 'note', content: '' },
-    ]) {
+    ]
+    for (const fields of refused) {
       const res = await post('/admin/notes', { ...fields, published: '1' })
       expect(res.status).toBe(400)
       const html = await res.text()

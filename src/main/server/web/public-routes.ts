@@ -7,6 +7,7 @@ import { isPostType, POST_TYPES, responseTargets, tagKey, textSummary, type Note
 import type { RemoteMediaService } from '../remote-media'
 import type { ReplyContextsService } from '../reply-contexts'
 import { entryExtras, responseTitle } from './entry-extras'
+import { cursorOf, OFFSET_PAGE_LIMIT, pageLinks, parseListPosition, positionHref, positionKey, positionQuery, type ListPosition } from './list-position'
 import { PageCache, publicCacheControl, sendCacheable } from './page-cache'
 import { NO_RESPONSES, renderListPage, renderNotePage, type ResponseData } from './pages'
 import { photoInfoFor, type PhotoSource } from './photos'
@@ -100,10 +101,26 @@ export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, 
     ...POST_TYPES.map((type) => ({ label: TYPE_ARCHIVE_LABELS[type], href: typePath(type), current: current === type })),
   ]
 
-  async function listPage(res: Response, page: number, tag: string | null, admin: boolean, postType: PostType | null = null) {
-    const { notes: items, hasMore } = await notes.list({
+  /**
+   * A deep `?page=N` (past OFFSET_PAGE_LIMIT) is answered with a redirect to the same place as a cursor, found
+   * once with an offset; true when it was. Past the last note it is a 404.
+   */
+  async function redirectDeepPage(res: Response, position: ListPosition, basePath: string, filter: { tag?: string; postType?: PostType }, admin: boolean): Promise<boolean> {
+    if (position.kind !== 'page' || position.page <= OFFSET_PAGE_LIMIT) return false
+    const { notes: before } = await notes.list({ limit: 1, offset: (position.page - 1) * perPage - 1, includeDrafts: admin, withTotal: false, ...filter })
+    const last = before[0]
+    if (!last) throw appError('NOT_FOUND')
+    res.setHeader('Cache-Control', 'no-cache')
+    res.redirect(302, positionHref(basePath, { kind: 'before', cursor: cursorOf(last) }))
+    return true
+  }
+
+  async function listPage(res: Response, position: ListPosition, tag: string | null, admin: boolean, postType: PostType | null = null) {
+    const page = position.kind === 'page' ? position.page : 0
+    const basePath = tag !== null ? `/tags/${encodeURIComponent(tagKey(tag))}` : postType !== null ? typePath(postType) : '/'
+    const { notes: items, hasMore, hasNewer } = await notes.list({
       limit: perPage,
-      offset: (page - 1) * perPage,
+      ...positionQuery(position, perPage),
       includeDrafts: admin,
       withTotal: false,
       excerptAboveHtmlBytes: config.excerptAboveBytes,
@@ -112,7 +129,7 @@ export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, 
     })
     // Past the last page, or a tag nothing visible carries: nothing lives here. A type's first page is
     // always there (the home page links every type), empty or not.
-    if (items.length === 0 && (page > 1 || tag !== null)) throw appError('NOT_FOUND')
+    if (items.length === 0 && (page !== 1 || tag !== null)) throw appError('NOT_FOUND')
     const display = tag !== null ? (items.flatMap((n) => n.tags).find((t) => tagKey(t) === tagKey(tag)) ?? tag) : null
     const typeLabel = postType !== null ? TYPE_ARCHIVE_LABELS[postType] : null
     return renderListPage({
@@ -123,7 +140,8 @@ export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, 
       notes: items,
       page,
       hasNext: hasMore === true,
-      basePath: tag !== null ? `/tags/${encodeURIComponent(tagKey(tag))}` : postType !== null ? typePath(postType) : '/',
+      links: pageLinks(basePath, position, items, { older: hasMore === true, newer: hasNewer === true }),
+      basePath,
       heading: display !== null ? `Notes tagged #${display}` : (typeLabel ?? config.siteName),
       title: display !== null ? `#${display}` : typeLabel !== null ? `${typeLabel} · ${config.siteName}` : config.siteName,
       emptyMessage: typeLabel !== null ? `No ${typeLabel.toLowerCase()} yet.` : 'No notes yet.',
@@ -133,27 +151,30 @@ export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, 
 
   router.get('/', async (req, res) => {
     allowRemoteImages(res)
-    const page = parsePage(req)
+    const position = parseListPosition(req)
     const admin = sessionOf(res) !== null
-    await sendCacheable(req, res, cache, `home:${page}`, () => listPage(res, page, null, admin), { contentType: HTML, cacheControl })
+    if (await redirectDeepPage(res, position, '/', {}, admin)) return
+    await sendCacheable(req, res, cache, `home:${positionKey(position)}`, () => listPage(res, position, null, admin), { contentType: HTML, cacheControl })
   })
 
   router.get('/tags/:tag', async (req, res) => {
     allowRemoteImages(res)
     const tag = req.params.tag
     if (!tag || tag.length > 200) throw appError('NOT_FOUND')
-    const page = parsePage(req)
+    const position = parseListPosition(req)
     const admin = sessionOf(res) !== null
-    await sendCacheable(req, res, cache, `tag:${tagKey(tag)}:${page}`, () => listPage(res, page, tag, admin), { contentType: HTML, cacheControl })
+    if (await redirectDeepPage(res, position, `/tags/${encodeURIComponent(tagKey(tag))}`, { tag }, admin)) return
+    await sendCacheable(req, res, cache, `tag:${tagKey(tag)}:${positionKey(position)}`, () => listPage(res, position, tag, admin), { contentType: HTML, cacheControl })
   })
 
   router.get('/type/:type', async (req, res) => {
     allowRemoteImages(res)
     const type = req.params.type
     if (!isPostType(type)) throw appError('NOT_FOUND')
-    const page = parsePage(req)
+    const position = parseListPosition(req)
     const admin = sessionOf(res) !== null
-    await sendCacheable(req, res, cache, `type:${type}:${page}`, () => listPage(res, page, null, admin, type), { contentType: HTML, cacheControl })
+    if (await redirectDeepPage(res, position, typePath(type), { postType: type }, admin)) return
+    await sendCacheable(req, res, cache, `type:${type}:${positionKey(position)}`, () => listPage(res, position, null, admin, type), { contentType: HTML, cacheControl })
   })
 
   router.get('/notes/:slug', async (req, res) => {
