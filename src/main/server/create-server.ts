@@ -17,6 +17,8 @@ import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsolePort, type ConsoleService, type ConsoleTransport } from './console'
 import { listeningUrlOf, siteBaseFor } from './site'
 import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
+import { discoveryRoutes } from './discovery'
+import { createSiteIcons, siteIconRoutes } from './site-icon'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
@@ -255,6 +257,8 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
   app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
   app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
+  app.use(discoveryRoutes({ config, db, notes, cache: new PageCache({ db, source: notes }) }))
+  app.use(siteIconRoutes(createSiteIcons({ config, media, logger: logger.child({ component: 'site-icon' }) })))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
   app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile }))

@@ -1,0 +1,2 @@
+export { buildRobots, buildSitemap, DISALLOWED_PATHS, SITEMAP_MAX_NOTES, SITEMAP_MAX_TAGS, SITEMAP_NAMESPACE } from './sitemap'
+export { discoveryRoutes, type DiscoveryRoutesDeps } from './routes'
