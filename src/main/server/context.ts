@@ -11,6 +11,7 @@ import type { MicropubService } from './micropub'
 import type { MediaService } from './media'
 import type { Outbound } from './outbound'
 import type { MetricsService } from './metrics'
+import type { RemoteMediaService } from './remote-media'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -39,6 +40,8 @@ export interface ServerContext {
   media: MediaService
   /** The one bounded fetch for every request to other sites (IndieAuth, external tokens, later Webmention). */
   outbound: Outbound
+  /** Pictures from other sites (avatars, reply-context photos) fetched once and served as our own media. */
+  remoteMedia: RemoteMediaService
   /** Monitoring: request counters, the metrics.db history, the disk check and the sampling schedule. */
   metrics: MetricsService
 }
