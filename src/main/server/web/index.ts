@@ -3,7 +3,21 @@ export { renderPage } from './render'
 export { Layout, AuthorCard, DiscoveryLinks, IconLinks, siteHref, type LayoutProps } from './layout'
 export { notePreview, sitePreview, siteImage, PREVIEW_ICON_PATH, type PagePreview, type PreviewImage } from './preview'
 export { renderErrorPage } from './error-page'
-export { PageCache, sendCacheable, etagOf, isNotModified, type CachedBody, type SendOptions } from './page-cache'
+export {
+  PageCache,
+  sendCacheable,
+  sendEntry,
+  cachedBody,
+  etagOf,
+  isNotModified,
+  publicCacheControl,
+  selectRepresentation,
+  varyFor,
+  type CachedBody,
+  type EncodedBody,
+  type SendOptions,
+  type ServedListener,
+} from './page-cache'
 export { publicRoutes, parsePage, describeNote, type PublicRoutesDeps } from './public-routes'
 export { noteUrl, tagPath } from './pages'
 export { staticRoutes } from './static'
