@@ -22,3 +22,4 @@ export { publicRoutes, parsePage, describeNote, type PublicRoutesDeps } from './
 export { noteUrl, tagPath } from './pages'
 export { staticRoutes } from './static'
 export { entryExtras, safeUrl, type EntryExtras } from './entry-extras'
+export { addWebSubLinks } from './websub-links'

@@ -113,6 +113,12 @@ export function Layout({ config, title, children, head, session, canonical, desc
         <meta name="color-scheme" content="light dark" />
         <link rel="stylesheet" href="/static/style.css" />
         {canonical && <link rel="canonical" href={canonical} />}
+        {canonical && config.websubHub && (
+          <>
+            <link rel="hub" href={config.websubHub} />
+            <link rel="self" href={canonical} />
+          </>
+        )}
         {canonical && preview && <PreviewTags config={config} title={title} description={description ?? config.siteName} url={canonical} preview={preview} />}
         <IconLinks />
         <DiscoveryLinks config={config} />

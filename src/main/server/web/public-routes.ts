@@ -5,7 +5,9 @@ import { appError, methodNotAllowed } from '../errors'
 import { wholeNumberParam } from '../http'
 import { tagKey, textSummary, type NotesService } from '../notes'
 import { PageCache, publicCacheControl, sendCacheable } from './page-cache'
-import { renderListPage, renderNotePage } from './pages'
+import { siteHref } from './layout'
+import { noteUrl, renderListPage, renderNotePage } from './pages'
+import { addWebSubLinks } from './websub-links'
 import { photoInfoFor, type PhotoSource } from './photos'
 
 export interface PublicRoutesDeps {
@@ -86,6 +88,7 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
     allowRemoteImages(res)
     const page = parsePage(req)
     const admin = sessionOf(res) !== null
+    if (page === 1) addWebSubLinks(res, config, siteHref(config, '/'))
     await sendCacheable(req, res, cache, `home:${page}`, () => listPage(res, page, null, admin), { contentType: HTML, cacheControl })
   })
 
@@ -109,6 +112,7 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
       if (!note) throw appError('NOT_FOUND')
       return renderNotePage(config, session, note, describeNote(note.html), await photoInfoFor(media, config, [note]))
     }
+    addWebSubLinks(res, config, noteUrl(config, slug))
     await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML, cacheControl })
   })
 
