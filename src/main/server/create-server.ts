@@ -21,6 +21,7 @@ import { createWebSubPublisher, discoveryRoutes, publishNoteChanges, type WebSub
 import { createSiteIcons, siteIconRoutes } from './site-icon'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
+import { createBackupService, type BackupService } from './backup'
 import { createRemoteMedia } from './remote-media'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
 
@@ -38,6 +39,8 @@ export interface CreateServerOptions {
   websub?: { retryDelaysMs?: readonly number[] }
   /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the desktop's native notification). */
   onAlert?: MetricsServiceDeps['onAlert']
+  /** Backup knobs for tests: pages copied per step of the online copy (small, so writes interleave). */
+  backup?: { pagesPerStep?: number }
 }
 
 export interface StarpunkServer {
@@ -89,7 +92,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, websub } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, backups, websub } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -115,6 +118,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       websub.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
+      // A backup in progress holds the writer connection: it finishes before the database closes.
+      await backups.close()
       await media.close()
       await core.closeData()
       logger.info('shutdown complete')
@@ -147,6 +152,7 @@ interface Wired {
   auth: AuthInternals
   media: MediaService
   metrics: MetricsService
+  backups: BackupService
   websub: WebSubPublisher
 }
 
@@ -222,6 +228,17 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   observers.db.slowQuery = (info) => metrics.slowQuery(info)
   observers.db.locked = (info) => metrics.databaseLocked(info)
   observers.search.searched = (engine, seconds, failed) => metrics.collector.observeSearch(engine, seconds, failed)
+  // "Back up now" (console and admin): through the writer connection, in steps, one at a time.
+  const backups = createBackupService({
+    layout: { dataDir: config.dataDir, databasePath: config.databasePath, mediaDir: config.mediaDir, nativeBinding: config.db.nativeBinding },
+    keep: config.backup.keep,
+    appVersion: VERSION,
+    notesConnection: () => db.writer,
+    logger: logger.child({ component: 'backup' }),
+    ...(options.backup?.pagesPerStep ? { pagesPerStep: options.backup.pagesPerStep } : {}),
+  })
+  await backups.start()
+  opened.push(() => backups.close())
   const health = createHealthService({
     version: VERSION,
     startedAt,
@@ -245,6 +262,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logger,
     monitoring: config.metrics.enabled ? metrics.monitoring : null,
     onAlert: (listener) => metrics.onAlert((alert) => listener(alert)),
+    backups,
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
@@ -273,7 +291,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   app.use(siteIconRoutes(createSiteIcons({ config, media, logger: logger.child({ component: 'site-icon' }) })))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
-  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile }))
+  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, backups }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
   const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [configured.siteUrl, siteBase, url].filter(Boolean) })
@@ -284,5 +302,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, websub }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, backups, websub }
 }
