@@ -165,6 +165,10 @@ describe('advertising the hub', () => {
       ['/', `${ts.url}/`],
       [`/notes/${note.slug}`, `${ts.url}/notes/${note.slug}`],
     ] as const) {
+      // The second request is a repeat (answered by the fast path in front of Express): same Link header.
+      const first = await fetch(`${ts.url}${path}`, { headers: { accept: 'text/html' } })
+      expect(first.headers.get('link')).toBe(`<${hub.url}>; rel="hub", <${self}>; rel="self"`)
+      await first.arrayBuffer()
       const res = await fetch(`${ts.url}${path}`, { headers: { accept: 'text/html' } })
       expect(res.headers.get('link')).toBe(`<${hub.url}>; rel="hub", <${self}>; rel="self"`)
       const links = DomUtils.getElementsByTagName('link', parseDocument(await res.text()))
