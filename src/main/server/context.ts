@@ -13,6 +13,7 @@ import type { Outbound } from './outbound'
 import type { MetricsService } from './metrics'
 import type { RemoteMediaService } from './remote-media'
 import type { ReplyContextsService } from './reply-contexts'
+import type { WebSubPublisher } from './discovery'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -45,6 +46,8 @@ export interface ServerContext {
   remoteMedia: RemoteMediaService
   /** What the posts our responses point at say about themselves (fetched in the background). */
   replyContexts: ReplyContextsService
+  /** WebSub: pings the configured hub after note changes (a no-op without STARPUNK_WEBSUB_HUB). */
+  websub: WebSubPublisher
   /** Monitoring: request counters, the metrics.db history, the disk check and the sampling schedule. */
   metrics: MetricsService
 }

@@ -4,7 +4,7 @@ import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import { responseTargets, type NotesService } from '../notes'
 import type { ReplyContext, ReplyContextsService } from '../reply-contexts'
-import { PageCache, publicCacheControl, sendCacheable } from '../web'
+import { addWebSubLinks, PageCache, publicCacheControl, sendCacheable } from '../web'
 import { photoInfoFor, type PhotoSource } from '../web/photos'
 import { buildAtom, buildJsonFeed, buildOpml, buildRss, FEED_TYPES, type FeedData, type FeedFormat } from './build'
 
@@ -76,6 +76,7 @@ export function feedRoutes({ config, db, notes, media, contexts, cache = new Pag
   }
 
   async function send(req: Request, res: Response, format: FeedFormat | 'opml') {
+    if (format !== 'opml') addWebSubLinks(res, config, `${config.siteUrl}${FEED_TYPES[format].path}`)
     await sendCacheable(req, res, cache, `feed:${format}`, async () => builders[format](await feedData()), {
       contentType: CONTENT_TYPES[format],
       cacheControl,

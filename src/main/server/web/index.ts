@@ -1,6 +1,7 @@
 import './locals'
 export { renderPage } from './render'
-export { Layout, AuthorCard, DiscoveryLinks, siteHref, type LayoutProps } from './layout'
+export { Layout, AuthorCard, DiscoveryLinks, IconLinks, siteHref, type LayoutProps } from './layout'
+export { notePreview, sitePreview, siteImage, PREVIEW_ICON_PATH, type PagePreview, type PreviewImage } from './preview'
 export { renderErrorPage } from './error-page'
 export {
   PageCache,
@@ -22,3 +23,4 @@ export { publicRoutes, parsePage, describeNote, responsesFor, typePath, TYPE_ARC
 export { noteUrl, tagPath, NO_RESPONSES, type ResponseData } from './pages'
 export { staticRoutes } from './static'
 export { entryExtras, safeUrl, responseTitle, type EntryExtras, type ResponseTarget, type LocationView } from './entry-extras'
+export { addWebSubLinks } from './websub-links'

@@ -6,6 +6,7 @@ import type { ReplyContext } from '../reply-contexts'
 import { entryExtras, type EntryExtras, type LocationView, type ResponseTarget } from './entry-extras'
 import { AuthorCard, Layout, siteHref } from './layout'
 import { GRID_SIZES, ImageOrder, mediaOf, NO_PHOTO_INFO, PHOTO_SIZES, responsiveAttributes, responsiveHtml, type PhotoInfo } from './photos'
+import { notePreview, sitePreview } from './preview'
 import { renderPage } from './render'
 
 const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
@@ -330,6 +331,7 @@ export function renderListPage(data: ListPageData): string {
       session={data.session}
       canonical={canonical}
       description={`${data.heading}: notes by ${config.authorName}`}
+      preview={sitePreview(config)}
       head={
         <>
           {newer !== null && <link rel="prev" href={siteHref(config, newer)} />}
@@ -401,7 +403,7 @@ export function renderNotePage(
   const extras = entryExtras(config, note)
   const name = extras.name
   return renderPage(
-    <Layout config={config} title={name ?? description} session={session} canonical={url} description={description}>
+    <Layout config={config} title={name ?? description} session={session} canonical={url} description={description} preview={notePreview(config, note, photos)}>
       <article className={`h-entry post-${extras.postType}`}>
         <TypeLabel extras={extras} />
         {name && <h1 className="p-name">{name}</h1>}

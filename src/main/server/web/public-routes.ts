@@ -9,7 +9,9 @@ import type { ReplyContextsService } from '../reply-contexts'
 import { entryExtras, responseTitle } from './entry-extras'
 import { cursorOf, OFFSET_PAGE_LIMIT, pageLinks, parseListPosition, positionHref, positionKey, positionQuery, type ListPosition } from './list-position'
 import { PageCache, publicCacheControl, sendCacheable } from './page-cache'
-import { NO_RESPONSES, renderListPage, renderNotePage, type ResponseData } from './pages'
+import { siteHref } from './layout'
+import { NO_RESPONSES, noteUrl, renderListPage, renderNotePage, type ResponseData } from './pages'
+import { addWebSubLinks } from './websub-links'
 import { photoInfoFor, type PhotoSource } from './photos'
 
 export interface PublicRoutesDeps {
@@ -154,6 +156,7 @@ export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, 
     const position = parseListPosition(req)
     const admin = sessionOf(res) !== null
     if (await redirectDeepPage(res, position, '/', {}, admin)) return
+    if (position.kind === 'page' && position.page === 1) addWebSubLinks(res, config, siteHref(config, '/'))
     await sendCacheable(req, res, cache, `home:${positionKey(position)}`, () => listPage(res, position, null, admin), { contentType: HTML, cacheControl })
   })
 
@@ -191,6 +194,7 @@ export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, 
       const description = note.html === '' && title ? title : describeNote(note.html)
       return renderNotePage(config, session, note, description, await photoInfoFor(media, config, [note]), responses)
     }
+    addWebSubLinks(res, config, noteUrl(config, slug))
     await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML, cacheControl })
   })
 
