@@ -38,6 +38,8 @@ export class PageCache {
   private lastModifiedMs: number
   private readonly db: Db
   private readonly source: { readonly version: number }
+  /** Per key, how often it was invalidated in this version: a build that overlapped one is not kept. */
+  private invalidations = new Map<string, number>()
 
   constructor(options: PageCacheOptions) {
     this.db = options.db
@@ -65,8 +67,25 @@ export class PageCache {
       this.entries.clear()
       this.bytes = 0
       this.building.clear()
+      this.invalidations.clear()
     }
     return version
+  }
+
+  /**
+   * Drop one page (its next request rebuilds it), for a change to something the change key does not
+   * follow (a Webmention shown on one note's page). Every other entry stays. Last-Modified moves on, so a
+   * client asking with If-Modified-Since only gets the new page, not a 304.
+   */
+  invalidate(key: string): void {
+    const entry = this.entries.get(key)
+    if (entry) {
+      this.entries.delete(key)
+      this.bytes -= entry.body.length
+    }
+    this.building.delete(key)
+    this.invalidations.set(key, (this.invalidations.get(key) ?? 0) + 1)
+    this.lastModifiedMs = Math.max(this.lastModifiedMs, wholeSecond(Date.now()))
   }
 
   /**
@@ -89,10 +108,11 @@ export class PageCache {
   }
 
   private async build(key: string, version: string, build: () => Promise<string>): Promise<CachedBody> {
+    const invalidated = this.invalidations.get(key) ?? 0
     const body = Buffer.from(await build(), 'utf8')
     const entry = { body, etag: etagOf(body) }
     // Only keep it if nothing changed while building; otherwise the next request rebuilds.
-    if (this.key() === version && body.length <= this.maxBytes) {
+    if (this.key() === version && (this.invalidations.get(key) ?? 0) === invalidated && body.length <= this.maxBytes) {
       while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.bytes + body.length > this.maxBytes)) {
         const [oldestKey, oldest] = this.entries.entries().next().value as [string, CachedBody]
         this.entries.delete(oldestKey)
