@@ -22,3 +22,4 @@ export { webmentionRoutes, webmentionLinkHeader, WEBMENTION_PATH, WEBMENTION_STA
 export { createWebmentionService, outboxHook, permalinkOf, sendsWebmentions, slugOfUrl, SEND_WEBMENTIONS_PROPERTY, type WebmentionService, type WebmentionServiceDeps } from './service'
 export { webmentionAdminRoutes, noteConversation, type WebmentionAdminDeps } from './admin'
 export { Responses, type AvatarLookup } from './display'
+export { mentionsPortable, MENTIONS_KEY } from './portable'

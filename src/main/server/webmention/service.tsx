@@ -126,10 +126,10 @@ export function createWebmentionService(deps: WebmentionServiceDeps): Webmention
     moderationPolicy: deps.moderationPolicy,
     refuseOrigins: deps.ownOrigins,
     ...(deps.avatars ? { localizePhoto: (url: string) => deps.avatars!.localize(url) } : {}),
+    // At once (the writer's own connection, one indexed read): the next request must not get the old page.
     onChange: (noteId) => {
-      void slugById(noteId).then((slug) => {
-        if (slug !== null) deps.onPageChanged(slug)
-      })
+      const slug = db.writer.prepare('SELECT slug FROM notes WHERE id = ?').pluck().get(noteId)
+      if (typeof slug === 'string') deps.onPageChanged(slug)
     },
     onMention: (mention, change) => {
       if (!deps.onMention) return
