@@ -150,4 +150,36 @@ describe('a conversation between two StarPunk servers', () => {
     expect(endpointCalls(b)).toBeGreaterThan(0)
     expect(endpointCalls(a)).toBe(0)
   })
+  it("A's note admin page shows where each Webmention went and what came back", async () => {
+    const admin = await loginAsAdmin(a)
+    const liked = await a.server.context.micropub.create('entry', { content: ['Liked again.'], 'like-of': [target] }, {})
+    await settledOutbox(a, liked.note.id)
+    const page = await (await fetch(`${a.url}/admin/notes/${encodeURIComponent(liked.note.slug)}/edit`, { headers: { cookie: admin.cookie } })).text()
+    expect(page).toContain(`data-outbox-target="${target}"`)
+    expect(page).toContain('data-outbox-state="sent"')
+    expect(page).toContain(`${b.url}/webmention`)
+    expect(page).toContain('HTTP 202')
+    expect(page).toContain('id="note-send-webmentions"')
+  })
+
+  it('an edit that drops the link tells the old target, and B removes the mention', async () => {
+    const { micropub } = a.server.context
+    const mention = await micropub.create('entry', { content: [`Have a look at [this](${target}).`] }, {})
+    await settledOutbox(a, mention.note.id)
+    await queueDrained(b)
+    expect((await mentionsOf(b, targetId)).some((m) => m.source === mention.location)).toBe(true)
+    await micropub.update(mention.location, { replace: { content: ['Never mind.'] }, add: {}, remove: { whole: [], values: {} } })
+    const [told] = await settledOutbox(a, mention.note.id)
+    expect(told).toMatchObject({ target, state: 'sent' })
+    await until('B to drop the mention', async () => !(await mentionsOf(b, targetId)).some((m) => m.source === mention.location))
+  })
+
+  it('a note with sending turned off (our own Micropub property) tells nobody', async () => {
+    const { micropub, webmention } = a.server.context
+    const quiet = await micropub.create('entry', { content: [`Quietly linking [B](${target}).`], 'starpunk-send-webmentions': ['false'] }, {})
+    await micropub.update(quiet.location, { replace: { content: [`Still quietly linking [B](${target}).`] }, add: {}, remove: { whole: [], values: {} } })
+    expect(await webmention.sender.forNote(quiet.note.id)).toEqual([])
+    await queueDrained(b)
+    expect((await mentionsOf(b, targetId)).some((m) => m.source === quiet.location)).toBe(false)
+  })
 })
