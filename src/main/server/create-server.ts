@@ -22,6 +22,7 @@ import { createWebmentionService, noteConversation, webmentionAdminRoutes, webme
 import type { WebmentionEvent } from '../../shared/contract'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
+import { createBackupService, type BackupService } from './backup'
 import { createRemoteMedia } from './remote-media'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
 
@@ -42,6 +43,8 @@ export interface CreateServerOptions {
    * receiver can fetch it). Default: none.
    */
   webmention?: { beforeSend?: (noteId: number) => Promise<void> }
+  /** Backup knobs for tests: pages copied per step of the online copy (small, so writes interleave). */
+  backup?: { pagesPerStep?: number }
 }
 
 export interface StarpunkServer {
@@ -93,7 +96,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -121,6 +124,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       auth.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
+      // A backup in progress holds the writer connection: it finishes before the database closes.
+      await backups.close()
       await media.close()
       await core.closeData()
       logger.info('shutdown complete')
@@ -154,6 +159,7 @@ interface Wired {
   media: MediaService
   metrics: MetricsService
   webmention: WebmentionService
+  backups: BackupService
 }
 
 /** Every capability, in dependency order, with the final listening URL. */
@@ -224,6 +230,17 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   observers.db.slowQuery = (info) => metrics.slowQuery(info)
   observers.db.locked = (info) => metrics.databaseLocked(info)
   observers.search.searched = (engine, seconds, failed) => metrics.collector.observeSearch(engine, seconds, failed)
+  // "Back up now" (console and admin): through the writer connection, in steps, one at a time.
+  const backups = createBackupService({
+    layout: { dataDir: config.dataDir, databasePath: config.databasePath, mediaDir: config.mediaDir, nativeBinding: config.db.nativeBinding },
+    keep: config.backup.keep,
+    appVersion: VERSION,
+    notesConnection: () => db.writer,
+    logger: logger.child({ component: 'backup' }),
+    ...(options.backup?.pagesPerStep ? { pagesPerStep: options.backup.pagesPerStep } : {}),
+  })
+  await backups.start()
+  opened.push(() => backups.close())
   const health = createHealthService({
     version: VERSION,
     startedAt,
@@ -247,6 +264,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logger,
     monitoring: config.metrics.enabled ? metrics.monitoring : null,
     onAlert: (listener) => metrics.onAlert((alert) => listener(alert)),
+    backups,
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
@@ -334,7 +352,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
       },
     }),
   )
-  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, conversation: noteConversation(webmention.receiver, webmention.sender) }))
+  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, conversation: noteConversation(webmention.receiver, webmention.sender), backups }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
   const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins })
@@ -345,5 +363,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups }
 }
