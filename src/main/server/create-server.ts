@@ -20,6 +20,8 @@ import { describeNote, PageCache, publicRoutes, renderErrorPage, staticRoutes } 
 import { renderNotePage } from './web/pages'
 import { createWebmentionService, noteConversation, webmentionAdminRoutes, webmentionLinkHeader, webmentionRoutes, WEBMENTION_PATH, WEBMENTION_STATUS_PATH, type WebmentionService } from './webmention'
 import type { WebmentionEvent } from '../../shared/contract'
+import { createWebSubPublisher, discoveryRoutes, publishNoteChanges, type WebSubPublisher } from './discovery'
+import { createSiteIcons, siteIconRoutes } from './site-icon'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
 import { createBackupService, type BackupService } from './backup'
@@ -37,6 +39,8 @@ export interface CreateServerOptions {
   tokens?: Pick<TokensServiceDeps, 'now' | 'external'>
   /** Outbound knobs for tests: a resolver, so host names can point at loopback servers without DNS. */
   outbound?: { resolver?: Resolver }
+  /** WebSub knobs for tests: shorter waits between retries of a failed ping. */
+  websub?: { retryDelaysMs?: readonly number[] }
   /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the desktop's native notification). */
   onAlert?: MetricsServiceDeps['onAlert']
   /**
@@ -99,7 +103,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups, fastPath } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups, fastPath, websub } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -129,6 +133,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       // The verification and the send in progress finish; whatever still waits stays queued in SQLite.
       await webmention.close()
       auth.close()
+      // Pings still waiting to retry are dropped: the next start pings on the next change.
+      websub.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
       // A backup in progress holds the writer connection: it finishes before the database closes.
@@ -168,6 +174,7 @@ interface Wired {
   webmention: WebmentionService
   backups: BackupService
   fastPath: FastPath
+  websub: WebSubPublisher
 }
 
 /** Every capability, in dependency order, with the final listening URL. */
@@ -212,6 +219,10 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logger: logger.child({ component: 'outbound' }),
     ...(options.outbound?.resolver ? { resolver: options.outbound.resolver } : {}),
   })
+  // WebSub: the hub hears of every committed note change, in the background (never inside a request).
+  const websub = createWebSubPublisher({ hub: config.websubHub, outbound, logger: logger.child({ component: 'websub' }), ...options.websub })
+  opened.push(() => websub.close())
+  if (config.websubHub) opened.push(publishNoteChanges({ siteUrl: siteBase, notes, db, publisher: websub }))
   const auth = createAuthService({ ...options.auth, config, db, logger, outbound })
   opened.push(() => auth.close())
   const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase: () => siteBase, outbound, listeningUrl: () => url, ...options.tokens })
@@ -318,7 +329,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     ...(options.webmention?.beforeSend ? { beforeSend: options.webmention.beforeSend } : {}),
   })
   opened.push(() => webmention.close())
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics, webmention }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics, webmention, websub }
 
   const app = express()
   app.disable('x-powered-by')
@@ -354,6 +365,8 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   const pageCache = new PageCache({ db, source: admin.pages, onServed: fastPath.remember })
   app.use(publicRoutes({ config, db, notes, media, cache: pageCache, responsesFor: (note) => webmention.responsesFor(note) }))
   app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
+  app.use(discoveryRoutes({ config, db, notes, cache: new PageCache({ db, source: notes }) }))
+  app.use(siteIconRoutes(createSiteIcons({ config, media, logger: logger.child({ component: 'site-icon' }) })))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
   app.use(webmentionRoutes({ receiver: webmention.receiver, statusUrl: (id) => `${siteBase}${WEBMENTION_STATUS_PATH}/${id}` }))
@@ -380,5 +393,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups, fastPath }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups, fastPath, websub }
 }
