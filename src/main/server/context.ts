@@ -13,6 +13,7 @@ import type { Outbound } from './outbound'
 import type { MetricsService } from './metrics'
 import type { RemoteMediaService } from './remote-media'
 import type { ReplyContextsService } from './reply-contexts'
+import type { WebmentionService } from './webmention'
 import type { WebSubPublisher } from './discovery'
 
 /**
@@ -46,6 +47,8 @@ export interface ServerContext {
   remoteMedia: RemoteMediaService
   /** What the posts our responses point at say about themselves (fetched in the background). */
   replyContexts: ReplyContextsService
+  /** Webmention both ways: the receiver (queue, moderation) and the sender (outbox). */
+  webmention: WebmentionService
   /** WebSub: pings the configured hub after note changes (a no-op without STARPUNK_WEBSUB_HUB). */
   websub: WebSubPublisher
   /** Monitoring: request counters, the metrics.db history, the disk check and the sampling schedule. */

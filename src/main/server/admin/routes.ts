@@ -1,10 +1,11 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express'
+import type { ReactNode } from 'react'
 import { safeEqual, type AdminSession, type AuthGuards } from '../auth'
 import type { Config } from '../config'
 import { AppError, appError } from '../errors'
 import { wholeNumberParam } from '../http'
 import { receiveMultipart, type MediaLibrary, type MediaService, type ReceivedFile } from '../media'
-import type { Note, NotesService } from '../notes'
+import type { Note, NotesService, Properties } from '../notes'
 import type { BackupInfo, BackupStatus } from '../../../shared/contract'
 import { renderMediaPage, renderProfilePage } from './library-pages'
 import { adminNotePath, noticeText, renderDashboard, renderNoteForm, type DashboardView, type NoteFormValues } from './pages'
@@ -24,6 +25,18 @@ export interface AdminRoutesDeps {
   profile: AuthorProfile
   /** "Back up now" into <data dir>/backups, and when the last one was taken (shown on the dashboard). */
   backups?: { runNow(): Promise<BackupInfo>; status(): Promise<BackupStatus> }
+  /** Webmention for each note: the send checkbox and what was sent and received (absent: neither shown). */
+  conversation?: NoteConversation
+}
+
+/** What the note form needs from Webmention, without knowing it. */
+export interface NoteConversation {
+  /** Whether the note's properties let it send. */
+  sends(properties: Properties): boolean
+  /** The properties with sending turned on or off. */
+  withSending(properties: Properties, on: boolean): Properties
+  /** Where the note's Webmentions went and what came back, and what it received. */
+  section(note: Note): Promise<ReactNode>
 }
 
 /** A submitted form's fields, each as the list of values sent under its name (urlencoded or multipart). */
@@ -95,8 +108,14 @@ function sessionOf(res: Response): AdminSession {
 
 /** The server-rendered admin area: note list, create, edit, publish/unpublish, delete and restore. */
 export function adminRoutes(deps: AdminRoutesDeps): Router {
-  const { config, notes, guards, media, library, profile, backups } = deps
+  const { config, notes, guards, media, library, profile, conversation, backups } = deps
   const router = Router()
+  /** The send checkbox as submitted: on when ticked; a form without it (an old page, a script) keeps `current`. */
+  const sendingFrom = (fields: FormFields, current: boolean): boolean | undefined =>
+    conversation ? (fields.send_webmentions_offered ? field(fields, 'send_webmentions') === '1' : current) : undefined
+  const withSending = (properties: Properties, on: boolean | undefined): Properties =>
+    conversation && on !== undefined ? conversation.withSending(properties, on) : properties
+  const sectionFor = async (note: Note | undefined): Promise<ReactNode> => (conversation && note ? conversation.section(note) : null)
   const form = express.urlencoded({ extended: false, limit: config.maxBodyBytes, parameterLimit: 100 })
   const multipartLimits = { maxFileBytes: config.media.maxUploadBytes, maxFieldBytes: config.maxBodyBytes, maxFiles: MAX_PHOTOS }
 
@@ -198,7 +217,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   })
 
   router.get('/admin/notes/new', ...protect, (_req, res) => {
-    const values: NoteFormValues = { content: '', tags: '', slug: '', published: true, photos: [], type: EMPTY_POST_TYPE_VALUES }
+    const values: NoteFormValues = { content: '', tags: '', slug: '', published: true, photos: [], type: EMPTY_POST_TYPE_VALUES, ...(conversation ? { sendWebmentions: true } : {}) }
     res.type('html').send(renderNoteForm({ config, session: sessionOf(res), values, error: null }))
   })
 
@@ -218,6 +237,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       published: field(fields, 'published') === '1',
       photos,
       type: readPostTypeValues((name) => field(fields, name)),
+      ...(conversation ? { sendWebmentions: sendingFrom(fields, true) } : {}),
     }
     const session = sessionOf(res)
     if (error) {
@@ -234,7 +254,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
         tags: parseTags(values.tags),
         published: values.published,
         ...(values.slug ? { slug: values.slug } : {}),
-        properties: applyPostType(withPhotos({}, photos), values.type, false),
+        properties: applyPostType(withSending(withPhotos({}, photos), values.sendWebmentions), values.type, false),
       })
       if (photos.length) await media.attach(photos.map((photo) => photo.url), note.id)
       res.redirect(303, `${adminNotePath(note.slug, 'edit')}?done=created`)
@@ -268,8 +288,9 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       photos: photosOf(note.properties),
       type: postTypeValuesOf(note),
       hasLocation: hasLocation(note.properties),
+      ...(conversation ? { sendWebmentions: conversation.sends(note.properties) } : {}),
     }
-    res.type('html').send(renderNoteForm({ config, session: sessionOf(res), note, values, error: null, notice: noticeText(req.query.done) }))
+    res.type('html').send(renderNoteForm({ config, session: sessionOf(res), note, values, error: null, notice: noticeText(req.query.done), conversation: await sectionFor(note) }))
   })
 
   router.post('/admin/notes/:slug', ...upload, async (req, res) => {
@@ -293,6 +314,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       // An older page without the type fields keeps the note's type as it is.
       type: fields.kind === undefined ? postTypeValuesOf(note) : readPostTypeValues((name) => field(fields, name)),
       hasLocation: hasLocation(note.properties),
+      ...(conversation ? { sendWebmentions: sendingFrom(fields, conversation.sends(note.properties)) } : {}),
     }
     const session = sessionOf(res)
     if (error) {
@@ -308,7 +330,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
         content: values.content,
         tags: parseTags(values.tags),
         published: values.published,
-        properties: applyPostType(withPhotos(note.properties, photos), values.type, note.postType === 'article'),
+        properties: applyPostType(withSending(withPhotos(note.properties, photos), values.sendWebmentions), values.type, note.postType === 'article'),
       })
       if (photos.length) await media.attach(photos.map((photo) => photo.url), note.id)
       res.redirect(303, `${adminNotePath(note.slug, 'edit')}?done=updated`)

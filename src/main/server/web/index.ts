@@ -19,7 +19,7 @@ export {
   type SendOptions,
   type ServedListener,
 } from './page-cache'
-export { publicRoutes, parsePage, describeNote, responsesFor, typePath, TYPE_ARCHIVE_LABELS, type PublicRoutesDeps } from './public-routes'
+export { publicRoutes, parsePage, describeNote, contextsFor, typePath, TYPE_ARCHIVE_LABELS, type PublicRoutesDeps } from './public-routes'
 export { noteUrl, tagPath, NO_RESPONSES, type ResponseData } from './pages'
 export { staticRoutes } from './static'
 export { entryExtras, safeUrl, responseTitle, type EntryExtras, type ResponseTarget, type LocationView } from './entry-extras'

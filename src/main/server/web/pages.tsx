@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import type { AdminSession } from '../auth/types'
 import type { Config } from '../config'
 import { tagKey, type Note } from '../notes'
@@ -396,10 +397,13 @@ export function renderNotePage(
   note: Note,
   description: string,
   photos: PhotoInfo = NO_PHOTO_INFO,
-  responses: ResponseData = NO_RESPONSES,
+  /** Received Webmentions shown under the entry (p-comment, p-like...): inside the h-entry they belong to. */
+  responses: ReactNode = null,
+  /** What this page knows of the posts the note responds to (reply contexts). */
+  targets: ResponseData = NO_RESPONSES,
 ): string {
   const url = noteUrl(config, note.slug)
-  const images: PageImages = { info: photos, order: new ImageOrder(), responses }
+  const images: PageImages = { info: photos, order: new ImageOrder(), responses: targets }
   const extras = entryExtras(config, note)
   const name = extras.name
   return renderPage(
@@ -432,6 +436,7 @@ export function renderNotePage(
           {session && <a href={`/admin/notes/${encodeURIComponent(note.slug)}/edit`}>Edit</a>}
         </p>
         <Tags tags={note.tags} />
+        {responses}
       </article>
     </Layout>,
   )

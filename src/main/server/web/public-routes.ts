@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express'
+import type { ReactNode } from 'react'
 import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
@@ -26,6 +27,8 @@ export interface PublicRoutesDeps {
   contexts?: ReplyContextsService
   /** Our copies of reply-context authors' photos (absent: no photos). */
   remoteMedia?: Pick<RemoteMediaService, 'known'>
+  /** What others said about a note (received Webmentions), shown under it. */
+  responsesFor?: (note: Note) => Promise<ReactNode>
 }
 
 /** Headings and link labels of the /type/<type> archives. */
@@ -45,7 +48,7 @@ export function typePath(type: PostType): string {
 }
 
 /** What a page knows of its notes' targets: stored reply contexts only (stale ones are refreshed in the background). */
-export async function responsesFor(
+export async function contextsFor(
   notes: Note[],
   contexts: ReplyContextsService | undefined,
   remoteMedia: Pick<RemoteMediaService, 'known'> | undefined,
@@ -93,7 +96,7 @@ export function allowRemoteImages(res: Response): void {
 }
 
 /** Public pages: `/`, `/notes/<slug>`, `/tags/<tag>`, `/type/<type>`. Routes stay thin: the notes service does the work. */
-export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, cache = new PageCache({ db, source: notes }) }: PublicRoutesDeps): Router {
+export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, cache = new PageCache({ db, source: notes }), responsesFor }: PublicRoutesDeps): Router {
   const router = Router()
   const perPage = config.notesPerPage
   const cacheControl = publicCacheControl(config.cache)
@@ -136,7 +139,7 @@ export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, 
     const typeLabel = postType !== null ? TYPE_ARCHIVE_LABELS[postType] : null
     return renderListPage({
       photos: await photoInfoFor(media, config, items),
-      responses: await responsesFor(items, contexts, remoteMedia),
+      responses: await contextsFor(items, contexts, remoteMedia),
       config,
       session: sessionOf(res),
       notes: items,
@@ -188,11 +191,16 @@ export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, 
     // may look at drafts and the trash (marked as such).
     const build = async () => {
       const note = await notes.get(slug, { includeDrafts: session !== null, includeDeleted: session !== null })
-      if (!note) throw appError('NOT_FOUND')
-      const responses = await responsesFor([note], contexts, remoteMedia)
-      const title = responseTitle(entryExtras(config, note), (url) => responses.contexts.get(url)?.title ?? null)
+      if (!note) {
+        // A deleted note says so (410), so sites that showed a reply to it or a mention of it drop theirs.
+        const trashed = await notes.get(slug, { includeDeleted: true })
+        throw appError(trashed?.deletedAt ? 'NOTE_GONE' : 'NOT_FOUND')
+      }
+      const responses = responsesFor && !note.deletedAt ? await responsesFor(note) : null
+      const targets = await contextsFor([note], contexts, remoteMedia)
+      const title = responseTitle(entryExtras(config, note), (url) => targets.contexts.get(url)?.title ?? null)
       const description = note.html === '' && title ? title : describeNote(note.html)
-      return renderNotePage(config, session, note, description, await photoInfoFor(media, config, [note]), responses)
+      return renderNotePage(config, session, note, description, await photoInfoFor(media, config, [note]), responses, targets)
     }
     addWebSubLinks(res, config, noteUrl(config, slug))
     await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML, cacheControl })
