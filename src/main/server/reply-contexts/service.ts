@@ -2,9 +2,12 @@ import type { Db } from '../db'
 import type { Logger } from '../logging'
 import { isOutboundError, type Outbound } from '../outbound'
 import type { RemoteMediaService } from '../remote-media'
-import type { HtmlParse } from '../webmention'
+import type { mf2 } from 'microformats-parser'
 import { contextFields, type ContextFields } from './parse'
 import type { ReplyContext, ReplyContextsService } from './types'
+
+/** A page's mf2, parsed off the event loop (the Webmention parse thread's `parse` fits). */
+export type HtmlParse = (html: string, pageUrl: string, target: string) => Promise<{ doc: ReturnType<typeof mf2> }>
 
 export interface ReplyContextsDeps {
   db: Db
