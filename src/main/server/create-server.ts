@@ -7,7 +7,7 @@ import { appError, clientErrorHandler, errorHandler, notFoundHandler } from './e
 import { createHealthService, healthRoutes } from './health'
 import { requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
-import { authRoutes, createAuthService, type AuthInternals, type AuthServiceOptions } from './auth'
+import { authRoutes, createAuthService, SESSION_COOKIE, type AuthInternals, type AuthServiceOptions } from './auth'
 import { adminRoutes, createAdminParts } from './admin'
 import { searchRoutes } from './search'
 import { createClientRedirectLookup, createTokensService, indieauthRoutes, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
@@ -19,7 +19,9 @@ import { listeningUrlOf, siteBaseFor } from './site'
 import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
+import { createBackupService, type BackupService } from './backup'
 import { createRemoteMedia } from './remote-media'
+import { createFastPath, type FastPath } from './fast-path'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
 
 export interface CreateServerOptions {
@@ -34,6 +36,8 @@ export interface CreateServerOptions {
   outbound?: { resolver?: Resolver }
   /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the desktop's native notification). */
   onAlert?: MetricsServiceDeps['onAlert']
+  /** Backup knobs for tests: pages copied per step of the online copy (small, so writes interleave). */
+  backup?: { pagesPerStep?: number }
 }
 
 export interface StarpunkServer {
@@ -47,6 +51,8 @@ export interface StarpunkServer {
   listen(): Promise<string>
   /** Stop accepting, finish in-flight requests (bounded), close the pool and the logs. */
   close(): Promise<void>
+  /** The fast path in front of Express (switchable at run time; `stats()` counts what it answered). */
+  readonly fastPath: FastPath
   /** Note a console action in the monitoring history (with the request ID of the call, if any). */
   recordEvent(event: { type: 'config_saved' | 'server_restart'; message: string }): void
 }
@@ -85,12 +91,15 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, backups, fastPath } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
-  handle = app
-  for (const [req, res] of early.splice(0)) app(req, res)
+  // Cached public pages, feeds and /health are answered before Express; everything else goes to it.
+  handle = (req, res) => {
+    if (!fastPath.handle(req, res)) app(req, res)
+  }
+  for (const [req, res] of early.splice(0)) handle(req, res)
   logger.info('listening', { url, dataDir: configured.dataDir })
   // server_start, then the 10-s points and health samples (unref'd timers, stopped in close()).
   if (configured.metrics.enabled) metrics.start()
@@ -100,6 +109,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     context,
     consolePort,
     url,
+    fastPath,
     listen: () => Promise.resolve(url),
     async close() {
       // Event streams never finish on their own: end them so closing does not wait out the grace period.
@@ -109,6 +119,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       auth.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
+      // A backup in progress holds the writer connection: it finishes before the database closes.
+      await backups.close()
       await media.close()
       await core.closeData()
       logger.info('shutdown complete')
@@ -141,6 +153,8 @@ interface Wired {
   auth: AuthInternals
   media: MediaService
   metrics: MetricsService
+  backups: BackupService
+  fastPath: FastPath
 }
 
 /** Every capability, in dependency order, with the final listening URL. */
@@ -211,6 +225,17 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   observers.db.slowQuery = (info) => metrics.slowQuery(info)
   observers.db.locked = (info) => metrics.databaseLocked(info)
   observers.search.searched = (engine, seconds, failed) => metrics.collector.observeSearch(engine, seconds, failed)
+  // "Back up now" (console and admin): through the writer connection, in steps, one at a time.
+  const backups = createBackupService({
+    layout: { dataDir: config.dataDir, databasePath: config.databasePath, mediaDir: config.mediaDir, nativeBinding: config.db.nativeBinding },
+    keep: config.backup.keep,
+    appVersion: VERSION,
+    notesConnection: () => db.writer,
+    logger: logger.child({ component: 'backup' }),
+    ...(options.backup?.pagesPerStep ? { pagesPerStep: options.backup.pagesPerStep } : {}),
+  })
+  await backups.start()
+  opened.push(() => backups.close())
   const health = createHealthService({
     version: VERSION,
     startedAt,
@@ -234,6 +259,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logger,
     monitoring: config.metrics.enabled ? metrics.monitoring : null,
     onAlert: (listener) => metrics.onAlert((alert) => listener(alert)),
+    backups,
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
@@ -251,16 +277,24 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   app.use(staticRoutes())
   app.use(auth.guards.loadSession)
 
-  app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed }))
+  // A memo of what the stack below answers: the page caches and /health hand it their visitor responses.
+  const fastPath = createFastPath({
+    logging,
+    metrics: { observeRequest: (request) => metrics.collector.observeRequest(request), collecting: () => metrics.collecting },
+    liveness: () => health.liveness(),
+    sessionCookie: SESSION_COOKIE,
+    enabled: config.fastPath,
+  })
+  app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed, onLiveness: fastPath.rememberLiveness }))
   if (config.metrics.enabled) app.use(metricsRoutes({ collector: metrics.collector, allowed: metricsAccess({ token: config.health.token, open: config.metrics.public }) }))
   // One line per capability; each router states its own error format for its paths.
   // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
   const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
-  app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
-  app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
+  app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
+  app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
-  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile }))
+  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, backups }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
   const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [configured.siteUrl, siteBase, url].filter(Boolean) })
@@ -271,5 +305,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, backups, fastPath }
 }

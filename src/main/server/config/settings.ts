@@ -526,6 +526,15 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use a value such as 604800 (one week).',
   }),
+  STARPUNK_FAST_PATH: setting({
+    path: 'fastPath',
+    description:
+      'Answer repeat requests for cached public pages and feeds (and GET /health) before the middleware stack, with the same headers and bytes, the request ID, access line and metrics. false sends every request through the full stack (to compare, or to rule it out while diagnosing).',
+    default: true,
+    parse: boolean,
+    format: asText,
+    suggestion: 'Use true, or false to send every request through the full stack.',
+  }),
   STARPUNK_FEED_CACHE_SECONDS: setting({
     path: 'feed.cacheSeconds',
     description:
@@ -558,6 +567,14 @@ export const SETTINGS = table({
     parse: boolean,
     format: asText,
     suggestion: 'Use true or false.',
+  }),
+  STARPUNK_BACKUP_KEEP: setting({
+    path: 'backup.keep',
+    description: 'How many archives "Back up now" (console and admin) keeps in <data dir>/backups; after each new one the oldest beyond this number are deleted. Archives written elsewhere with npm run backup are never deleted.',
+    default: 7,
+    parse: integer(1, 1000, 'archives'),
+    format: asText,
+    suggestion: 'Use a count such as 7.',
   }),
   STARPUNK_MAX_BODY_BYTES: setting({
     path: 'maxBodyBytes',

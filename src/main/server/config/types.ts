@@ -93,6 +93,8 @@ export interface Config {
     /** Deprecated STARPUNK_FEED_CACHE_SECONDS: when set, the feeds' max-age instead of cache.maxAge. */
     cacheSeconds: number | null
   }
+  /** Answer cached public pages, feeds and /health before Express. */
+  fastPath: boolean
   /** Cache-Control of public pages and feeds (one family for both). */
   cache: {
     /** max-age, seconds: browsers and feed readers. */
@@ -110,6 +112,11 @@ export interface Config {
     maxImagePixels: number
     /** Keep each upload as it arrived in <dataDir>/originals (never served). */
     keepOriginals: boolean
+  }
+  /** "Back up now" into <dataDir>/backups. */
+  backup: {
+    /** Archives kept there; the oldest beyond this are deleted after each new one. */
+    keep: number
   }
   /** Largest accepted request body for forms/JSON, bytes. */
   maxBodyBytes: number
