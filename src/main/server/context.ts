@@ -12,6 +12,7 @@ import type { MediaService } from './media'
 import type { Outbound } from './outbound'
 import type { MetricsService } from './metrics'
 import type { RemoteMediaService } from './remote-media'
+import type { WebSubPublisher } from './discovery'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -42,6 +43,8 @@ export interface ServerContext {
   outbound: Outbound
   /** Pictures from other sites (avatars, reply-context photos) fetched once and served as our own media. */
   remoteMedia: RemoteMediaService
+  /** WebSub: pings the configured hub after note changes (a no-op without STARPUNK_WEBSUB_HUB). */
+  websub: WebSubPublisher
   /** Monitoring: request counters, the metrics.db history, the disk check and the sampling schedule. */
   metrics: MetricsService
 }

@@ -8,3 +8,4 @@ export { createImageService, planWidths, variantFileName, VARIANT_WIDTHS, MAX_ED
 export { ACCEPTED_IMAGE_TYPES, detectImage, type DetectedImage } from './detect'
 export { loadSharp, type Sharp } from './sharp-loader'
 export type { ImageKind, ImageService, ImageServiceStats, ImageVariant, OutputFormat, ProcessImageInput, ProcessedImage } from './types'
+export { APPLE_TOUCH_SIZE, DEFAULT_ICON_SVG, encodeIco, ICO_SIZES, makeIconSet, PNG_ICON_SIZES, type IconImage, type IconSet } from './icons'
