@@ -84,7 +84,8 @@ export default async function pagesBench(ctx: BenchContext): Promise<void> {
   const logDir = mkdtempSync(join(tmpdir(), 'starpunk-bench-pages-logs-'))
   const started: ServerProcess[] = []
   try {
-    const small = await startStarpunk({ dataDir: smallDir, name: 'small' })
+    // The full stack (the fast path in front of it has its own bench, fastpath.bench.ts).
+    const small = await startStarpunk({ dataDir: smallDir, name: 'small', env: { STARPUNK_FAST_PATH: 'false' } })
     started.push(small)
     await settle(small.url)
     const routes = [
@@ -123,7 +124,7 @@ export default async function pagesBench(ctx: BenchContext): Promise<void> {
     })
     await bare.stop()
 
-    const big = await startStarpunk({ dataDir: bigDir, name: 'big', readyTimeoutMs: 600_000 })
+    const big = await startStarpunk({ dataDir: bigDir, name: 'big', readyTimeoutMs: 600_000, env: { STARPUNK_FAST_PATH: 'false' } })
     started.push(big)
     await settle(big.url)
     for (const path of ['/', '/?page=5']) {
