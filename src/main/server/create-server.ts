@@ -16,7 +16,10 @@ import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsolePort, type ConsoleService, type ConsoleTransport } from './console'
 import { listeningUrlOf, siteBaseFor } from './site'
-import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
+import { describeNote, PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
+import { renderNotePage } from './web/pages'
+import { createWebmentionService, noteConversation, webmentionAdminRoutes, webmentionLinkHeader, webmentionRoutes, WEBMENTION_PATH, WEBMENTION_STATUS_PATH, type WebmentionService } from './webmention'
+import type { WebmentionEvent } from '../../shared/contract'
 import { createWebSubPublisher, discoveryRoutes, publishNoteChanges, type WebSubPublisher } from './discovery'
 import { createSiteIcons, siteIconRoutes } from './site-icon'
 import { VERSION } from './version'
@@ -40,6 +43,11 @@ export interface CreateServerOptions {
   websub?: { retryDelaysMs?: readonly number[] }
   /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the desktop's native notification). */
   onAlert?: MetricsServiceDeps['onAlert']
+  /**
+   * Awaited before each Webmention is sent for a note (a static mirror publishing the page first, so the
+   * receiver can fetch it). Default: none.
+   */
+  webmention?: { beforeSend?: (noteId: number) => Promise<void> }
   /** Backup knobs for tests: pages copied per step of the online copy (small, so writes interleave). */
   backup?: { pagesPerStep?: number }
 }
@@ -95,7 +103,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, backups, fastPath, websub } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups, fastPath, websub } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -107,6 +115,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
   logger.info('listening', { url, dataDir: configured.dataDir })
   // server_start, then the 10-s points and health samples (unref'd timers, stopped in close()).
   if (configured.metrics.enabled) metrics.start()
+  // Verifies what a previous run left queued, then each Webmention as it arrives; sends what is due.
+  webmention.start()
 
   return {
     app,
@@ -120,6 +130,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       consoleTransport.closeStreams()
       if (!options.console) context.console.close()
       await closeHttp()
+      // The verification and the send in progress finish; whatever still waits stays queued in SQLite.
+      await webmention.close()
       auth.close()
       // Pings still waiting to retry are dropped: the next start pings on the next change.
       websub.close()
@@ -159,6 +171,7 @@ interface Wired {
   auth: AuthInternals
   media: MediaService
   metrics: MetricsService
+  webmention: WebmentionService
   backups: BackupService
   fastPath: FastPath
   websub: WebSubPublisher
@@ -274,7 +287,49 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics, websub }
+
+  const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
+  const ownOrigins = () => [configured.siteUrl, siteBase, url].filter(Boolean)
+  const mentionListeners = new Set<(event: WebmentionEvent) => void>()
+  consolePort.onWebmention = (listener) => {
+    mentionListeners.add(listener)
+    return () => mentionListeners.delete(listener)
+  }
+  const webmention = createWebmentionService({
+    db,
+    notes,
+    outbound,
+    logger,
+    siteBase: () => siteBase,
+    ownOrigins,
+    moderationPolicy: () => config.webmention.moderation,
+    // Mentions between our own posts are read from the page a visitor would get, without HTTP.
+    renderOwnPage: async (slug) => {
+      const note = await notes.get(slug, { includeDeleted: true })
+      if (!note) return null
+      if (note.deletedAt) return { status: 410, html: '' }
+      return { status: 200, html: renderNotePage(config, null, note, describeNote(note.html)) }
+    },
+    avatars: remoteMedia,
+    // Mention rows live beside the notes, but the page cache's change key does not follow them: drop that page.
+    onPageChanged: (slug) => pageCache.invalidate(`note:${slug}`),
+    onMention: (mention, change, slug) => {
+      const event: WebmentionEvent = {
+        change,
+        type: mention.type,
+        moderation: mention.moderation,
+        source: mention.source,
+        target: mention.target,
+        slug,
+        authorName: mention.author.name,
+        time: Date.now(),
+      }
+      for (const listener of mentionListeners) listener(event)
+    },
+    ...(options.webmention?.beforeSend ? { beforeSend: options.webmention.beforeSend } : {}),
+  })
+  opened.push(() => webmention.close())
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics, webmention, websub }
 
   const app = express()
   app.disable('x-powered-by')
@@ -284,6 +339,12 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   // Right after the access log, so both see every request (errors, 404s, refused ones too).
   app.use(metricsMiddleware(metrics.collector, () => metrics.collecting))
   app.use(helmet())
+  // Every response names the Webmention endpoint (W3C Webmention §3.1.2), as every page's <link> does.
+  const endpointLink = webmentionLinkHeader(`${siteBase}${WEBMENTION_PATH}`)
+  app.use((_req, res, next) => {
+    res.append('Link', endpointLink)
+    next()
+  })
   // Request-wide middleware (static files, session loading); body parsers stay scoped to their routes.
   app.use(staticRoutes())
   app.use(auth.guards.loadSession)
@@ -300,17 +361,31 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   if (config.metrics.enabled) app.use(metricsRoutes({ collector: metrics.collector, allowed: metricsAccess({ token: config.health.token, open: config.metrics.public }) }))
   // One line per capability; each router states its own error format for its paths.
   // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
-  const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
-  app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
+  // The note pages' cache: a mention shown on one note drops that page from it (and so from the fast path).
+  const pageCache = new PageCache({ db, source: admin.pages, onServed: fastPath.remember })
+  app.use(publicRoutes({ config, db, notes, media, cache: pageCache, responsesFor: (note) => webmention.responsesFor(note) }))
   app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
   app.use(discoveryRoutes({ config, db, notes, cache: new PageCache({ db, source: notes }) }))
   app.use(siteIconRoutes(createSiteIcons({ config, media, logger: logger.child({ component: 'site-icon' }) })))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
-  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, backups }))
+  app.use(webmentionRoutes({ receiver: webmention.receiver, statusUrl: (id) => `${siteBase}${WEBMENTION_STATUS_PATH}/${id}` }))
+  app.use(
+    webmentionAdminRoutes({
+      config,
+      guards: auth.guards,
+      receiver: webmention.receiver,
+      slugsOf: async (ids) => {
+        if (ids.length === 0) return new Map()
+        const rows = await db.all<{ id: number; slug: string }>(`SELECT id, slug FROM notes WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)
+        return new Map(rows.map((row) => [row.id, row.slug]))
+      },
+    }),
+  )
+  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, conversation: noteConversation(webmention.receiver, webmention.sender), backups }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
-  const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [configured.siteUrl, siteBase, url].filter(Boolean) })
+  const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins })
   app.use(indieauthRoutes({ config, logger, tokens, guards: auth.guards, siteBase: () => siteBase, clientRedirectUris }))
   app.use(tokensAdminRoutes({ config, tokens, guards: auth.guards }))
   const consoleTransport = consoleRoutes({ console: consoleService, config, guards: auth.guards, logger: logger.child({ component: 'console' }) })
@@ -318,5 +393,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, backups, fastPath, websub }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups, fastPath, websub }
 }

@@ -275,6 +275,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   let timers: NodeJS.Timeout[] = []
   let unbindLogs: (() => void) | null = null
   let unbindAlerts: (() => void) | null = null
+  let unbindMentions: (() => void) | null = null
   let unbindStatus: (() => void) | null = null
   let boundServer: ConsolePort | null = null
   let pendingLogs: LogEntry[] = []
@@ -290,11 +291,14 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     unbindLogs = null
     unbindAlerts?.()
     unbindAlerts = null
+    unbindMentions?.()
+    unbindMentions = null
     boundServer = ctx
     if (!ctx) return
     // The server's own alert decision (held for STARPUNK_ALERT_SAMPLES samples), so a browser console
     // alerts on exactly what the desktop app does.
     unbindAlerts = ctx.onAlert?.((alert) => push('health:alert', { ...alert, time: Date.now() })) ?? null
+    unbindMentions = ctx.onWebmention?.((event) => push('webmention:received', event)) ?? null
     unbindLogs = ctx.logs.subscribe((entry) => {
       pendingLogs.push(entry)
       // Bounded: beyond what a client holds anyway, the oldest waiting entries are counted, not kept
@@ -377,6 +381,8 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     unbindLogs = null
     unbindAlerts?.()
     unbindAlerts = null
+    unbindMentions?.()
+    unbindMentions = null
     boundServer = null
     unbindStatus?.()
     unbindStatus = null

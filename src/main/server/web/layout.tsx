@@ -33,6 +33,7 @@ export function DiscoveryLinks({ config }: { config: Config }) {
       <link rel="alternate" type="application/atom+xml" title={`${config.siteName} (Atom)`} href={href('/feed.atom')} />
       <link rel="alternate" type="application/feed+json" title={`${config.siteName} (JSON Feed)`} href={href('/feed.json')} />
       <link rel="micropub" href={href('/micropub')} />
+      <link rel="webmention" href={href('/webmention')} />
       <link rel="indieauth-metadata" href={href('/.well-known/oauth-authorization-server')} />
       <link rel="authorization_endpoint" href={href('/indieauth/auth')} />
       <link rel="token_endpoint" href={href('/indieauth/token')} />
