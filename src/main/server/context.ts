@@ -11,6 +11,7 @@ import type { MicropubService } from './micropub'
 import type { MediaService } from './media'
 import type { Outbound } from './outbound'
 import type { MetricsService } from './metrics'
+import type { SiteExportActions, SiteMirror } from './site-export'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -41,4 +42,6 @@ export interface ServerContext {
   outbound: Outbound
   /** Monitoring: request counters, the metrics.db history, the disk check and the sampling schedule. */
   metrics: MetricsService
+  /** Static copies of the public site: "Export site" into the data dir or the mirror, and the mirror kept current. */
+  siteExport: { actions: SiteExportActions; mirror: SiteMirror | null }
 }

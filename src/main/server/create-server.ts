@@ -19,6 +19,7 @@ import { listeningUrlOf, siteBaseFor } from './site'
 import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
+import { createSiteExport, type SiteExportParts } from './site-export-app'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
 
 export interface CreateServerOptions {
@@ -33,6 +34,8 @@ export interface CreateServerOptions {
   outbound?: { resolver?: Resolver }
   /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the desktop's native notification). */
   onAlert?: MetricsServiceDeps['onAlert']
+  /** Mirror knob for tests: the wait after a note change before the mirror is exported again. */
+  mirrorDebounceMs?: number
 }
 
 export interface StarpunkServer {
@@ -84,7 +87,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -108,6 +111,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       auth.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
+      // Before media and the database: an export under way reads both.
+      await siteExport.close()
       await media.close()
       await core.closeData()
       logger.info('shutdown complete')
@@ -140,6 +145,7 @@ interface Wired {
   auth: AuthInternals
   media: MediaService
   metrics: MetricsService
+  siteExport: SiteExportParts
 }
 
 /** Every capability, in dependency order, with the final listening URL. */
@@ -219,6 +225,12 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     checks: [...core.healthChecks, ...media.healthChecks, ...metrics.healthChecks],
   })
 
+  // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
+  const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
+  // Static copies of the public site: the admin's "Export site" and the mirror, rendered by the same routers.
+  const siteExport = createSiteExport({ config, db, notes, media, search, pages: admin.pages, logger, ...(options.mirrorDebounceMs !== undefined ? { mirrorDebounceMs: options.mirrorDebounceMs } : {}) })
+  opened.push(() => siteExport.close())
+
   const consolePort: ConsolePort = {
     startedAt,
     siteUrl: config.siteUrl,
@@ -234,7 +246,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, outbound, metrics }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, outbound, metrics, siteExport: { actions: siteExport.actions, mirror: siteExport.mirror } }
 
   const app = express()
   app.disable('x-powered-by')
@@ -251,8 +263,6 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed }))
   if (config.metrics.enabled) app.use(metricsRoutes({ collector: metrics.collector, allowed: metricsAccess({ token: config.health.token, open: config.metrics.public }) }))
   // One line per capability; each router states its own error format for its paths.
-  // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
-  const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
   app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
   app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
   app.use(searchRoutes({ config, search }))
@@ -268,5 +278,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport }
 }

@@ -169,14 +169,16 @@ export interface ListPageData {
   photos?: PhotoInfo
 }
 
-function pageHref(basePath: string, page: number): string {
-  return page <= 1 ? basePath : `${basePath}?page=${page}`
+/** Page N of a list; a static copy has no query strings, so its pages are paths (`/page/2/`, `/tags/x/page/2/`). */
+export function listPageHref(config: Pick<Config, 'staticCopy'>, basePath: string, page: number): string {
+  if (page <= 1) return basePath
+  return config.staticCopy ? `${basePath.replace(/\/$/, '')}/page/${page}/` : `${basePath}?page=${page}`
 }
 
 /** The home page and tag pages: an h-feed of h-entries with an author and a URL. */
 export function renderListPage(data: ListPageData): string {
   const { config, notes, page, hasNext, basePath } = data
-  const canonical = siteHref(config, pageHref(basePath, page))
+  const canonical = siteHref(config, listPageHref(config, basePath, page))
   const images: PageImages = { info: data.photos ?? NO_PHOTO_INFO, order: new ImageOrder() }
   return renderPage(
     <Layout
@@ -187,8 +189,8 @@ export function renderListPage(data: ListPageData): string {
       description={`${data.heading}: notes by ${config.authorName}`}
       head={
         <>
-          {page > 1 && <link rel="prev" href={siteHref(config, pageHref(basePath, page - 1))} />}
-          {hasNext && <link rel="next" href={siteHref(config, pageHref(basePath, page + 1))} />}
+          {page > 1 && <link rel="prev" href={siteHref(config, listPageHref(config, basePath, page - 1))} />}
+          {hasNext && <link rel="next" href={siteHref(config, listPageHref(config, basePath, page + 1))} />}
         </>
       }
     >
@@ -208,7 +210,7 @@ export function renderListPage(data: ListPageData): string {
         {(page > 1 || hasNext) && (
           <nav className="pagination" aria-label="Pages">
             {page > 1 ? (
-              <a href={pageHref(basePath, page - 1)} rel="prev">
+              <a href={listPageHref(config, basePath, page - 1)} rel="prev">
                 ← Newer notes
               </a>
             ) : (
@@ -216,7 +218,7 @@ export function renderListPage(data: ListPageData): string {
             )}
             <span>Page {page}</span>
             {hasNext ? (
-              <a href={pageHref(basePath, page + 1)} rel="next">
+              <a href={listPageHref(config, basePath, page + 1)} rel="next">
                 Older notes →
               </a>
             ) : (
