@@ -11,6 +11,7 @@ import type { MicropubService } from './micropub'
 import type { MediaService } from './media'
 import type { Outbound } from './outbound'
 import type { MetricsService } from './metrics'
+import type { RemoteMediaService } from './remote-media'
 import type { SiteExportActions, SiteMirror } from './site-export'
 
 /**
@@ -40,6 +41,8 @@ export interface ServerContext {
   media: MediaService
   /** The one bounded fetch for every request to other sites (IndieAuth, external tokens, later Webmention). */
   outbound: Outbound
+  /** Pictures from other sites (avatars, reply-context photos) fetched once and served as our own media. */
+  remoteMedia: RemoteMediaService
   /** Monitoring: request counters, the metrics.db history, the disk check and the sampling schedule. */
   metrics: MetricsService
   /** Static copies of the public site: "Export site" into the data dir or the mirror, and the mirror kept current. */

@@ -19,6 +19,7 @@ import { listeningUrlOf, siteBaseFor } from './site'
 import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
+import { createRemoteMedia } from './remote-media'
 import { createSiteExport, type SiteExportParts } from './site-export-app'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
 
@@ -197,6 +198,8 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   opened.push(() => media.close())
   // Cleans what a crash left, then reprocesses uploads from before the image pipeline in the background.
   await media.start()
+  // Pictures from other sites become our own media: readers' browsers never call a third-party host.
+  const remoteMedia = createRemoteMedia({ db, media, outbound, logger: logger.child({ component: 'remote-media' }), siteBase: () => siteBase, maxBytes: Math.min(config.media.maxUploadBytes, 5 * 1024 * 1024) })
   const micropub = createMicropubService({ notes, media, siteBase: () => siteBase })
   const requestId = (): string | null => logging.context.getStore()?.requestId ?? null
   // Reads readiness through callbacks: its disk check goes into the health service below.
@@ -246,7 +249,10 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, outbound, metrics, siteExport: { actions: siteExport.actions, mirror: siteExport.mirror } }
+  const context: ServerContext = {
+    ...{ config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics },
+    siteExport: { actions: siteExport.actions, mirror: siteExport.mirror },
+  }
 
   const app = express()
   app.disable('x-powered-by')

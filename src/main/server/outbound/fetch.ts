@@ -256,6 +256,10 @@ export function createOutbound(options: OutboundOptions): Outbound {
       const { head, body } = await run(url, request, true)
       return { ...head, text: body ? body.toString('utf8') : '' }
     },
+    async fetchBytes(url, request = {}) {
+      const { head, body } = await run(url, request, true)
+      return { ...head, body: body ?? Buffer.alloc(0) }
+    },
     async fetchJson(url, request = {}) {
       const { head, body } = await run(url, { ...request, headers: { accept: 'application/json', ...request.headers } }, true)
       try {

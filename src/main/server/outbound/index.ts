@@ -1,4 +1,4 @@
-export type { Outbound, OutboundFailure, OutboundHead, OutboundJson, OutboundOptions, OutboundRequest, OutboundText, ResolvedAddress, Resolver } from './types'
+export type { Outbound, OutboundBytes, OutboundFailure, OutboundHead, OutboundJson, OutboundOptions, OutboundRequest, OutboundText, ResolvedAddress, Resolver } from './types'
 export { createOutbound, systemResolver } from './fetch'
 export { OutboundError, isOutboundError } from './errors'
 export { isPublicAddress, isThisMachine } from './address-policy'

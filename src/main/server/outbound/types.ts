@@ -60,6 +60,11 @@ export interface OutboundText extends OutboundHead {
   text: string
 }
 
+export interface OutboundBytes extends OutboundHead {
+  /** The body as it arrived (capped). */
+  body: Buffer
+}
+
 export interface OutboundJson extends OutboundHead {
   /** The parsed body. */
   json: unknown
@@ -86,6 +91,8 @@ export interface Outbound {
   readonly allowPrivate: boolean
   /** Fetch and return the body as UTF-8 text (capped). */
   fetchText(url: string, request?: OutboundRequest): Promise<OutboundText>
+  /** Fetch and return the body as bytes (capped): images and other binary files. */
+  fetchBytes(url: string, request?: OutboundRequest): Promise<OutboundBytes>
   /** Fetch and parse the body as JSON (capped); OUTBOUND_FAILED (not-json) when it is not JSON. */
   fetchJson(url: string, request?: OutboundRequest): Promise<OutboundJson>
   /** Follow redirects and return the final URL, status and headers; the body is not read. */
