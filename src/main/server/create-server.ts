@@ -249,10 +249,8 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
-  const context: ServerContext = {
-    ...{ config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics },
-    siteExport: { actions: siteExport.actions, mirror: siteExport.mirror },
-  }
+  const siteExports = { actions: siteExport.actions, mirror: siteExport.mirror }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics, siteExport: siteExports }
 
   const app = express()
   app.disable('x-powered-by')

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { errnoCode } from '../errors/errno'
 import type { Logger } from '../logging'
 import type { SiteExporter } from './service'
 import type { ExportProgress, ExportReport } from './types'
@@ -111,7 +112,7 @@ export function createSiteExportActions(deps: SiteExportActionsDeps): SiteExport
         deps.logger.info('site exported', { target, written: outcome.written, unchanged: outcome.unchanged, removed: outcome.removed })
       } catch (err) {
         deps.logger.error('site export failed', { target, err })
-        const code = typeof err === 'object' && err && 'code' in err ? String((err as { code: unknown }).code) : null
+        const code = errnoCode(err)
         outcome = {
           target,
           finishedAt: new Date().toISOString(),

@@ -208,7 +208,7 @@ async function exportOnce(deps: SiteExporterDeps, options: ExportOptions): Promi
     // On failure the record keeps the earlier files too, so a later run still knows to remove them.
     await writeManifest(dir, failed === null ? current : new Set([...previous, ...current]))
   }
-  if (failed !== null) throw failed
+  if (failed !== null) throw asError(failed)
   report.durationMs = Date.now() - started
   progress.phase = 'done'
   progress.total = progress.done
@@ -233,5 +233,9 @@ async function runAll(tasks: Array<() => Promise<unknown>>, limit: number): Prom
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
-  if (failure !== null) throw failure
+  if (failure !== null) throw asError(failure)
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
 }
