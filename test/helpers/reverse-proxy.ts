@@ -39,7 +39,7 @@ export interface Certificate {
   pem: string
 }
 
-/** A self-signed certificate for 127.0.0.1 and localhost, made by the openssl CLI into `dir`. */
+/** A self-signed certificate for 127.0.0.1 and localhost, made by the openssl CLI into `dir` (node:crypto reads X.509, it cannot issue it). */
 export function makeSelfSignedCertificate(dir: string): Certificate {
   const openssl = requireBinary('/usr/bin/openssl', 'openssl')
   const certPath = join(dir, 'cert.pem')
@@ -159,7 +159,10 @@ export function startCaddy(dir: string, caddyfilePath: string, port: number): Pr
 export interface Answer {
   status: number
   headers: IncomingHttpHeaders
+  /** The body as UTF-8 text. */
   body: string
+  /** The body's bytes as sent (compressed when Content-Encoding says so). */
+  raw: Buffer
 }
 
 export interface RequestOptions {
@@ -190,7 +193,10 @@ export function send(url: string, options: RequestOptions = {}): Promise<Answer>
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks)
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw })
+        })
         res.on('error', reject)
       },
     )

@@ -503,14 +503,50 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use a size in bytes such as 524288 (512 KiB).',
   }),
+  STARPUNK_CACHE_MAX_AGE: setting({
+    path: 'cache.maxAge',
+    description:
+      "How long a browser or feed reader may reuse a public page or feed without asking again, seconds (Cache-Control max-age). 0 makes them ask every time, answered 304 while nothing changed, so the author sees a new note on reload. The server keeps each built page until a note changes, whatever this says.",
+    default: 0,
+    parse: integer(0, DAY, 'seconds'),
+    format: asText,
+    suggestion: 'Use a value such as 0 (browsers always revalidate) or 60.',
+  }),
+  STARPUNK_CACHE_S_MAXAGE: setting({
+    path: 'cache.sMaxAge',
+    description:
+      'How long a shared cache (a reverse proxy such as nginx or Caddy, a CDN) may answer for a public page or feed without asking again, seconds (Cache-Control s-maxage). A new note shows up there within this time.',
+    default: 60,
+    parse: integer(0, DAY, 'seconds'),
+    format: asText,
+    suggestion: 'Use a value such as 60.',
+  }),
+  STARPUNK_CACHE_STALE_WHILE_REVALIDATE: setting({
+    path: 'cache.staleWhileRevalidate',
+    description:
+      'After max-age or s-maxage ran out, how long a cache may still answer with its copy while it revalidates in the background, seconds (Cache-Control stale-while-revalidate). 0 leaves the directive out.',
+    default: 60,
+    parse: integer(0, 30 * DAY, 'seconds'),
+    format: asText,
+    suggestion: 'Use a value such as 60.',
+  }),
+  STARPUNK_CACHE_STALE_IF_ERROR: setting({
+    path: 'cache.staleIfError',
+    description:
+      'How long a cache may keep answering with its copy of a public page or feed while this server cannot be reached or fails, seconds (Cache-Control stale-if-error): a CDN keeps serving the blog while the desktop sleeps. 0 leaves the directive out.',
+    default: 604_800,
+    parse: integer(0, 365 * DAY, 'seconds'),
+    format: asText,
+    suggestion: 'Use a value such as 604800 (one week).',
+  }),
   STARPUNK_FEED_CACHE_SECONDS: setting({
     path: 'feed.cacheSeconds',
     description:
-      'How long feed readers and caches may reuse a feed without asking again, seconds: its Cache-Control max-age. 0 makes them ask every time (answered 304 while nothing changed). The server keeps each built feed until a note changes, whatever this says.',
-    default: 300,
+      'Deprecated: use STARPUNK_CACHE_MAX_AGE, which applies to pages and feeds alike. When set, it still replaces STARPUNK_CACHE_MAX_AGE for the feeds only (their Cache-Control max-age, seconds), and startup warns.',
+    default: null as number | null,
     parse: integer(0, DAY, 'seconds'),
-    format: asText,
-    suggestion: 'Use a value such as 300.',
+    format: (value: number | null) => (value === null ? '' : String(value)),
+    suggestion: 'Remove it and set STARPUNK_CACHE_MAX_AGE instead.',
   }),
   STARPUNK_MEDIA_MAX_BYTES: setting({
     path: 'media.maxUploadBytes',

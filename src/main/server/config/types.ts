@@ -90,7 +90,19 @@ export interface Config {
     maxItems: number
     /** Most note HTML in one feed, bytes (the newest note always goes in). */
     maxBytes: number
-    cacheSeconds: number
+    /** Deprecated STARPUNK_FEED_CACHE_SECONDS: when set, the feeds' max-age instead of cache.maxAge. */
+    cacheSeconds: number | null
+  }
+  /** Cache-Control of public pages and feeds (one family for both). */
+  cache: {
+    /** max-age, seconds: browsers and feed readers. */
+    maxAge: number
+    /** s-maxage, seconds: shared caches (reverse proxies, CDNs). */
+    sMaxAge: number
+    /** stale-while-revalidate, seconds (0: left out). */
+    staleWhileRevalidate: number
+    /** stale-if-error, seconds (0: left out). */
+    staleIfError: number
   }
   media: {
     maxUploadBytes: number

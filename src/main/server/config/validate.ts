@@ -169,6 +169,14 @@ function crossChecks(config: Config, origins: ReadonlyMap<SettingName, Origin>, 
       }),
     )
   }
+  if (origins.has('STARPUNK_FEED_CACHE_SECONDS')) {
+    warnings.push(
+      errorInfo('CONFIG_WARNING', {
+        message: `STARPUNK_FEED_CACHE_SECONDS is deprecated: use STARPUNK_CACHE_MAX_AGE (pages and feeds) and STARPUNK_CACHE_S_MAXAGE (shared caches). Until then it stays the feeds' max-age (${String(config.feed.cacheSeconds)} s).`,
+        suggestion: SETTINGS.STARPUNK_FEED_CACHE_SECONDS.suggestion,
+      }),
+    )
+  }
   if (config.logLevel === 'DEBUG' && config.production) {
     warnings.push(
       errorInfo('CONFIG_WARNING', {

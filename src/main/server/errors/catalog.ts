@@ -66,6 +66,12 @@ export const ERROR_CATALOG = {
     suggestion: 'Ask for one of: {available}.',
     troubleshooting: ['Check the Accept header your client sends.', 'Or fetch a format directly: {links}.'],
   },
+  ENCODING_NOT_ACCEPTABLE: {
+    status: 406,
+    message: 'Your client refuses every content coding available here, the uncompressed one included.',
+    suggestion: 'Accept one of: br, gzip, identity.',
+    troubleshooting: ['Check the Accept-Encoding header your client sends: "identity;q=0" or "*;q=0" refuses an uncompressed answer.'],
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'This address does not accept a body of type {type}.',

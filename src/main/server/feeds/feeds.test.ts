@@ -22,7 +22,7 @@ beforeAll(async () => {
     STARPUNK_AUTHOR_NAME: 'Grace Hopper',
     STARPUNK_ADMIN_ME: 'https://grace.example.com',
     STARPUNK_FEED_MAX_ITEMS: '3',
-    STARPUNK_FEED_CACHE_SECONDS: '120',
+    STARPUNK_CACHE_MAX_AGE: '120',
   })
   const notes = ts.server.context.notes
   await notes.create({ content: '# Oldest\n\nfirst', createdAt: '2024-01-01T00:00:00Z' })
@@ -176,7 +176,7 @@ describe('photos and names from mf2 properties', () => {
 describe('a byte budget per feed (STARPUNK_FEED_MAX_BYTES)', () => {
   let budgeted: TestServer
   beforeAll(async () => {
-    budgeted = await startTestServer({ STARPUNK_SITE_URL: SITE, STARPUNK_FEED_MAX_BYTES: String(64 * 1024), STARPUNK_FEED_CACHE_SECONDS: '0' })
+    budgeted = await startTestServer({ STARPUNK_SITE_URL: SITE, STARPUNK_FEED_MAX_BYTES: String(64 * 1024) })
   })
   afterAll(async () => {
     await budgeted.close()

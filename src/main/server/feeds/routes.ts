@@ -3,7 +3,7 @@ import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import type { NotesService } from '../notes'
-import { PageCache, sendCacheable } from '../web'
+import { PageCache, publicCacheControl, sendCacheable } from '../web'
 import { photoInfoFor, type PhotoSource } from '../web/photos'
 import { buildAtom, buildJsonFeed, buildOpml, buildRss, FEED_TYPES, type FeedData, type FeedFormat } from './build'
 
@@ -54,6 +54,9 @@ export function feedRoutes({ config, db, notes, media, cache = new PageCache({ d
     opml: buildOpml,
   }
 
+  // The pages' family; the deprecated STARPUNK_FEED_CACHE_SECONDS, when set, is still the feeds' max-age.
+  const cacheControl = publicCacheControl({ ...config.cache, maxAge: config.feed.cacheSeconds ?? config.cache.maxAge })
+
   async function feedData(): Promise<FeedData> {
     // Feeds never show drafts or deleted notes, whoever asks.
     const { notes: items } = await notes.list({ limit: config.feed.maxItems, offset: 0, maxHtmlBytes: config.feed.maxBytes, withTotal: false })
@@ -64,7 +67,7 @@ export function feedRoutes({ config, db, notes, media, cache = new PageCache({ d
   async function send(req: Request, res: Response, format: FeedFormat | 'opml') {
     await sendCacheable(req, res, cache, `feed:${format}`, async () => builders[format](await feedData()), {
       contentType: CONTENT_TYPES[format],
-      maxAgeSeconds: config.feed.cacheSeconds,
+      cacheControl,
     })
   }
 

@@ -22,7 +22,7 @@ describe('feeds stay well-formed XML whatever characters a note carries', () => 
   let ts: TestServer
 
   beforeAll(async () => {
-    ts = await startTestServer({ STARPUNK_SITE_URL: 'https://notes.example.org', STARPUNK_FEED_CACHE_SECONDS: '0' })
+    ts = await startTestServer({ STARPUNK_SITE_URL: 'https://notes.example.org' })
     const { token } = await ts.server.context.tokens.createPersonal({ name: 'all', scopes: ['create'], expiresAt: null })
     const res = await fetch(`${ts.url}/micropub`, {
       method: 'POST',

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { MediaService } from '../media'
-import { parseRfc3339, type Note, type NotesService, type Properties } from '../notes'
+import { discoverPostType, mayBeEmpty, parseRfc3339, POST_TYPE_NAMES, POST_TYPES, RSVP_VALUES, type Note, type NotesService, type Properties } from '../notes'
 import { malformed, type Mf2Properties } from './request'
 
 /** Properties the notes table holds in its own columns; everything else lives in the note's property bag. */
@@ -122,6 +122,28 @@ function generatedContent(name: string | undefined, photos: unknown[] | undefine
   return images.length ? images.join('\n\n') : null
 }
 
+/** What a post without text may still be (a like is its target). */
+const NEEDS_CONTENT = 'a post needs content, a name or a photo (a like-of, repost-of or bookmark-of, or an rsvp with in-reply-to, may come without).'
+
+/** Every type we take, for the message that refuses anything else. */
+const SUPPORTED_TYPES = `h-entry posts: ${POST_TYPES.map((type) => POST_TYPE_NAMES[type].toLowerCase()).join(', ')}`
+
+/** An rsvp that Post Type Discovery would not recognise is a mistake worth naming, not a silent note. */
+function validateRsvp(properties: Mf2Properties): void {
+  const values = properties.rsvp
+  if (!values || values.length === 0) return
+  const value = values[0]
+  if (typeof value !== 'string' || !(RSVP_VALUES as readonly string[]).includes(value.trim().toLowerCase())) {
+    throw malformed(`rsvp must be one of ${RSVP_VALUES.join(', ')}.`)
+  }
+  if (!properties['in-reply-to']?.length) throw malformed('an rsvp needs in-reply-to: the URL of the event it answers.')
+}
+
+/** Whether these properties make a post that is complete without text (like, repost, bookmark, RSVP). */
+function contentOptional(properties: Properties): boolean {
+  return mayBeEmpty(discoverPostType(properties, ''))
+}
+
 export function createMicropubService(deps: MicropubServiceDeps): MicropubService {
   const { notes, media } = deps
   // In the render thread, bounded by STARPUNK_MAX_NOTE_BYTES, like the Markdown of every note.
@@ -155,7 +177,7 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
     const bag = note.properties
     const generated = Array.isArray(bag[GENERATED_CONTENT]) && bag[GENERATED_CONTENT][0] === true
     if (Array.isArray(bag.content) && bag.content.length) props.content = bag.content
-    else if (!generated) props.content = [note.content]
+    else if (!generated && note.content !== '') props.content = [note.content]
     if (note.tags.length) props.category = [...note.tags]
     props.published = [note.createdAt]
     props['post-status'] = [note.published ? 'published' : 'draft']
@@ -170,7 +192,8 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
     permalink: (slug) => `${deps.siteBase()}/notes/${encodeURIComponent(slug)}`,
 
     async create(type, properties, commands) {
-      if (type !== 'entry') throw malformed(`only h-entry posts are supported, not h-${type.slice(0, 32)}.`)
+      if (type !== 'entry') throw malformed(`h-${type.slice(0, 32)} posts are not supported; this site takes ${SUPPORTED_TYPES}.`)
+      validateRsvp(properties)
       const described = withPhotoAlts(properties.photo, commands['mp-photo-alt'])
       if (described) properties = { ...properties, photo: described }
       const content = await readContent(properties.content, sanitize)
@@ -191,9 +214,14 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
       if (content?.htmlForm) bag.content = [content.htmlForm]
       if (!markdown || !markdown.trim()) {
         const fallback = generatedContent(name, properties.photo)
-        if (fallback === null) throw malformed('a post needs content, a name or a photo.')
-        markdown = fallback
-        bag[GENERATED_CONTENT] = [true]
+        if (fallback !== null) {
+          markdown = fallback
+          bag[GENERATED_CONTENT] = [true]
+        } else if (contentOptional(bag)) {
+          markdown = ''
+        } else {
+          throw malformed(NEEDS_CONTENT)
+        }
       }
       const note = await notes.create({
         content: markdown,
@@ -231,9 +259,14 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
           if (content.htmlForm) bag.content = [content.htmlForm]
         } else {
           const fallback = generatedContent(firstString(after.name, 'name'), after.photo)
-          if (fallback === null) throw malformed('a post needs content, a name or a photo.')
-          patch.content = fallback
-          bag[GENERATED_CONTENT] = [true]
+          if (fallback !== null) {
+            patch.content = fallback
+            bag[GENERATED_CONTENT] = [true]
+          } else if (contentOptional(after)) {
+            patch.content = ''
+          } else {
+            throw malformed(NEEDS_CONTENT)
+          }
         }
       } else if (note.properties.content) {
         bag.content = note.properties.content
@@ -243,14 +276,16 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
       if (!isDeepStrictEqual(after.category, before.category)) patch.tags = readCategories(after.category ?? []) ?? []
       if (!isDeepStrictEqual(after['post-status'], before['post-status'])) patch.published = readPostStatus(after['post-status']) ?? true
       validatePhotos(after.photo)
+      validateRsvp(after)
       for (const [key, values] of Object.entries(after)) if (!COLUMN_PROPERTIES.has(key) && key !== GENERATED_CONTENT) bag[key] = values
       // A photo-only post keeps its generated text in step with its photos.
       if (bag[GENERATED_CONTENT] && !patch.content) {
         const fallback = generatedContent(firstString(after.name, 'name'), after.photo)
-        if (fallback === null) throw malformed('a post needs content, a name or a photo.')
+        if (fallback === null) throw malformed(NEEDS_CONTENT)
         if (fallback !== note.content) patch.content = fallback
       }
       patch.properties = bag
+      if ((patch.content ?? note.content).trim() === '' && !contentOptional(bag)) throw malformed(NEEDS_CONTENT)
       const updated = await notes.update(note.slug, patch)
       await media.attach(photoUrls(after.photo), updated.id)
       return updated
@@ -280,11 +315,7 @@ export function createMicropubService(deps: MicropubServiceDeps): MicropubServic
       return {
         'media-endpoint': `${base}/micropub/media`,
         'syndicate-to': [],
-        'post-types': [
-          { type: 'note', name: 'Note' },
-          { type: 'article', name: 'Article' },
-          { type: 'photo', name: 'Photo' },
-        ],
+        'post-types': POST_TYPES.map((type) => ({ type, name: POST_TYPE_NAMES[type] })),
         q: ['config', 'source', 'syndicate-to', 'category'],
       }
     },

@@ -7,3 +7,24 @@ export type * from './types'
 export { exportNotes, importNotes, parseNoteFile, serializeNote, type ExportResult, type ImportResult, type ImportProblem } from './portable'
 export { changeKey } from './change-key'
 export { parseRfc3339, parseDateOrDateTime } from './dates'
+export {
+  POST_TYPES,
+  POST_TYPE_NAMES,
+  TARGET_PROPERTY,
+  RSVP_VALUES,
+  LOCATION_PROPERTIES,
+  LOCATION_VISIBILITY_PROPERTY,
+  discoverPostType,
+  firstUrl,
+  hasLocation,
+  isPostType,
+  isResponseType,
+  locationChoice,
+  locationIsPublic,
+  mayBeEmpty,
+  rsvpValue,
+  targetOf,
+  type LocationChoice,
+  type PostType,
+  type ResponseType,
+} from './post-type'

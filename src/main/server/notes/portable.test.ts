@@ -120,3 +120,45 @@ describe('import of bad files', () => {
     expect(record.updatedAt).toBe('2020-01-01T00:00:00.000Z')
   })
 })
+
+describe('post types', () => {
+  it('carry their properties through export and import: a like without text, an article, an RSVP, a reply with a private location', async () => {
+    const cite = { type: ['h-cite'], properties: { url: ['https://x.example/post'], name: ['Their post'] } }
+    await source.notes.create({ content: '', properties: { 'like-of': [cite] }, slug: 'a-like' })
+    await source.notes.create({ content: 'The long text.', properties: { name: ['An article'], summary: ['In short'] } })
+    await source.notes.create({ content: '', properties: { 'in-reply-to': ['https://x.example/event'], rsvp: ['maybe'] }, slug: 'an-rsvp' })
+    const geo = { type: ['h-geo'], properties: { latitude: ['52.5'], longitude: ['13.4'] } }
+    await source.notes.create({
+      content: 'Me too',
+      properties: { 'in-reply-to': ['https://x.example/q'], location: [geo], 'starpunk-location': ['private'] },
+      slug: 'a-reply',
+    })
+    await exportNotes(source.notes, out)
+    const likeFile = readFileSync(join(out, 'a-like.md'), 'utf8')
+    expect(likeFile).toContain('like-of:')
+    expect(likeFile.endsWith('---\n')).toBe(true)
+    expect(await importNotes(target.notes, out)).toEqual({ created: 4, updated: 0, unchanged: 0, problems: [] })
+    expect(snapshot(target)).toEqual(snapshot(source))
+    const types = target.db.writer.prepare('SELECT slug, post_type FROM notes ORDER BY slug').all()
+    expect(types).toEqual([
+      { slug: 'a-like', post_type: 'like' },
+      { slug: 'a-reply', post_type: 'reply' },
+      { slug: 'an-article', post_type: 'article' },
+      { slug: 'an-rsvp', post_type: 'rsvp' },
+    ])
+    const reply = (await target.notes.get('a-reply'))!
+    expect(reply.properties.location).toEqual([geo])
+    expect(reply.properties['starpunk-location']).toEqual(['private'])
+    expect((await target.notes.get('a-like'))!.properties['like-of']).toEqual([cite])
+    // Importing the same folder again writes nothing.
+    expect(await importNotes(target.notes, out)).toEqual({ created: 0, updated: 0, unchanged: 4, problems: [] })
+  })
+
+  it('an empty body is refused for a note that is not a like, repost, bookmark or RSVP', async () => {
+    writeFileSync(join(out, 'empty.md'), '---\nslug: empty\npublished: true\ncreated: 2024-01-01T00:00:00Z\nupdated: 2024-01-01T00:00:00Z\n---\n')
+    const result = await importNotes(target.notes, out)
+    expect(result.created).toBe(0)
+    expect(result.problems).toHaveLength(1)
+    expect(result.problems[0]!.message).toMatch(/empty/)
+  })
+})

@@ -5,6 +5,7 @@ import type { Logger } from '../logging'
 import { changeKey } from './change-key'
 import { parseRfc3339 } from './dates'
 import { extractTitle, plainTextStart, textSummary } from './markdown'
+import { discoverPostType, isPostType, mayBeEmpty, type PostType } from './post-type'
 import type { NoteRenderer } from './renderer'
 import { chooseSlug } from './slug'
 import { normalizeTags, tagKey, type TagInput } from './tags'
@@ -35,6 +36,7 @@ interface NoteRow {
   updated_at: string
   deleted_at: string | null
   properties: string
+  post_type: string
   /** 1 when list() cut the note to an excerpt: content is empty and content_html only its start. */
   excerpted?: number
 }
@@ -44,7 +46,7 @@ interface TagRow {
   display: string
 }
 
-const NOTE_COLUMNS = 'n.id, n.slug, n.content, n.content_html, n.title, n.published, n.created_at, n.updated_at, n.deleted_at, n.properties'
+const NOTE_COLUMNS = 'n.id, n.slug, n.content, n.content_html, n.title, n.published, n.created_at, n.updated_at, n.deleted_at, n.properties, n.post_type'
 /** An excerpt is this many characters of text at most, read from this much of the note's HTML. */
 const EXCERPT_CHARS = 300
 const EXCERPT_SOURCE_CHARS = 8 * 1024
@@ -57,7 +59,7 @@ function excerptColumns(aboveBytes: number): string {
   const long = `octet_length(n.content_html) > ${aboveBytes}`
   return `n.id, n.slug, CASE WHEN ${long} THEN '' ELSE n.content END AS content,
     CASE WHEN ${long} THEN substr(n.content_html, 1, ${EXCERPT_SOURCE_CHARS}) ELSE n.content_html END AS content_html,
-    n.title, n.published, n.created_at, n.updated_at, n.deleted_at, n.properties, ${long} AS excerpted`
+    n.title, n.published, n.created_at, n.updated_at, n.deleted_at, n.properties, n.post_type, ${long} AS excerpted`
 }
 
 function excerptOf(htmlStart: string): string {
@@ -78,12 +80,45 @@ function checkNoteSize(text: string, maxBytes: number): void {
   if (size > maxBytes) throw appError('NOTE_TOO_LARGE', { vars: { size: `${size} bytes`, limit: `${maxBytes} bytes` } })
 }
 
-function validateContent(content: unknown, maxBytes: number): string {
+/** The text cleaned of control characters; empty text is refused unless `allowEmpty` (a like needs none). */
+function validateContent(content: unknown, maxBytes: number, allowEmpty = false): string {
   if (typeof content !== 'string') throw badRequest('the note content must be text')
   // eslint-disable-next-line no-control-regex
   const cleaned = content.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
-  if (!cleaned.trim()) throw badRequest('the note content is empty')
+  if (!cleaned.trim()) {
+    if (allowEmpty) return ''
+    throw badRequest('the note content is empty')
+  }
   checkNoteSize(cleaned, maxBytes)
+  return cleaned
+}
+
+/** The text Post Type Discovery compares a name with: the start of the rendered note. */
+const TYPE_TEXT_CHARS = 2_000
+
+/**
+ * A post's type from its properties and rendered HTML, and its title: an article's is its name (only a
+ * name makes an article), anything else's its leading Markdown heading, as before post types.
+ */
+function typeAndTitle(content: string, html: string, properties: Properties): { postType: PostType; title: string | null } {
+  const postType = discoverPostType(properties, plainTextStart(html, TYPE_TEXT_CHARS))
+  if (postType === 'article') {
+    const name = properties.name?.find((v): v is string => typeof v === 'string' && v.trim() !== '')
+    if (name) {
+      const clean = name.replace(/\s+/g, ' ').trim()
+      const chars = Array.from(clean)
+      return { postType, title: chars.length > 200 ? chars.slice(0, 199).join('') + '…' : clean }
+    }
+  }
+  return { postType, title: extractTitle(content) }
+}
+
+/** A note's text may be empty only when its type needs none (like, repost, bookmark, RSVP). */
+function contentFor(raw: unknown, properties: Properties, maxBytes: number): string {
+  const cleaned = validateContent(raw, maxBytes, true)
+  if (cleaned !== '') return cleaned
+  const type = discoverPostType(properties, '')
+  if (!mayBeEmpty(type)) throw badRequest('the note content is empty')
   return cleaned
 }
 
@@ -125,14 +160,18 @@ function validateLimit(value: number, name: string, max: number): number {
   return value
 }
 
-function rowToNote(row: NoteRow, tags: string[]): Note {
-  let properties: Properties = {}
+function parseProperties(json: string): Properties {
   try {
-    const parsed = JSON.parse(row.properties) as unknown
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) properties = parsed as Properties
+    const parsed = JSON.parse(json) as unknown
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Properties
   } catch {
     // A hand-edited database could hold bad JSON: show the note without its extra properties.
   }
+  return {}
+}
+
+function rowToNote(row: NoteRow, tags: string[]): Note {
+  const properties = parseProperties(row.properties)
   const excerpted = row.excerpted === 1
   return {
     ...(excerpted ? { excerpt: excerptOf(row.content_html) } : {}),
@@ -147,6 +186,7 @@ function rowToNote(row: NoteRow, tags: string[]): Note {
     deletedAt: row.deleted_at,
     tags,
     properties,
+    postType: isPostType(row.post_type) ? row.post_type : 'note',
   }
 }
 
@@ -276,25 +316,26 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
 
     async create(input: NoteInput): Promise<Note> {
       if (!input || typeof input !== 'object') throw badRequest('a note needs content')
-      const content = validateContent(input.content, maxNoteBytes)
-      const tags = normalizeTags(input.tags ?? [])
       const properties = validateProperties(input.properties)
+      const content = contentFor(input.content, properties, maxNoteBytes)
+      const tags = normalizeTags(input.tags ?? [])
       if (input.slug !== undefined && typeof input.slug !== 'string') throw badRequest('the slug must be text')
       if (input.published !== undefined && typeof input.published !== 'boolean') throw badRequest('published must be true or false')
       const now = new Date()
       const createdAt = input.createdAt !== undefined ? normalizeDate(input.createdAt, 'the published date') : now.toISOString()
-      const html = await renderer.markdown(content)
-      const title = extractTitle(content)
-      // Slug words come from the sanitised text (so markup and stripped scripts never end up in URLs).
+      const html = content === '' ? '' : await renderer.markdown(content)
+      const { postType, title } = typeAndTitle(content, html, properties)
+      // Slug words come from the sanitised text (so markup and stripped scripts never end up in URLs); an
+      // article's from its name (its title).
       const slugText = slugSource(title, html)
       const note = await noteWrite((conn) => {
         const slug = chooseSlug({ requested: input.slug, text: slugText, now, isTaken: slugTaken(conn) })
         const { lastInsertRowid } = conn
           .prepare(
-            `INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at, properties)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at, properties, post_type)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(slug, content, html, title, input.published === false ? 0 : 1, createdAt, now.toISOString(), JSON.stringify(properties))
+          .run(slug, content, html, title, input.published === false ? 0 : 1, createdAt, now.toISOString(), JSON.stringify(properties), postType)
         setTags(conn, Number(lastInsertRowid), tags)
         const created = loadSync(conn, slug)!
         runHooks(conn, { type: 'created', note: created })
@@ -307,20 +348,27 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
     async update(slugParam: string, patch: NotePatch): Promise<Note> {
       const slug = requireSlug(slugParam)
       if (!patch || typeof patch !== 'object') throw badRequest('nothing to update')
-      const content = patch.content !== undefined ? validateContent(patch.content, maxNoteBytes) : undefined
+      // Empty text is checked against the type the note will have, once its properties are known.
+      const content = patch.content !== undefined ? validateContent(patch.content, maxNoteBytes, true) : undefined
       const tags = patch.tags !== undefined ? normalizeTags(patch.tags) : undefined
       const properties = patch.properties !== undefined ? validateProperties(patch.properties) : undefined
       if (patch.published !== undefined && typeof patch.published !== 'boolean') throw badRequest('published must be true or false')
-      const html = content !== undefined ? await renderer.markdown(content) : undefined
-      const title = content !== undefined ? extractTitle(content) : undefined
+      const html = content !== undefined && content !== '' ? await renderer.markdown(content) : content
       const note = await noteWrite((conn) => {
-        const existing = conn.prepare('SELECT id FROM notes WHERE slug = ? AND deleted_at IS NULL').get(slug) as { id: number } | undefined
+        const existing = conn.prepare('SELECT id, content, content_html, properties FROM notes WHERE slug = ? AND deleted_at IS NULL').get(slug) as
+          | { id: number; content: string; content_html: string; properties: string }
+          | undefined
         if (!existing) throw notFound()
         const sets: string[] = ['updated_at = ?']
         const params: unknown[] = [new Date().toISOString()]
-        if (content !== undefined) {
-          sets.push('content = ?', 'content_html = ?', 'title = ?')
-          params.push(content, html, title)
+        if (content !== undefined || properties !== undefined) {
+          const finalProperties = properties ?? parseProperties(existing.properties)
+          const finalContent = content ?? existing.content
+          const finalHtml = html ?? existing.content_html
+          const { postType, title } = typeAndTitle(finalContent, finalHtml, finalProperties)
+          if (finalContent.trim() === '' && !mayBeEmpty(postType)) throw badRequest('the note content is empty')
+          sets.push('content = ?', 'content_html = ?', 'title = ?', 'post_type = ?')
+          params.push(finalContent, finalHtml, title, postType)
         }
         if (patch.published !== undefined) {
           sets.push('published = ?')
@@ -363,6 +411,11 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
         from = 'notes n JOIN note_tags nt ON nt.note_id = n.id JOIN tags t ON t.id = nt.tag_id'
         where.push('t.name = ?')
         params.push(key)
+      }
+      if (options.postType !== undefined) {
+        if (!isPostType(options.postType)) throw badRequest('unknown post type')
+        where.push('n.post_type = ?')
+        params.push(options.postType)
       }
       const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
       const cacheKey = `${whereSql}|${params.join('|')}`
@@ -468,13 +521,12 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
     },
 
     async upsertRecord(record) {
-      const content = validateContent(record.content, maxNoteBytes)
-      const tags = normalizeTags(record.tags)
       const properties = validateProperties(record.properties)
+      const content = contentFor(record.content, properties, maxNoteBytes)
+      const tags = normalizeTags(record.tags)
       const createdAt = normalizeDate(record.createdAt, 'created')
       const updatedAt = normalizeDate(record.updatedAt, 'updated')
       const deletedAt = record.deletedAt === null ? null : normalizeDate(record.deletedAt, 'deleted')
-      const title = extractTitle(content)
       const matches = (existing: Note) =>
         existing.content === content &&
         existing.published === record.published &&
@@ -486,7 +538,8 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
       // An unchanged note is answered from a read: no write, so db.version (and every ETag) stays put.
       const current = await service.get(record.slug, { includeDrafts: true, includeDeleted: true })
       if (current && matches(current)) return { action: 'unchanged' as const, note: current }
-      const html = await renderer.markdown(content)
+      const html = content === '' ? '' : await renderer.markdown(content)
+      const { postType, title } = typeAndTitle(content, html, properties)
       return noteWrite((conn) => {
         const existing = loadSync(conn, record.slug)
         const published = record.published ? 1 : 0
@@ -495,9 +548,9 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
           conn
             .prepare(
               `UPDATE notes SET content = ?, content_html = ?, title = ?, published = ?, created_at = ?, updated_at = ?,
-               deleted_at = ?, properties = ? WHERE id = ?`,
+               deleted_at = ?, properties = ?, post_type = ? WHERE id = ?`,
             )
-            .run(content, html, title, published, createdAt, updatedAt, deletedAt, JSON.stringify(properties), existing.id)
+            .run(content, html, title, published, createdAt, updatedAt, deletedAt, JSON.stringify(properties), postType, existing.id)
           setTags(conn, existing.id, tags)
           const updated = loadSync(conn, record.slug)!
           runHooks(conn, { type: 'updated', note: updated })
@@ -505,10 +558,10 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
         }
         conn
           .prepare(
-            `INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at, deleted_at, properties)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO notes (slug, content, content_html, title, published, created_at, updated_at, deleted_at, properties, post_type)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(record.slug, content, html, title, published, createdAt, updatedAt, deletedAt, JSON.stringify(properties))
+          .run(record.slug, content, html, title, published, createdAt, updatedAt, deletedAt, JSON.stringify(properties), postType)
         const id = (conn.prepare('SELECT id FROM notes WHERE slug = ?').get(record.slug) as { id: number }).id
         setTags(conn, id, tags)
         const created = loadSync(conn, record.slug)!

@@ -1,4 +1,5 @@
 import type { Connection } from '../db'
+import type { PostType } from './post-type'
 
 /** Micropub-style property bag: every value is an array (mf2 JSON). Kept for q=source round-trips. */
 export type Properties = Record<string, unknown[]>
@@ -22,6 +23,12 @@ export interface Note {
   /** Extra mf2 properties (name, summary, photo, nested objects, unknown ones) not covered above. */
   properties: Properties
   /**
+   * W3C Post Type Discovery type, from `properties` (as sent) and the text: note, article (only a `name`
+   * makes one), photo, reply, like, repost, bookmark or rsvp. The target URLs are in `properties`
+   * (`in-reply-to`, `like-of`, `repost-of`, `bookmark-of`; `rsvp` beside `in-reply-to`).
+   */
+  postType: PostType
+  /**
    * Only from list({ excerptAboveHtmlBytes }) for a note longer than that: the start of its visible text,
    * ending in "…". `html` and `content` are then empty: the whole note is on its own page.
    */
@@ -29,6 +36,7 @@ export interface Note {
 }
 
 export interface NoteInput {
+  /** Markdown; may be empty only for a like, repost, bookmark or RSVP (their target says it all). */
   content: string
   published?: boolean
   tags?: string[]
@@ -57,6 +65,8 @@ export interface ListOptions {
   onlyDrafts?: boolean
   /** Tag name (case-insensitive). */
   tag?: string
+  /** Only notes of this post type (`/type/<type>`). */
+  postType?: PostType
   /**
    * Count the matching notes (default true). false skips COUNT(*), whose cost grows with the number of
    * notes: `total` is then a lower bound and `hasMore` says whether another page exists.

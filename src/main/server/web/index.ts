@@ -2,7 +2,21 @@ import './locals'
 export { renderPage } from './render'
 export { Layout, AuthorCard, DiscoveryLinks, endpointBase, siteHref, type LayoutProps } from './layout'
 export { renderErrorPage, renderGonePage } from './error-page'
-export { PageCache, sendCacheable, etagOf, type CachedBody, type SendOptions } from './page-cache'
+export {
+  PageCache,
+  sendCacheable,
+  sendEntry,
+  cachedBody,
+  etagOf,
+  isNotModified,
+  publicCacheControl,
+  selectRepresentation,
+  varyFor,
+  type CachedBody,
+  type EncodedBody,
+  type SendOptions,
+  type ServedListener,
+} from './page-cache'
 export { publicRoutes, parsePage, describeNote, type PublicRoutesDeps } from './public-routes'
 export { noteUrl, tagPath } from './pages'
 export { staticRoutes, PUBLIC_STATIC_PATHS } from './static'

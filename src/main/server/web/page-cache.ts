@@ -1,12 +1,28 @@
 import { createHash } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import type { Request, Response } from 'express'
+import type { Config } from '../config'
 import type { Db } from '../db'
+import { appError } from '../errors'
+import { chooseCoding, compressBody, type ChosenCoding, type Coding } from '../http'
 import { changeKey } from '../notes/change-key'
 
-export interface CachedBody {
+/** One body in one content coding, with the ETag of that representation. */
+export interface EncodedBody {
   body: Buffer
   etag: string
 }
+
+export interface CachedBody {
+  /** The body as built (identity coding). */
+  body: Buffer
+  etag: string
+  /** The same body compressed once, when it was cached: only the codings worth sending (often none). */
+  encoded: Partial<Record<Coding, EncodedBody>>
+}
+
+/** What the cache tells whoever watches visitor responses (the fast path in front of Express). */
+export type ServedListener = (req: Request, res: Response, cache: PageCache, key: string, entry: CachedBody) => void
 
 export interface PageCacheOptions {
   db: Db
@@ -14,19 +30,35 @@ export interface PageCacheOptions {
   source: { readonly version: number }
   /** Most entries kept for one version (query-string variants are bounded by this). */
   maxEntries?: number
-  /** Most body bytes kept: the oldest entries go first; a body larger than this is served, not kept. */
+  /** Most body bytes kept (compressed copies included): the oldest entries go first; a larger entry is served, not kept. */
   maxBytes?: number
+  /** Called for every visitor response sendCacheable is about to send from this cache, headers all set. */
+  onServed?: ServedListener
 }
 
 /** Room for the hot pages (home, feeds, recent notes) of any blog, not for every page of a large one. */
 export const PAGE_CACHE_MAX_BYTES = 16 * 1024 * 1024
 
-/**
- * Rendered visitor responses, keyed by URL and valid for one change key: the notes' own write counter plus
- * SQLite's data_version (commits by other processes, e.g. the import CLI). Any note write invalidates every
- * page, feed and ETag at once; writes to other tables (sessions sliding, tokens used) do not. Last-Modified
- * is when this cache first saw the current version (never earlier than the change itself).
- */
+function entryBytes(entry: CachedBody): number {
+  return entry.body.length + (entry.encoded.br?.body.length ?? 0) + (entry.encoded.gzip?.body.length ?? 0)
+}
+
+/** A body with its ETag, and its compressed copies when the type is text and the body is not tiny. */
+export async function cachedBody(body: Buffer, contentType?: string): Promise<CachedBody> {
+  const etag = etagOf(body)
+  const encoded: CachedBody['encoded'] = {}
+  if (contentType !== undefined) {
+    const compressed = await compressBody(body, contentType)
+    // Each representation has its own ETag (RFC 9110 §8.8.3): a cache must not hand a gzip body to a
+    // client that revalidated a brotli one.
+    for (const coding of ['br', 'gzip'] as const) {
+      const bytes = compressed[coding]
+      if (bytes) encoded[coding] = { body: bytes, etag: `${etag.slice(0, -1)}-${coding}"` }
+    }
+  }
+  return { body, etag, encoded }
+}
+
 export class PageCache {
   private version = ''
   private entries = new Map<string, CachedBody>()
@@ -38,10 +70,12 @@ export class PageCache {
   private lastModifiedMs: number
   private readonly db: Db
   private readonly source: { readonly version: number }
+  readonly onServed: ServedListener | undefined
 
   constructor(options: PageCacheOptions) {
     this.db = options.db
     this.source = options.source
+    this.onServed = options.onServed
     this.maxEntries = options.maxEntries ?? 500
     this.maxBytes = options.maxBytes ?? PAGE_CACHE_MAX_BYTES
     this.lastModifiedMs = wholeSecond(Date.now())
@@ -69,18 +103,25 @@ export class PageCache {
     return version
   }
 
+  /** The entry kept for key at the current version, without building one (undefined: none, or invalidated). */
+  peek(key: string): CachedBody | undefined {
+    this.refresh()
+    return this.entries.get(key)
+  }
+
   /**
-   * The cached body for key at the current version, or a freshly built one (then cached). Concurrent misses
+   * The cached body for key at the current version, or a freshly built one (then cached). With a content
+   * type, text bodies are compressed once here, for every later request. Concurrent misses
    * for one key share one build: after a write, a burst of readers of a large feed would otherwise each
    * build (and hold) their own copy at the same moment.
    */
-  async get(key: string, build: () => Promise<string>): Promise<CachedBody> {
+  async get(key: string, build: () => Promise<string>, contentType?: string): Promise<CachedBody> {
     const version = this.refresh()
     const hit = this.entries.get(key)
     if (hit) return hit
     const pending = this.building.get(key)
     if (pending) return pending
-    const built: Promise<CachedBody> = this.build(key, version, build).finally(() => {
+    const built: Promise<CachedBody> = this.build(key, version, build, contentType).finally(() => {
       // Only this build's own slot: a newer version may have started another for the same key.
       if (this.building.get(key) === built) this.building.delete(key)
     })
@@ -88,18 +129,18 @@ export class PageCache {
     return built
   }
 
-  private async build(key: string, version: string, build: () => Promise<string>): Promise<CachedBody> {
-    const body = Buffer.from(await build(), 'utf8')
-    const entry = { body, etag: etagOf(body) }
+  private async build(key: string, version: string, build: () => Promise<string>, contentType?: string): Promise<CachedBody> {
+    const entry = await cachedBody(Buffer.from(await build(), 'utf8'), contentType)
+    const size = entryBytes(entry)
     // Only keep it if nothing changed while building; otherwise the next request rebuilds.
-    if (this.key() === version && body.length <= this.maxBytes) {
-      while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.bytes + body.length > this.maxBytes)) {
+    if (this.key() === version && size <= this.maxBytes) {
+      while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.bytes + size > this.maxBytes)) {
         const [oldestKey, oldest] = this.entries.entries().next().value as [string, CachedBody]
         this.entries.delete(oldestKey)
-        this.bytes -= oldest.body.length
+        this.bytes -= entryBytes(oldest)
       }
       this.entries.set(key, entry)
-      this.bytes += body.length
+      this.bytes += size
     }
     return entry
   }
@@ -120,7 +161,7 @@ export function etagOf(body: Buffer): string {
  * does not force a full body: that directive is for caches, and an origin may answer 304 (fetch() adds it
  * to every conditional request).
  */
-export function isNotModified(req: Request, etag: string, lastModified?: Date): boolean {
+export function isNotModified(req: Pick<IncomingMessage, 'method' | 'headers'>, etag: string, lastModified?: Date): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false
   const ifNoneMatch = req.headers['if-none-match']
   if (ifNoneMatch !== undefined) {
@@ -136,15 +177,60 @@ export function isNotModified(req: Request, etag: string, lastModified?: Date): 
   return false
 }
 
-export interface SendOptions {
-  contentType: string
-  /** Cache-Control max-age for visitors, seconds (0: revalidate every time). */
-  maxAgeSeconds?: number
+/** The Cache-Control of public pages and feeds: one family, from the STARPUNK_CACHE_* settings. */
+export function publicCacheControl(cache: Config['cache']): string {
+  const directives = ['public', `max-age=${cache.maxAge}`, `s-maxage=${cache.sMaxAge}`]
+  if (cache.staleWhileRevalidate > 0) directives.push(`stale-while-revalidate=${cache.staleWhileRevalidate}`)
+  if (cache.staleIfError > 0) directives.push(`stale-if-error=${cache.staleIfError}`)
+  return directives.join(', ')
+}
+
+/** The representation of entry a request gets: its coding, body and ETag; null when it refuses them all. */
+export function selectRepresentation(entry: CachedBody, acceptEncoding: string | undefined): { coding: ChosenCoding; body: Buffer; etag: string } | null {
+  const coding = chooseCoding(acceptEncoding, Object.keys(entry.encoded) as Coding[])
+  if (coding === null) return null
+  if (coding === 'identity') return { coding, body: entry.body, etag: entry.etag }
+  const encoded = entry.encoded[coding]!
+  return { coding, body: encoded.body, etag: encoded.etag }
+}
+
+/** Vary for a cached entry: Accept-Encoding is added only when the entry exists in more than one coding. */
+export function varyFor(base: string, entry: CachedBody): string {
+  return Object.keys(entry.encoded).length > 0 ? `${base}, Accept-Encoding` : base
 }
 
 /**
- * Answer with a page or feed: visitors get the cached body with ETag/Last-Modified and 304 when fresh;
- * the admin (any session) gets a freshly built body marked private/no-store, never a cached visitor copy.
+ * Send a cached entry, negotiated: the representation for the client's Accept-Encoding (406 when it refuses
+ * every one), its ETag, 304 when fresh, Content-Length; HEAD gets the headers only. Range is not honoured:
+ * the whole representation is the answer (RFC 9110 §14.2 lets a server ignore Range), and no Accept-Ranges
+ * says otherwise. Content-Type, Cache-Control and Vary are the caller's.
+ */
+export function sendEntry(req: Request, res: Response, entry: CachedBody, lastModified?: Date, beforeSend?: () => void): void {
+  const chosen = selectRepresentation(entry, req.headers['accept-encoding'])
+  if (!chosen) throw appError('ENCODING_NOT_ACCEPTABLE')
+  res.setHeader('ETag', chosen.etag)
+  if (lastModified) res.setHeader('Last-Modified', lastModified.toUTCString())
+  if (isNotModified(req, chosen.etag, lastModified)) {
+    beforeSend?.()
+    res.status(304).end()
+    return
+  }
+  if (chosen.coding !== 'identity') res.setHeader('Content-Encoding', chosen.coding)
+  res.setHeader('Content-Length', chosen.body.length)
+  beforeSend?.()
+  res.end(req.method === 'HEAD' ? undefined : chosen.body)
+}
+
+export interface SendOptions {
+  contentType: string
+  /** Cache-Control for visitors (publicCacheControl of the settings). */
+  cacheControl: string
+}
+
+/**
+ * Answer with a page or feed: visitors get the cached body (compressed when they accept it) with
+ * ETag/Last-Modified and 304 when fresh; the admin (any session) gets a freshly built, uncompressed body
+ * marked private/no-store, never a cached visitor copy (it may carry a CSRF token: no compression, BREACH).
  */
 export async function sendCacheable(
   req: Request,
@@ -163,14 +249,8 @@ export async function sendCacheable(
     res.end(req.method === 'HEAD' ? undefined : body)
     return
   }
-  const entry = await cache.get(key, build)
-  res.setHeader('ETag', entry.etag)
-  res.setHeader('Last-Modified', cache.lastModified.toUTCString())
-  res.setHeader('Cache-Control', `public, max-age=${options.maxAgeSeconds ?? 0}, must-revalidate`)
-  if (isNotModified(req, entry.etag, cache.lastModified)) {
-    res.status(304).end()
-    return
-  }
-  res.setHeader('Content-Length', entry.body.length)
-  res.end(req.method === 'HEAD' ? undefined : entry.body)
+  const entry = await cache.get(key, build, options.contentType)
+  res.setHeader('Vary', varyFor('Cookie, Accept', entry))
+  res.setHeader('Cache-Control', options.cacheControl)
+  sendEntry(req, res, entry, cache.lastModified, () => cache.onServed?.(req, res, cache, key, entry))
 }

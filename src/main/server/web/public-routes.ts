@@ -4,7 +4,7 @@ import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import { wholeNumberParam } from '../http'
 import { tagKey, textSummary, type NotesService } from '../notes'
-import { PageCache, sendCacheable } from './page-cache'
+import { PageCache, publicCacheControl, sendCacheable } from './page-cache'
 import { renderListPage, renderNotePage } from './pages'
 import { photoInfoFor, type PhotoSource } from './photos'
 
@@ -54,6 +54,7 @@ export function allowRemoteImages(res: Response): void {
 export function publicRoutes({ config, db, notes, media, cache = new PageCache({ db, source: notes }) }: PublicRoutesDeps): Router {
   const router = Router()
   const perPage = config.notesPerPage
+  const cacheControl = publicCacheControl(config.cache)
 
   async function listPage(res: Response, page: number, tag: string | null, admin: boolean) {
     const { notes: items, hasMore } = await notes.list({
@@ -85,7 +86,7 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
     allowRemoteImages(res)
     const page = parsePage(req)
     const admin = sessionOf(res) !== null
-    await sendCacheable(req, res, cache, `home:${page}`, () => listPage(res, page, null, admin), { contentType: HTML })
+    await sendCacheable(req, res, cache, `home:${page}`, () => listPage(res, page, null, admin), { contentType: HTML, cacheControl })
   })
 
   router.get('/tags/:tag', async (req, res) => {
@@ -94,7 +95,7 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
     if (!tag || tag.length > 200) throw appError('NOT_FOUND')
     const page = parsePage(req)
     const admin = sessionOf(res) !== null
-    await sendCacheable(req, res, cache, `tag:${tagKey(tag)}:${page}`, () => listPage(res, page, tag, admin), { contentType: HTML })
+    await sendCacheable(req, res, cache, `tag:${tagKey(tag)}:${page}`, () => listPage(res, page, tag, admin), { contentType: HTML, cacheControl })
   })
 
   router.get('/notes/:slug', async (req, res) => {
@@ -108,7 +109,7 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
       if (!note) throw appError('NOT_FOUND')
       return renderNotePage(config, session, note, describeNote(note.html), await photoInfoFor(media, config, [note]))
     }
-    await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML })
+    await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML, cacheControl })
   })
 
   // Read-only addresses: other methods get 405 with Allow, not a misleading 404.
