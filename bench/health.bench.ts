@@ -1,55 +1,40 @@
-// HTTP and health: GET /health on the whole server (every middleware in front of it) vs a bare
-// node:http handler returning the same bytes; and GET /health/ready (all component checks, detailed)
-// p99 next to /health p99. Both servers run in this process, driven by autocannon on loopback.
-import { createServer as createHttpServer, type Server } from 'node:http'
+// HTTP and health: GET /health of the whole server (every middleware in front of it) vs a bare node:http
+// process sending the same bytes and headers, each in its own process on one CPU with wrk on the other
+// (bench/lib.ts, the HTTP harness); and GET /health/ready (all component checks, detailed) next to /health
+// on the same server.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer, loadConfig } from '../src/main/server'
-import { load, type BenchContext } from './lib'
+import { abNote, captureResponse, compareAb, load, loadAverage, LOAD_CPU, startBare, startStarpunk, type BenchContext, type ServerProcess } from './lib'
 
 const GROUP = 'HTTP and health'
 const TOKEN = 'bench-health-token-0123456789abcdef'
 
 export default async function healthBench(ctx: BenchContext): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'starpunk-bench-health-'))
-  const seconds = ctx.quick ? 2 : 8
-  const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dir, STARPUNK_PORT: '0', STARPUNK_HEALTH_TOKEN: TOKEN, STARPUNK_LOG_FILES: 'false' } })
-  if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '))
-  // Access lines are formatted and redacted as usual, then dropped: the cost of logging stays in, the terminal does not.
-  const server = await createServer(config, { logging: { write: () => {} } })
-  const url = await server.listen()
-  let bare: Server | null = null
+  const seconds = ctx.quick ? 2 : 5
+  const pairs = ctx.quick ? 2 : 4
+  const started: ServerProcess[] = []
   try {
-    // The same bytes and content type /health sends, from a handler that does nothing else.
-    const sample = await fetch(`${url}/health`)
-    const body = await sample.text()
-    bare = createHttpServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/health+json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
-      res.end(body)
-    })
-    await new Promise<void>((resolve) => bare!.listen(0, '127.0.0.1', resolve))
-    const bareUrl = `http://127.0.0.1:${(bare.address() as { port: number }).port}/health`
+    // Request logging stays at INFO (what people run); the lines go to a file in place of a terminal.
+    const ours = await startStarpunk({ dataDir: dir, env: { STARPUNK_HEALTH_TOKEN: TOKEN, STARPUNK_LOG_FILES: 'false' } })
+    started.push(ours)
+    const bare = await startBare([await captureResponse(ours.url, '/health')], { logDir: dir })
+    started.push(bare)
+    const result = await compareAb(`${ours.url}/health`, `${bare.url}/health`, { seconds, pairs })
+    if (result.non2xx.a > 0) throw new Error(`/health answered ${result.non2xx.a} responses >= 400`)
+    ctx.report({ group: GROUP, name: 'GET /health req/s: full stack vs bare node:http, same bytes and headers', ours: result.a, baseline: result.b, unit: 'req/s', higherIsBetter: true, note: `${abNote(result)}; load ${loadAverage()}` })
+    ctx.report({ group: GROUP, name: 'GET /health p99: full stack vs bare node:http', ours: result.p99.a, baseline: result.p99.b, unit: 'ms', higherIsBetter: false })
+    await bare.stop()
 
-    // Warm both up (JIT, connection pools) so the first measured run is not paying for it.
-    await load(`${url}/health`, { seconds: 1 })
-    await load(`${url}/health/ready`, { seconds: 1 })
-    await load(bareUrl, { seconds: 1 })
-
-    const ours = await load(`${url}/health`, { seconds })
-    const baseline = await load(bareUrl, { seconds })
-    if (ours.non2xx > 0 || ours.errors > 0) throw new Error(`/health answered ${ours.non2xx} non-2xx, ${ours.errors} errors`)
-    ctx.report({ group: GROUP, name: 'GET /health req/s: StarPunk vs bare node:http, same bytes', ours: ours.reqPerSec, baseline: baseline.reqPerSec, unit: 'req/s', higherIsBetter: true, note: '10 connections' })
-    ctx.report({ group: GROUP, name: 'GET /health p99: StarPunk vs bare node:http', ours: ours.p99, baseline: baseline.p99, unit: 'ms', higherIsBetter: false })
-
-    const ready = await load(`${url}/health/ready`, { seconds, headers: { authorization: `Bearer ${TOKEN}` } })
-    if (ready.non2xx > 0 || ready.errors > 0) throw new Error(`/health/ready answered ${ready.non2xx} non-2xx, ${ready.errors} errors`)
-    ctx.report({ group: GROUP, name: 'GET /health/ready (detailed, all checks) p99 vs GET /health p99', ours: ready.p99, baseline: ours.p99, unit: 'ms', higherIsBetter: false, note: `${Math.round(ready.reqPerSec)} req/s; concurrent probes share one run` })
-    const readyBasic = await load(`${url}/health/ready`, { seconds })
-    ctx.report({ group: GROUP, name: 'GET /health/ready (basic) req/s vs GET /health req/s', ours: readyBasic.reqPerSec, baseline: ours.reqPerSec, unit: 'req/s', higherIsBetter: true, note: `p99 ${readyBasic.p99} ms` })
+    const health = await load(`${ours.url}/health`, { seconds, cpu: LOAD_CPU })
+    const ready = await load(`${ours.url}/health/ready`, { seconds, cpu: LOAD_CPU, headers: { authorization: `Bearer ${TOKEN}` } })
+    if (ready.non2xx > 0 || ready.errors > 0) throw new Error(`/health/ready answered ${ready.non2xx} responses >= 400, ${ready.errors} errors`)
+    ctx.report({ group: GROUP, name: 'GET /health/ready (detailed, all checks) p99 vs GET /health p99', ours: ready.p99, baseline: health.p99, unit: 'ms', higherIsBetter: false, note: `${Math.round(ready.reqPerSec)} req/s; concurrent probes share one run` })
+    const readyBasic = await load(`${ours.url}/health/ready`, { seconds, cpu: LOAD_CPU })
+    ctx.report({ group: GROUP, name: 'GET /health/ready (basic) req/s vs GET /health req/s', ours: readyBasic.reqPerSec, baseline: health.reqPerSec, unit: 'req/s', higherIsBetter: true, note: `p99 ${readyBasic.p99} ms` })
   } finally {
-    if (bare) await new Promise((resolve) => bare!.close(resolve))
-    await server.close()
+    for (const server of started) await server.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     try {
       await mod.default({ quick, report: (row) => console.log(format(row)) })
     } catch (err) {
-      console.log(`| ${file} | FAILED: ${(err as Error).message} | | | | |`)
+      console.log(`| ${file} | FAILED: ${(err as Error).message.replace(/\s*\n\s*/g, ' / ')} | | | | |`)
       process.exitCode = 1
     }
   }

@@ -3,13 +3,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { connect, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { pathToFileURL } from 'node:url'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
-// The headless CLI as a person runs it: a real process (the same tsx command as `npm run serve`),
-// on a fresh directory, with real signals.
+// The headless CLI as a person runs it: a real process (the compiled entry `npm run serve` starts with
+// node, built here as its preserve step builds it), on a fresh directory, with real signals.
 const repo = resolve(__dirname, '..')
-const tsx = join(repo, 'node_modules', '.bin', 'tsx')
-const cli = join(repo, 'src', 'main', 'cli.ts')
+const cli = join(repo, 'out', 'server', 'cli.mjs')
+beforeAll(async () => {
+  const script = (await import(pathToFileURL(join(repo, 'scripts/build-server.mjs')).href)) as { ensureServerBuilt(): Promise<boolean> }
+  await script.ensureServerBuilt()
+}, 120_000)
 
 let cwd: string
 beforeEach(() => {
@@ -32,7 +36,7 @@ interface Run {
 }
 
 function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(tsx, ['--tsconfig', join(repo, 'tsconfig.node.json'), cli, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [cli, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
