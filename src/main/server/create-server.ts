@@ -8,7 +8,7 @@ import { createHealthService, healthRoutes } from './health'
 import { requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
 import { authRoutes, createAuthService, type AuthInternals, type AuthServiceOptions } from './auth'
-import { adminRoutes, createAdminParts } from './admin'
+import { adminRoutes, createAdminParts, siteExportAdminRoutes } from './admin'
 import { searchRoutes } from './search'
 import { createClientRedirectLookup, createTokensService, indieauthRoutes, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
 import { mediaRoutes, openMedia, type MediaService } from './media'
@@ -246,6 +246,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logger,
     monitoring: config.metrics.enabled ? metrics.monitoring : null,
     onAlert: (listener) => metrics.onAlert((alert) => listener(alert)),
+    siteExport: siteExport.actions,
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
@@ -272,6 +273,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
   app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile }))
+  app.use(siteExportAdminRoutes({ config, guards: auth.guards, actions: siteExport.actions }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
   const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [configured.siteUrl, siteBase, url].filter(Boolean) })
