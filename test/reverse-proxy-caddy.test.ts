@@ -11,7 +11,9 @@ import {
   freePort,
   makeSelfSignedCertificate,
   proxyTempDir,
+  readStreamUntil,
   removeDir,
+  retryWhenPortTaken,
   send,
   setCookieLine,
   startCaddy,
@@ -19,6 +21,7 @@ import {
   type ProxyProcess,
   type RequestOptions,
 } from './helpers/reverse-proxy'
+import { loginAsAdmin } from './helpers/admin'
 import { startTestServer, type TestServer } from './helpers/server'
 
 describe('Caddy terminating TLS in front of StarPunk', () => {
@@ -32,19 +35,26 @@ describe('Caddy terminating TLS in front of StarPunk', () => {
   beforeAll(async () => {
     dir = proxyTempDir('starpunk-caddy-')
     cert = makeSelfSignedCertificate(dir)
-    const port = await freePort()
-    url = `https://127.0.0.1:${port}`
-    ts = await startTestServer({ STARPUNK_SITE_URL: url, STARPUNK_TRUSTED_PROXIES: '127.0.0.1' }, { auth: { loginFailures: { max: 2, windowMs: 60 * 60_000 } } })
-    const site = substitute(documentedConfig('caddy'), [
-      ['blog.example.org {', `${url} {\n\ttls ${cert.certPath} ${cert.keyPath}`],
-      ['127.0.0.1:8080', new URL(ts.url).host],
-    ])
-    // Test-only global options: no admin API, storage under the temp dir, no port-80 redirect listener.
-    const globals = ['{', '\tadmin off', `\tstorage file_system ${join(dir, 'storage')}`, '\tauto_https disable_redirects',
-      `\thttp_port ${await freePort()}`, '\tskip_install_trust', '}', ''].join('\n')
-    const caddyfile = join(dir, 'Caddyfile')
-    writeFileSync(caddyfile, `${globals}${site}`)
-    caddy = await startCaddy(dir, caddyfile, port)
+    await retryWhenPortTaken(async () => {
+      const port = await freePort()
+      url = `https://127.0.0.1:${port}`
+      ts = await startTestServer({ STARPUNK_SITE_URL: url, STARPUNK_TRUSTED_PROXIES: '127.0.0.1' }, { auth: { loginFailures: { max: 2, windowMs: 60 * 60_000 } } })
+      const site = substitute(documentedConfig('caddy'), [
+        ['blog.example.org {', `${url} {\n\ttls ${cert.certPath} ${cert.keyPath}`],
+        ['127.0.0.1:8080', new URL(ts.url).host],
+      ])
+      // Test-only global options: no admin API, storage under the temp dir, no port-80 redirect listener.
+      const globals = ['{', '\tadmin off', `\tstorage file_system ${join(dir, 'storage')}`, '\tauto_https disable_redirects',
+        `\thttp_port ${await freePort()}`, '\tskip_install_trust', '}', ''].join('\n')
+      const caddyfile = join(dir, 'Caddyfile')
+      writeFileSync(caddyfile, `${globals}${site}`)
+      try {
+        caddy = await startCaddy(dir, caddyfile, port)
+      } catch (err) {
+        await ts.close()
+        throw err
+      }
+    })
   })
   afterAll(async () => {
     await caddy?.stop()
@@ -63,6 +73,14 @@ describe('Caddy terminating TLS in front of StarPunk', () => {
     const admin = await get('/admin', { headers: { accept: 'text/html', cookie: cookie!.split(';')[0]! } })
     expect(admin.status).toBe(200)
     expect(admin.body).toContain('/admin/logout')
+  })
+
+  it("streams the console's live events through Caddy as they happen", async () => {
+    const { cookie } = await loginAsAdmin(ts)
+    const stream = await readStreamUntil(`${url}/admin/console/api/events`, { ca: cert.pem, headers: { cookie, accept: 'text/event-stream' } }, (text) =>
+      /event: ready[\s\S]*event: pool:stats/.test(text),
+    )
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/)
   })
 
   it('counts the client Caddy saw, from X-Forwarded-For, and believes no forged one', async () => {

@@ -14,7 +14,9 @@ import {
   makeSelfSignedCertificate,
   nginxMainConfig,
   proxyTempDir,
+  readStreamUntil,
   removeDir,
+  retryWhenPortTaken,
   send,
   setCookieLine,
   startNginx,
@@ -39,7 +41,11 @@ interface NginxFront {
   close(): Promise<void>
 }
 
-async function startNginxFront(env: Record<string, string>, auth: CreateServerOptions['auth'] = {}): Promise<NginxFront> {
+function startNginxFront(env: Record<string, string>, auth: CreateServerOptions['auth'] = {}): Promise<NginxFront> {
+  return retryWhenPortTaken(() => startNginxFrontOnce(env, auth))
+}
+
+async function startNginxFrontOnce(env: Record<string, string>, auth: CreateServerOptions['auth']): Promise<NginxFront> {
   const dir = proxyTempDir('starpunk-nginx-')
   const cert = makeSelfSignedCertificate(dir)
   const port = await freePort()
@@ -106,6 +112,16 @@ describe('nginx terminating TLS in front of StarPunk', () => {
     const admin = await front.get('/admin', { headers: { accept: 'text/html', cookie: cookie!.split(';')[0]! } })
     expect(admin.status).toBe(200)
     expect(admin.body).toContain('/admin/logout')
+  })
+
+  it("streams the console's live events through nginx as they happen, not buffered until the response ends", async () => {
+    const { cookie } = await loginAsAdmin(front.ts)
+    // The stream opens with `ready`; pool statistics follow every second while it stays open.
+    const stream = await readStreamUntil(`${front.url}/admin/console/api/events`, { ca: front.cert.pem, headers: { cookie, accept: 'text/event-stream' } }, (text) =>
+      /event: ready[\s\S]*event: pool:stats/.test(text),
+    )
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/)
+    expect(stream.headers['cache-control']).toBe('no-store')
   })
 
   it('pages name the https site URL, not the address nginx reaches StarPunk at', async () => {

@@ -60,12 +60,15 @@ export interface ProxyProcess {
   stop(): Promise<void>
 }
 
-/** Wait until something accepts TCP connections on 127.0.0.1:port, or the process exits, bounded. */
-async function waitForListening(port: number, child: ChildProcess, output: () => string, what: string): Promise<void> {
+/**
+ * Wait until the process says it is serving (`started`: a port taken by someone else also accepts
+ * connections) and 127.0.0.1:port accepts them, or the process exits; bounded.
+ */
+async function waitForListening(port: number, child: ChildProcess, output: () => string, what: string, started: () => boolean): Promise<void> {
   const deadline = Date.now() + 15_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}): ${output()}`)
-    const open = await new Promise<boolean>((resolve) => {
+    const open = started() && await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1')
       socket.once('connect', () => {
         socket.destroy()
@@ -79,7 +82,17 @@ async function waitForListening(port: number, child: ChildProcess, output: () =>
   throw new Error(`${what} did not listen on port ${port} within 15 s: ${output()}`)
 }
 
-function startProcess(command: string, args: string[], port: number, what: string, env: NodeJS.ProcessEnv = process.env): Promise<ProxyProcess> {
+interface ProcessStart {
+  command: string
+  args: string[]
+  port: number
+  what: string
+  /** Whether the process has bound its listeners, judged from its own output or files. */
+  started: (output: string) => boolean
+  env?: NodeJS.ProcessEnv
+}
+
+function startProcess({ command, args, port, what, started, env = process.env }: ProcessStart): Promise<ProxyProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
   let printed = ''
   const keep = (chunk: Buffer) => {
@@ -99,7 +112,7 @@ function startProcess(command: string, args: string[], port: number, what: strin
       clearTimeout(killer)
     },
   }
-  return waitForListening(port, child, () => printed, what).then(
+  return waitForListening(port, child, () => printed, what, () => started(printed)).then(
     () => handle,
     async (err: unknown) => {
       await handle.stop()
@@ -146,14 +159,24 @@ export function nginxMainConfig(dir: string, httpSnippet: string): string {
 export function startNginx(dir: string, confPath: string, port: number): Promise<ProxyProcess> {
   const nginx = requireBinary('/usr/sbin/nginx', 'nginx')
   // -e: the error log before the configuration is read would otherwise be /var/log/nginx/error.log.
-  return startProcess(nginx, ['-p', `${dir}/`, '-c', confPath, '-e', `${dir}/error.log`], port, 'nginx')
+  const pidFile = join(dir, 'nginx.pid')
+  // nginx writes its pid file once it has bound every listener (it retries a taken port, then exits).
+  return startProcess({ command: nginx, args: ['-p', `${dir}/`, '-c', confPath, '-e', `${dir}/error.log`], port, what: 'nginx', started: () => existsSync(pidFile) })
 }
 
 /** Caddy in the foreground, its storage and HOME in `dir` (nothing under /root or ~/.local). */
 export function startCaddy(dir: string, caddyfilePath: string, port: number): Promise<ProxyProcess> {
   const caddy = requireBinary('/usr/bin/caddy', 'caddy')
   const env = { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') }
-  return startProcess(caddy, ['run', '--config', caddyfilePath, '--adapter', 'caddyfile'], port, 'caddy', env)
+  return startProcess({
+    command: caddy,
+    args: ['run', '--config', caddyfilePath, '--adapter', 'caddyfile'],
+    port,
+    what: 'caddy',
+    env,
+    // Logged once the listeners are up; a port it cannot bind makes it exit instead.
+    started: (output) => output.includes('serving initial configuration'),
+  })
 }
 
 export interface Answer {
@@ -209,4 +232,52 @@ export function send(url: string, options: RequestOptions = {}): Promise<Answer>
 /** The Set-Cookie line that sets `name`, or undefined. */
 export function setCookieLine(answer: Answer, name: string): string | undefined {
   return (answer.headers['set-cookie'] ?? []).find((line) => line.startsWith(`${name}=`))
+}
+
+/**
+ * Open a streaming GET and read until `done` holds for what arrived so far (then hang up), bounded at
+ * 15 s: for event streams, which must reach the client while the response is still open.
+ */
+export function readStreamUntil(url: string, options: RequestOptions, done: (text: string) => boolean): Promise<{ headers: IncomingHttpHeaders; text: string }> {
+  const target = new URL(url)
+  const requestFn = target.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = requestFn(
+      target,
+      { method: 'GET', headers: options.headers ?? {}, agent: false, ...(target.protocol === 'https:' ? { ca: options.ca, servername: '' } : {}) },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+          if (done(text)) {
+            clearTimeout(timer)
+            resolve({ headers: res.headers, text })
+            req.destroy()
+          }
+        })
+        res.on('end', () => reject(new Error(`the stream ended before the awaited data arrived: ${text.slice(0, 500)}`)))
+      },
+    )
+    const timer = setTimeout(() => req.destroy(new Error(`${url}: the awaited data did not arrive within 15 s`)), 15_000)
+    req.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    req.end()
+  })
+}
+
+/**
+ * Run `start` again (up to three times in all) when the proxy could not bind the port freePort() found:
+ * another test may take a free port in the moment before the proxy binds it.
+ */
+export async function retryWhenPortTaken<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start()
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/i.test(String(err))) throw err
+    }
+  }
 }
