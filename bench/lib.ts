@@ -180,7 +180,24 @@ interface SpawnOptions {
   readyTimeoutMs?: number
 }
 
-async function spawnServer(command: string, args: string[], options: SpawnOptions): Promise<ServerProcess & { startMs: number }> {
+export interface CommandOptions {
+  cpu?: string | null
+  env?: Record<string, string>
+  readyPath: string
+  logDir: string
+  name: string
+  readyTimeoutMs?: number
+}
+
+/**
+ * Any command that serves HTTP on $PORT / $STARPUNK_PORT (e.g. `npm run serve`), in its own process group
+ * so stop() ends the whole tree it starts.
+ */
+export function startCommand(command: string, args: string[], options: CommandOptions): Promise<ServerProcess & { startMs: number }> {
+  return spawnServer(command, args, { ...options, group: true })
+}
+
+async function spawnServer(command: string, args: string[], options: SpawnOptions & { group?: boolean }): Promise<ServerProcess & { startMs: number }> {
   const port = await freePort()
   const logPath = join(options.logDir, `${options.name}.log`)
   const out = openSync(logPath, 'a')
@@ -188,7 +205,8 @@ async function spawnServer(command: string, args: string[], options: SpawnOption
   const [file, argv] = cpu === null ? [command, args] : ['/usr/bin/taskset', ['-c', cpu, command, ...args]]
   const since = performance.now()
   // taskset execs the command, so the pid is the server's own.
-  const child = spawn(file, argv, { cwd: ROOT, env: { ...process.env, ...options.env, PORT: String(port), STARPUNK_PORT: String(port) }, stdio: ['ignore', out, out] })
+  const child = spawn(file, argv, { cwd: ROOT, env: { ...process.env, ...options.env, PORT: String(port), STARPUNK_PORT: String(port) }, stdio: ['ignore', out, out], detached: options.group === true })
+  const signal = (name: NodeJS.Signals) => (options.group ? process.kill(-child.pid!, name) : child.kill(name))
   closeSync(out)
   const url = `http://127.0.0.1:${port}`
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
@@ -196,7 +214,7 @@ async function spawnServer(command: string, args: string[], options: SpawnOption
   try {
     startMs = await waitFor200(`${url}${options.readyPath}`, since, child, options.readyTimeoutMs)
   } catch (err) {
-    child.kill('SIGKILL')
+    signal('SIGKILL')
     const log = existsSync(logPath) ? readFileSync(logPath, 'utf8').slice(-2000) : ''
     throw new Error(`${options.name}: ${(err as Error).message}\n${log}`, { cause: err })
   }
@@ -208,8 +226,8 @@ async function spawnServer(command: string, args: string[], options: SpawnOption
     rssMiB: () => rssMiBOf(child.pid!),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      signal('SIGTERM')
+      const timer = setTimeout(() => signal('SIGKILL'), 20_000)
       await exited
       clearTimeout(timer)
     },

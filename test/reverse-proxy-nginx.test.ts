@@ -225,11 +225,17 @@ describe('nginx as a cache, following the Cache-Control StarPunk sends', () => {
     const token = (await front.ts.server.context.tokens.createPersonal({ name: 'cache test', scopes: ['create'], expiresAt: null })).token
     const bearer = { authorization: `Bearer ${token}` }
 
+    // An app on this machine asking to sign in (client and redirect on one origin: nothing is fetched).
+    const consentQuery = new URLSearchParams({
+      response_type: 'code', client_id: 'http://127.0.0.1:9/', redirect_uri: 'http://127.0.0.1:9/callback', state: 'cache-test',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', scope: 'create',
+    }).toString()
     const privateAnswers: Array<{ what: string; path: string; headers: Record<string, string> }> = [
       { what: 'admin note list', path: '/admin', headers: { ...session, accept: 'text/html' } },
       { what: 'admin login page', path: '/admin/login', headers: { accept: 'text/html' } },
       { what: 'Micropub q=config', path: '/micropub?q=config', headers: bearer },
       { what: 'IndieAuth token verification', path: '/indieauth/token', headers: { ...bearer, accept: 'application/json' } },
+      { what: 'IndieAuth consent page', path: `/indieauth/auth?${consentQuery}`, headers: { ...session, accept: 'text/html' } },
       { what: 'console page', path: '/admin/console/', headers: { ...session, accept: 'text/html' } },
       { what: 'console API', path: '/admin/console/api/session', headers: session },
       // A public page asked for by the signed-in author is built for them: it must not become everyone's copy.

@@ -32,6 +32,9 @@ export interface Core {
   close(): Promise<void>
 }
 
+/** Reader threads idle this long are stopped (all but one); a later burst starts them again in milliseconds. */
+const READER_IDLE_RETIRE_MS = 60_000
+
 /**
  * Open the core once, in dependency order. The server (createServer) and the command-line tools
  * (notes-cli) both start from here, so they cannot drift apart: the same notes service keeps the search
@@ -41,7 +44,14 @@ export async function createCore(config: Config, options: { logging?: LoggingOpt
   mkdirSync(config.dataDir, { recursive: true })
   const logging = createLogging(config, options.logging)
   const logger = logging.logger
-  const db = await openDb({ path: config.databasePath, db: config.db, logger: logger.child({ component: 'db' }), ...(options.observers ? { signals: options.observers.db } : {}) })
+  const db = await openDb({
+    path: config.databasePath,
+    db: config.db,
+    logger: logger.child({ component: 'db' }),
+    // Reader threads start when concurrent reads need them and stop after a minute idle (all but one).
+    readers: { lazy: true, idleRetireMs: READER_IDLE_RETIRE_MS },
+    ...(options.observers ? { signals: options.observers.db } : {}),
+  })
   const renderer = createNoteRenderer({ logger })
   const notes = createNotesService({ db, logger, config, renderer })
   let search: SearchServiceImpl

@@ -5,6 +5,7 @@
  * it is rejected. The loader, the console's fields, the README table and docs/configuration.md all derive
  * from it (the docs through `npm run docs:settings`), so a setting is described here and nowhere else.
  */
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import type { LogLevel } from '../../../shared/contract'
 import {
@@ -130,6 +131,11 @@ function asText<T extends string | number | boolean>(value: T): string {
   return String(value)
 }
 const orEmpty = (value: string | null): string => value ?? ''
+
+/** Reader threads for this machine: one per CPU (reads run side by side), at least 2, at most 4. */
+export function defaultPoolSize(cpus: number = availableParallelism()): number {
+  return Math.min(4, Math.max(2, cpus))
+}
 
 /** Every setting. Order is the order of the README table and the console panel. */
 export const SETTINGS = table({
@@ -320,10 +326,13 @@ export const SETTINGS = table({
   }),
   STARPUNK_DB_POOL_SIZE: setting({
     path: 'db.poolSize',
-    description: 'Number of database read connections in the pool.',
-    default: 4,
+    description: 'Number of database read connections in the pool (each a worker thread, started when concurrent reads need it).',
+    default: null as number | null,
+    defaultText: 'the CPU count, at least 2 and at most 4',
     parse: integer(1, 64),
-    format: asText,
+    format: (value: number | null) => (value === null ? '' : String(value)),
+    toConfig: (value: number | null) => value ?? defaultPoolSize(),
+    show: (size: number) => String(size),
     suggestion: 'Use a small number such as 4; more than the CPU count rarely helps.',
   }),
   STARPUNK_DB_POOL_TIMEOUT_MS: setting({

@@ -20,6 +20,11 @@ export interface OpenDbOptions {
   migrations?: Migration[]
   /** Told about slow queries and locks (the metrics). Read at call time, so they may be set after opening. */
   signals?: DbSignals
+  /**
+   * Start reader threads as concurrency needs them and stop idle ones (ReaderPoolOptions.lazy). The server
+   * does, to stay small when idle; the default (all threads at open) is what the pool tests describe.
+   */
+  readers?: { lazy: boolean; idleRetireMs?: number }
 }
 
 /**
@@ -128,6 +133,8 @@ export async function openDb(options: OpenDbOptions): Promise<PooledDb> {
       slowQueryMs: options.db.slowQueryMs,
       logger,
       onSlowQuery: (durationMs) => notifySignal(options.signals?.slowQuery, { kind: 'read', durationMs }),
+      lazy: options.readers?.lazy ?? false,
+      idleRetireMs: options.readers?.idleRetireMs,
     })
     await pool.ready()
   } catch (err) {
@@ -138,7 +145,7 @@ export async function openDb(options: OpenDbOptions): Promise<PooledDb> {
   }
   const readers = pool
   const identity = fileIdentity(options.path)
-  logger.info('database open', { readers: readers.options.size, journalMode: 'wal', synchronous: WRITER_SYNCHRONOUS })
+  logger.info('database open', { readers: readers.options.size, readerThreadsStarted: readers.runningThreads(), journalMode: 'wal', synchronous: WRITER_SYNCHRONOUS })
 
   let version = 0
   let closed = false

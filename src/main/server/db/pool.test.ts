@@ -505,3 +505,61 @@ describe('db: an alternative SQLite build in every connection', () => {
     await expect(db.write((conn) => conn.exec('CREATE VIRTUAL TABLE x USING fts5(a)'))).rejects.toThrow(/no such module: fts5/)
   })
 })
+
+describe('db: a lazy pool (what the server runs)', () => {
+  async function lazyPool(idleRetireMs?: number) {
+    const f = await open({ poolSize: 1 })
+    const { ReaderPool } = await import('./pool')
+    const { createRequire } = await import('node:module')
+    const logging = createLogging({ logLevel: 'ERROR', logFormat: 'json', logDir: '/nonexistent' }, { write: () => {} })
+    const pool = new ReaderPool({
+      path: f.path,
+      modulePath: createRequire(import.meta.url).resolve('better-sqlite3'),
+      nativeBinding: null,
+      size: 3,
+      acquireTimeoutMs: 5_000,
+      busyTimeoutMs: 1_000,
+      slowQueryMs: 10_000,
+      logger: logging.logger,
+      lazy: true,
+      ...(idleRetireMs !== undefined ? { idleRetireMs } : {}),
+    })
+    return { pool, close: async () => (await pool.close(), await logging.close()) }
+  }
+  const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT count(*) AS n FROM c'
+
+  it('starts one thread at ready(), more only while reads overlap, and keeps size and stats as an eager pool', async () => {
+    const { pool, close } = await lazyPool()
+    try {
+      await pool.ready()
+      expect(pool.runningThreads()).toBe(1)
+      expect(pool.snapshot()).toMatchObject({ size: 3, idle: 3, active: 0, created: 1 })
+      // One read at a time reuses the running thread.
+      for (let i = 0; i < 5; i++) expect(await pool.withReader((r) => r.get<{ one: number }>('SELECT 1 AS one'))).toEqual({ one: 1 })
+      expect(pool.runningThreads()).toBe(1)
+      // Three overlapping reads: every slot gets a thread, each counted once in created.
+      const rows = await Promise.all([1, 2, 3].map(() => pool.withReader((r) => r.get<{ n: number }>(slow))))
+      expect(rows).toEqual([{ n: 300000 }, { n: 300000 }, { n: 300000 }])
+      expect(pool.runningThreads()).toBe(3)
+      expect(pool.snapshot()).toMatchObject({ size: 3, idle: 3, active: 0, acquired: 8, released: 8, created: 3, timeouts: 0 })
+    } finally {
+      await close()
+    }
+  })
+
+  it('stops threads left idle, all but one, and starts them again when reads overlap', async () => {
+    const { pool, close } = await lazyPool(50)
+    try {
+      await pool.ready()
+      await Promise.all([1, 2, 3].map(() => pool.withReader((r) => r.get(slow))))
+      expect(pool.snapshot().created).toBe(3)
+      await vi.waitFor(() => expect(pool.runningThreads()).toBe(1), { timeout: 10_000 })
+      expect(await pool.withReader((r) => r.get<{ one: number }>('SELECT 1 AS one'))).toEqual({ one: 1 })
+      await Promise.all([1, 2].map(() => pool.withReader((r) => r.get(slow))))
+      expect(pool.snapshot().created).toBeGreaterThanOrEqual(4)
+      expect(pool.snapshot()).toMatchObject({ size: 3, active: 0, idle: 3 })
+    } finally {
+      await close()
+    }
+  })
+})

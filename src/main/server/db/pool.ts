@@ -23,6 +23,15 @@ export interface ReaderPoolOptions {
   maxWaiting?: number
   /** A reader thread whose V8 heap passes this is replaced once released (READER_RETIRE_ABOVE_HEAP_BYTES). */
   retireAboveHeapBytes?: number
+  /**
+   * Start reader threads on demand instead of all at once: ready() starts one (so a binding that cannot load
+   * still fails at start-up), a query takes an idle slot whose thread is running before one whose thread is
+   * not, and a thread is started only when every running one is busy. With `idleRetireMs`, threads idle that
+   * long are stopped again, all but one. The slots, their count and the stats are the same either way.
+   */
+  lazy?: boolean
+  /** With `lazy`: stop threads (all but one) idle for this long; 0 or unset never stops them. */
+  idleRetireMs?: number
 }
 
 /**
@@ -69,6 +78,8 @@ class Slot {
   held = false
   /** Its thread's heap has grown past the bound: replace it when released. */
   worn = false
+  /** When it was last released (performance.now()), for stopping threads left idle. */
+  releasedAt = 0
   private nextId = 1
   private pending = new Map<number, Pending>()
   private closing = false
@@ -176,6 +187,14 @@ class Slot {
     old?.postMessage({ type: 'close' })
   }
 
+  /** Stop the thread of an idle slot (lazy pools): the next query on this slot starts a new one. */
+  stop(): void {
+    const old = this.worker
+    if (!old || this.held) return
+    this.worker = null
+    old.postMessage({ type: 'close' })
+  }
+
   /** Test and operations hook: really kill the thread (as a crash would). */
   async kill(): Promise<void> {
     await this.worker?.terminate()
@@ -227,18 +246,50 @@ export class ReaderPool {
   private lastExhaustionLog = 0
   private suppressedExhaustionLogs = 0
 
+  private retireTimer: NodeJS.Timeout | null = null
+
   constructor(readonly options: ReaderPoolOptions) {
     for (let i = 0; i < options.size; i++) {
       const slot = new Slot(i, this)
-      slot.spawn()
-      this.stats.created++
+      if (!options.lazy) {
+        slot.spawn()
+        this.stats.created++
+      }
       this.slots.push(slot)
       this.idle.push(slot)
     }
+    if (options.lazy && options.idleRetireMs) {
+      this.retireTimer = setInterval(() => this.stopIdleThreads(), Math.max(1, Math.floor(options.idleRetireMs / 2)))
+      this.retireTimer.unref()
+    }
   }
 
-  /** Resolves when every thread has loaded better-sqlite3; rejects (DATABASE_UNAVAILABLE) if one cannot. */
+  /** Running threads (a lazy pool starts them as concurrency needs them). */
+  runningThreads(): number {
+    return this.slots.filter((s) => s.worker !== null).length
+  }
+
+  private stopIdleThreads(): void {
+    const limit = performance.now() - (this.options.idleRetireMs ?? 0)
+    let running = this.runningThreads()
+    for (const slot of this.idle) {
+      if (running <= 1) return
+      if (slot.worker && slot.releasedAt < limit) {
+        slot.stop()
+        running--
+      }
+    }
+  }
+
+  /**
+   * Resolves when every thread has loaded better-sqlite3 (a lazy pool: its first thread); rejects
+   * (DATABASE_UNAVAILABLE) if one cannot.
+   */
   async ready(): Promise<void> {
+    if (this.options.lazy && this.slots[0] && !this.slots[0].worker) {
+      this.slots[0].spawn()
+      this.stats.created++
+    }
     try {
       await Promise.all(this.slots.map((s) => s.ready))
     } catch (err) {
@@ -274,7 +325,10 @@ export class ReaderPool {
 
   private acquire(): Promise<Slot> {
     if (this.closed) return Promise.reject(databaseUnavailable(new Error('pool closed')))
-    const slot = this.idle.shift()
+    // A slot whose thread runs first (in an eager pool all do: plain FIFO), else one that starts its thread. A
+    // lazy pool takes the most recently released, so threads beyond what the load needs go idle and stop.
+    const running = this.options.lazy ? lastIndexOf(this.idle, (s) => s.worker !== null) : this.idle.findIndex((s) => s.worker !== null)
+    const slot = running >= 0 ? this.idle.splice(running, 1)[0] : this.idle.shift()
     if (slot) {
       this.grant(slot, 0)
       return Promise.resolve(slot)
@@ -316,6 +370,7 @@ export class ReaderPool {
 
   private release(slot: Slot): void {
     slot.held = false
+    slot.releasedAt = performance.now()
     this.stats.released++
     if (slot.worn && !this.closed) slot.renew()
     const waiter = this.waiters.shift()
@@ -388,6 +443,7 @@ export class ReaderPool {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.retireTimer) clearInterval(this.retireTimer)
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer)
       waiter.reject(databaseUnavailable(new Error('pool closed')))
@@ -395,6 +451,11 @@ export class ReaderPool {
     await Promise.all(this.slots.map((s) => s.close()))
     await Promise.all([...this.workers].map((w) => w.terminate()))
   }
+}
+
+function lastIndexOf<T>(items: T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i] as T)) return i
+  return -1
 }
 
 function round(ms: number): number {

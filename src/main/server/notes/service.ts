@@ -9,7 +9,7 @@ import { discoverPostType, isPostType, mayBeEmpty, type PostType } from './post-
 import type { NoteRenderer } from './renderer'
 import { chooseSlug } from './slug'
 import { normalizeTags, tagKey, type TagInput } from './tags'
-import type { ListOptions, Note, NoteInput, NotePatch, NotesService, NoteWriteEvent, NoteWriteHook, Properties } from './types'
+import type { ListCursor, ListOptions, Note, NoteInput, NotePatch, NotesService, NoteWriteEvent, NoteWriteHook, Properties } from './types'
 
 export interface NotesServiceDeps {
   db: Db
@@ -188,6 +188,21 @@ function rowToNote(row: NoteRow, tags: string[]): Note {
     properties,
     postType: isPostType(row.post_type) ? row.post_type : 'note',
   }
+}
+
+/**
+ * Keyset conditions on the newest-first order (created_at DESC, id DESC), written so that SQLite reads a
+ * range of idx_notes_visible (created_at <= / >=) and checks the id only where times are equal.
+ */
+const OLDER_THAN = '(n.created_at <= ? AND (n.created_at < ? OR n.id < ?))'
+const NEWER_THAN = '(n.created_at >= ? AND (n.created_at > ? OR n.id > ?))'
+
+function cursorParams(cursor: ListCursor): [string, string, number] {
+  return [cursor.createdAt, cursor.createdAt, cursor.id]
+}
+
+function validateCursor(cursor: ListCursor): void {
+  if (typeof cursor.createdAt !== 'string' || cursor.createdAt.length > 40 || !Number.isSafeInteger(cursor.id) || cursor.id < 0) throw badRequest('invalid list cursor')
 }
 
 /** Build the WHERE clause shared by list() and its count. */
@@ -417,8 +432,22 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
         where.push('n.post_type = ?')
         params.push(options.postType)
       }
+      // The filters without the cursor: COUNT(*) and the "is there more on the other side" probes use them.
+      const filterWhere = [...where]
+      const filterParams = [...params]
+      if (options.before && options.after) throw badRequest('before and after cannot be combined')
+      const cursor = options.before ?? options.after
+      if (cursor) {
+        if (offset !== 0) throw badRequest('a cursor and an offset cannot be combined')
+        validateCursor(cursor)
+        where.push(options.before ? OLDER_THAN : NEWER_THAN)
+        params.push(...cursorParams(cursor))
+      }
+      // Newer than a cursor reads upwards (oldest first) from it, then turns the page round.
+      const direction = options.after ? 'ASC' : 'DESC'
       const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
-      const cacheKey = `${whereSql}|${params.join('|')}`
+      const countWhereSql = filterWhere.length ? `WHERE ${filterWhere.join(' AND ')}` : ''
+      const cacheKey = `${countWhereSql}|${filterParams.join('|')}`
       const withTotal = options.withTotal !== false
       return db.withReader(async (reader) => {
         // One extra row tells whether another page exists without counting.
@@ -426,7 +455,7 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
           options.excerptAboveHtmlBytes === undefined
             ? NOTE_COLUMNS
             : excerptColumns(validateLimit(options.excerptAboveHtmlBytes, 'excerptAboveHtmlBytes', Number.MAX_SAFE_INTEGER))
-        const page = `SELECT ${columns} FROM ${from} ${whereSql} ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`
+        const page = `SELECT ${columns} FROM ${from} ${whereSql} ORDER BY n.created_at ${direction}, n.id ${direction} LIMIT ? OFFSET ?`
         let fetched: NoteRow[]
         // Rows the page query found, the extra one included (more than are returned: another page exists).
         let found: number
@@ -441,10 +470,10 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
           const budgeted = await reader.all<NoteRow & { pageRows: number }>(
             `WITH page AS (
                SELECT n.id, n.created_at, octet_length(n.content_html) AS bytes FROM ${from} ${whereSql}
-               ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?
+               ORDER BY n.created_at ${direction}, n.id ${direction} LIMIT ? OFFSET ?
              ), budget AS (
                SELECT id, ROW_NUMBER() OVER w AS position, SUM(bytes) OVER w AS running, COUNT(*) OVER () AS pageRows FROM page
-               WINDOW w AS (ORDER BY created_at DESC, id DESC ROWS UNBOUNDED PRECEDING)
+               WINDOW w AS (ORDER BY created_at ${direction}, id ${direction} ROWS UNBOUNDED PRECEDING)
              )
              SELECT ${columns}, b.pageRows FROM budget b JOIN notes n ON n.id = b.id
              WHERE b.position = 1 OR b.running <= ? ORDER BY b.position`,
@@ -453,11 +482,19 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
           found = budgeted[0]?.pageRows ?? 0
           fetched = budgeted
         }
-        const rows = fetched.length > limit ? fetched.slice(0, limit) : fetched
-        const hasMore = found > rows.length
+        const taken = fetched.length > limit ? fetched.slice(0, limit) : fetched
+        const beyond = found > taken.length
+        const rows = options.after ? taken.reverse() : taken
+        // The other side of a cursor page: one indexed probe for a single row.
+        const exists = async (condition: string, edge: NoteRow) =>
+          (await reader.get(`SELECT 1 AS one FROM ${from} WHERE ${[...filterWhere, condition].join(' AND ')} LIMIT 1`, [...filterParams, ...cursorParams({ createdAt: edge.created_at, id: edge.id })])) !== undefined
+        const first = rows[0]
+        const last = rows[rows.length - 1]
+        const hasMore = options.after ? last !== undefined && (await exists(OLDER_THAN, last)) : beyond
+        const hasNewer = options.after ? beyond : options.before ? first !== undefined && (await exists(NEWER_THAN, first)) : offset > 0
         const tags = await tagsFor(reader, rows.map((row) => row.id))
         const notes = rows.map((row) => rowToNote(row, tags.get(row.id) ?? []))
-        if (!withTotal) return { notes, total: offset + fetched.length, hasMore }
+        if (!withTotal) return { notes, total: offset + fetched.length, hasMore, hasNewer }
         const key = notesChangeKey()
         if (countCache.version !== key) countCache = { version: key, counts: new Map() }
         let total = countCache.counts.get(cacheKey)
@@ -467,7 +504,7 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
           // Only cache when no write landed while counting: otherwise the next call recounts.
           if (notesChangeKey() === key) countCache.counts.set(cacheKey, total)
         }
-        return { notes, total, hasMore }
+        return { notes, total, hasMore, hasNewer }
       })
     },
 

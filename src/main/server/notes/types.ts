@@ -54,9 +54,22 @@ export interface NotePatch {
   properties?: Properties
 }
 
+/** A place in the newest-first order of notes: a note's creation time and id (keyset pagination). */
+export interface ListCursor {
+  createdAt: string
+  id: number
+}
+
 export interface ListOptions {
   limit: number
   offset: number
+  /**
+   * Keyset pagination: only notes older than this one (newest first, as always); offset must be 0. Costs the
+   * same however deep the page is, where an OFFSET skips (and reads) every note before it.
+   */
+  before?: ListCursor
+  /** Keyset pagination: the `limit` notes just newer than this one (still returned newest first). */
+  after?: ListCursor
   includeDrafts?: boolean
   includeDeleted?: boolean
   /** Only deleted notes (admin trash). */
@@ -84,8 +97,10 @@ export interface ListOptions {
 export interface NoteList {
   notes: Note[]
   total: number
-  /** Whether notes exist beyond this page (always set). */
+  /** Whether notes exist beyond this page (always set): older than its last note. */
   hasMore?: boolean
+  /** Whether notes exist newer than its first note (always set: with offset, whether offset > 0). */
+  hasNewer?: boolean
 }
 
 export type NoteWriteEvent =

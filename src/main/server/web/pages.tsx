@@ -167,30 +167,44 @@ export interface ListPageData {
   emptyMessage: string
   /** Variants of the uploads these notes show (srcset, width/height); none: plain <img>. */
   photos?: PhotoInfo
+  /**
+   * This page's address and its neighbours' (null: none), as cursor links (`?before=` / `?after=`); `numbered`
+   * when it was asked for as `?page=N` (shown as "Page N"). Without it the links are `?page=N±1`.
+   */
+  links?: { self: string; newer: string | null; older: string | null; numbered: boolean }
+}
+
+function pageHref(basePath: string, page: number): string {
+  return page <= 1 ? basePath : `${basePath}?page=${page}`
 }
 
 /** Page N of a list; a static copy has no query strings, so its pages are paths (`/page/2/`, `/tags/x/page/2/`). */
 export function listPageHref(config: Pick<Config, 'staticCopy'>, basePath: string, page: number): string {
   if (page <= 1) return basePath
-  return config.staticCopy ? `${basePath.replace(/\/$/, '')}/page/${page}/` : `${basePath}?page=${page}`
+  return config.staticCopy ? `${basePath.replace(/\/$/, '')}/page/${page}/` : pageHref(basePath, page)
 }
 
 /** The home page and tag pages: an h-feed of h-entries with an author and a URL. */
 export function renderListPage(data: ListPageData): string {
   const { config, notes, page, hasNext, basePath } = data
-  const canonical = siteHref(config, listPageHref(config, basePath, page))
+  // A static copy is exported page by page (`?page=N`) and links its pages as paths, never as cursors.
+  const links = config.staticCopy ? undefined : data.links
+  const newer = links ? links.newer : page > 1 ? listPageHref(config, basePath, page - 1) : null
+  const older = links ? links.older : hasNext ? listPageHref(config, basePath, page + 1) : null
+  const canonical = siteHref(config, links ? links.self : listPageHref(config, basePath, page))
+  const numbered = links ? links.numbered : true
   const images: PageImages = { info: data.photos ?? NO_PHOTO_INFO, order: new ImageOrder() }
   return renderPage(
     <Layout
       config={config}
-      title={page > 1 ? `${data.title} (page ${page})` : data.title}
+      title={!numbered ? `${data.title} (older notes)` : page > 1 ? `${data.title} (page ${page})` : data.title}
       session={data.session}
       canonical={canonical}
       description={`${data.heading}: notes by ${config.authorName}`}
       head={
         <>
-          {page > 1 && <link rel="prev" href={siteHref(config, listPageHref(config, basePath, page - 1))} />}
-          {hasNext && <link rel="next" href={siteHref(config, listPageHref(config, basePath, page + 1))} />}
+          {newer !== null && <link rel="prev" href={siteHref(config, newer)} />}
+          {older !== null && <link rel="next" href={siteHref(config, older)} />}
         </>
       }
     >
@@ -207,18 +221,18 @@ export function renderListPage(data: ListPageData): string {
         ) : (
           notes.map((note) => <EntrySummary key={note.id} config={config} note={note} images={images} />)
         )}
-        {(page > 1 || hasNext) && (
+        {(newer !== null || older !== null) && (
           <nav className="pagination" aria-label="Pages">
-            {page > 1 ? (
-              <a href={listPageHref(config, basePath, page - 1)} rel="prev">
+            {newer !== null ? (
+              <a href={newer} rel="prev">
                 ← Newer notes
               </a>
             ) : (
               <span />
             )}
-            <span>Page {page}</span>
-            {hasNext ? (
-              <a href={listPageHref(config, basePath, page + 1)} rel="next">
+            {numbered ? <span>Page {page}</span> : <span />}
+            {older !== null ? (
+              <a href={older} rel="next">
                 Older notes →
               </a>
             ) : (

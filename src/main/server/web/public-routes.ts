@@ -4,6 +4,7 @@ import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import { wholeNumberParam } from '../http'
 import { tagKey, textSummary, type NotesService } from '../notes'
+import { cursorOf, OFFSET_PAGE_LIMIT, pageLinks, parseListPosition, positionHref, positionKey, positionQuery, type ListPosition } from './list-position'
 import { PageCache, publicCacheControl, sendCacheable } from './page-cache'
 import { renderListPage, renderNotePage } from './pages'
 import { photoInfoFor, type PhotoSource } from './photos'
@@ -56,17 +57,34 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
   const perPage = config.notesPerPage
   const cacheControl = publicCacheControl(config.cache)
 
-  async function listPage(res: Response, page: number, tag: string | null, admin: boolean) {
-    const { notes: items, hasMore } = await notes.list({
+  /**
+   * A deep `?page=N` (past OFFSET_PAGE_LIMIT) is answered with a redirect to the same place as a cursor, found
+   * once with an offset; true when it was. Past the last note it is a 404.
+   */
+  async function redirectDeepPage(res: Response, position: ListPosition, basePath: string, filter: { tag?: string }, admin: boolean): Promise<boolean> {
+    // A static copy is exported page by page by number: it asks for every ?page=N and links them as paths.
+    if (config.staticCopy || position.kind !== 'page' || position.page <= OFFSET_PAGE_LIMIT) return false
+    const { notes: before } = await notes.list({ limit: 1, offset: (position.page - 1) * perPage - 1, includeDrafts: admin, withTotal: false, ...filter })
+    const last = before[0]
+    if (!last) throw appError('NOT_FOUND')
+    res.setHeader('Cache-Control', 'no-cache')
+    res.redirect(302, positionHref(basePath, { kind: 'before', cursor: cursorOf(last) }))
+    return true
+  }
+
+  async function listPage(res: Response, position: ListPosition, tag: string | null, admin: boolean) {
+    const page = position.kind === 'page' ? position.page : 0
+    const basePath = tag !== null ? `/tags/${encodeURIComponent(tagKey(tag))}` : '/'
+    const { notes: items, hasMore, hasNewer } = await notes.list({
       limit: perPage,
-      offset: (page - 1) * perPage,
+      ...positionQuery(position, perPage),
       includeDrafts: admin,
       withTotal: false,
       excerptAboveHtmlBytes: config.excerptAboveBytes,
       ...(tag !== null ? { tag } : {}),
     })
     // Past the last page, or a tag nothing visible carries: nothing lives here.
-    if (items.length === 0 && (page > 1 || tag !== null)) throw appError('NOT_FOUND')
+    if (items.length === 0 && (page !== 1 || tag !== null)) throw appError('NOT_FOUND')
     const display = tag !== null ? (items.flatMap((n) => n.tags).find((t) => tagKey(t) === tagKey(tag)) ?? tag) : null
     return renderListPage({
       photos: await photoInfoFor(media, config, items),
@@ -75,7 +93,8 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
       notes: items,
       page,
       hasNext: hasMore === true,
-      basePath: tag !== null ? `/tags/${encodeURIComponent(tagKey(tag))}` : '/',
+      links: pageLinks(basePath, position, items, { older: hasMore === true, newer: hasNewer === true }),
+      basePath,
       heading: display !== null ? `Notes tagged #${display}` : config.siteName,
       title: display !== null ? `#${display}` : config.siteName,
       emptyMessage: 'No notes yet.',
@@ -84,18 +103,20 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
 
   router.get('/', async (req, res) => {
     allowRemoteImages(res)
-    const page = parsePage(req)
+    const position = parseListPosition(req)
     const admin = sessionOf(res) !== null
-    await sendCacheable(req, res, cache, `home:${page}`, () => listPage(res, page, null, admin), { contentType: HTML, cacheControl })
+    if (await redirectDeepPage(res, position, '/', {}, admin)) return
+    await sendCacheable(req, res, cache, `home:${positionKey(position)}`, () => listPage(res, position, null, admin), { contentType: HTML, cacheControl })
   })
 
   router.get('/tags/:tag', async (req, res) => {
     allowRemoteImages(res)
     const tag = req.params.tag
     if (!tag || tag.length > 200) throw appError('NOT_FOUND')
-    const page = parsePage(req)
+    const position = parseListPosition(req)
     const admin = sessionOf(res) !== null
-    await sendCacheable(req, res, cache, `tag:${tagKey(tag)}:${page}`, () => listPage(res, page, tag, admin), { contentType: HTML, cacheControl })
+    if (await redirectDeepPage(res, position, `/tags/${encodeURIComponent(tagKey(tag))}`, { tag }, admin)) return
+    await sendCacheable(req, res, cache, `tag:${tagKey(tag)}:${positionKey(position)}`, () => listPage(res, position, tag, admin), { contentType: HTML, cacheControl })
   })
 
   router.get('/notes/:slug', async (req, res) => {
