@@ -155,6 +155,27 @@ export type LifecycleAccepted = z.output<typeof lifecycleAcceptedSchema>
 export const linkTargetSchema = z.enum(['blog', 'admin'])
 export type LinkTarget = z.output<typeof linkTargetSchema>
 
+// --- backups (into <data dir>/backups) --------------------------------------------------------
+
+export const backupInfoSchema = z.object({
+  /** The archive's file name in <data dir>/backups. */
+  file: z.string(),
+  /** When it was taken, ISO 8601. */
+  createdAt: z.string(),
+  bytes: z.number(),
+})
+export type BackupInfo = z.output<typeof backupInfoSchema>
+
+export const backupStatusSchema = z.object({
+  running: z.boolean(),
+  /** The newest archive in <data dir>/backups; null when there is none. */
+  last: backupInfoSchema.nullable(),
+  count: z.number().int(),
+  /** How many are kept (STARPUNK_BACKUP_KEEP). */
+  keep: z.number().int(),
+})
+export type BackupStatus = z.output<typeof backupStatusSchema>
+
 // --- monitoring history (read from <data dir>/metrics.db) -----------------------------------------
 
 /** The ranges the console's range picker offers, and how long each is. */
@@ -321,6 +342,10 @@ export const CONTRACT_CALLS = {
    * names the page opened, never the sign-in link.
    */
   'link:open': { request: z.object({ target: linkTargetSchema }).strict(), response: z.object({ url: z.string() }) },
+  /** Back up now into <data dir>/backups (the oldest beyond STARPUNK_BACKUP_KEEP removed); answers when written. */
+  'backup:run': { request: noPayload, response: backupInfoSchema },
+  /** The newest backup there, and whether one is running. */
+  'backup:status': { request: noPayload, response: backupStatusSchema },
   /** Traffic over a range: buckets (null = gap) and the slowest route groups. */
   'metrics:traffic': { request: z.object({ range: monitoringRangeSchema }).strict(), response: trafficViewSchema },
   /** Health history: heartbeats per component over the range, uptime over 24 h / 7 d / 30 d, incidents. */

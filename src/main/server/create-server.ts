@@ -19,6 +19,7 @@ import { listeningUrlOf, siteBaseFor } from './site'
 import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
+import { createBackupService, type BackupService } from './backup'
 import { createRemoteMedia } from './remote-media'
 import { createSiteExport, type SiteExportParts } from './site-export-app'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
@@ -37,6 +38,8 @@ export interface CreateServerOptions {
   onAlert?: MetricsServiceDeps['onAlert']
   /** Mirror knob for tests: the wait after a note change before the mirror is exported again. */
   mirrorDebounceMs?: number
+  /** Backup knobs for tests: pages copied per step of the online copy (small, so writes interleave). */
+  backup?: { pagesPerStep?: number }
 }
 
 export interface StarpunkServer {
@@ -88,7 +91,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -112,6 +115,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       auth.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
+      // A backup in progress holds the writer connection: it finishes before the database closes.
+      await backups.close()
       // Before media and the database: an export under way reads both.
       await siteExport.close()
       await media.close()
@@ -147,6 +152,7 @@ interface Wired {
   media: MediaService
   metrics: MetricsService
   siteExport: SiteExportParts
+  backups: BackupService
 }
 
 /** Every capability, in dependency order, with the final listening URL. */
@@ -217,6 +223,17 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   observers.db.slowQuery = (info) => metrics.slowQuery(info)
   observers.db.locked = (info) => metrics.databaseLocked(info)
   observers.search.searched = (engine, seconds, failed) => metrics.collector.observeSearch(engine, seconds, failed)
+  // "Back up now" (console and admin): through the writer connection, in steps, one at a time.
+  const backups = createBackupService({
+    layout: { dataDir: config.dataDir, databasePath: config.databasePath, mediaDir: config.mediaDir, nativeBinding: config.db.nativeBinding },
+    keep: config.backup.keep,
+    appVersion: VERSION,
+    notesConnection: () => db.writer,
+    logger: logger.child({ component: 'backup' }),
+    ...(options.backup?.pagesPerStep ? { pagesPerStep: options.backup.pagesPerStep } : {}),
+  })
+  await backups.start()
+  opened.push(() => backups.close())
   const health = createHealthService({
     version: VERSION,
     startedAt,
@@ -247,6 +264,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     monitoring: config.metrics.enabled ? metrics.monitoring : null,
     onAlert: (listener) => metrics.onAlert((alert) => listener(alert)),
     siteExport: siteExport.actions,
+    backups,
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
@@ -272,7 +290,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
-  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile }))
+  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, backups }))
   app.use(siteExportAdminRoutes({ config, guards: auth.guards, actions: siteExport.actions }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
@@ -284,5 +302,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups }
 }

@@ -3,7 +3,7 @@
  * made by the app (createConsoleStore) and handed down through React context; no module holds one.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla'
-import type { ConfigView, ErrorInfo, HealthHistory, HealthReport, LifecycleAccepted, LogEntry, LogLevel, MonitoringEvent, MonitoringRange, PoolStats, ServerStatus, Snapshot, TrafficView } from '../../shared/contract'
+import type { BackupStatus, ConfigView, ErrorInfo, HealthHistory, HealthReport, LifecycleAccepted, LogEntry, LogLevel, MonitoringEvent, MonitoringRange, PoolStats, ServerStatus, Snapshot, TrafficView } from '../../shared/contract'
 import type { Alert } from './monitoring'
 import type { ConnectionState } from './transport'
 
@@ -83,6 +83,9 @@ export interface ConsoleState {
   /** The alerts the server raised while this console listened, newest last (each shown once). */
   alerts: Alert[]
   addAlert: (alert: Alert) => void
+  /** Backups in <data dir>/backups: the last one's time, shown on the Overview. */
+  backup: Loaded<BackupStatus>
+  setBackup: (loaded: Loaded<BackupStatus>) => void
 }
 
 function checkStatuses(report: HealthReport | null): Record<string, string> {
@@ -213,6 +216,8 @@ export const createConsoleStore = (): ConsoleStore => createStore<ConsoleState>(
   setAlertsEnabled: (alertsEnabled) => set({ alertsEnabled }),
   alerts: [],
   addAlert: (alert) => set((state) => ({ alerts: [...state.alerts.slice(-19), alert] })),
+  backup: { data: null, error: null },
+  setBackup: (loaded) => set((state) => ({ backup: { data: loaded.data ?? state.backup.data, error: loaded.error } })),
 }))
 
 export const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']

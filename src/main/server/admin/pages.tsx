@@ -2,6 +2,7 @@ import type { ReactNode } from 'react'
 import type { AdminSession } from '../auth'
 import type { Config } from '../config'
 import type { Note } from '../notes'
+import type { BackupStatus } from '../../../shared/contract'
 import { Layout, renderPage } from '../web'
 import { MAX_ALT_LENGTH, MAX_PHOTOS, type NotePhoto } from './photos'
 
@@ -86,6 +87,7 @@ const NOTICES: Record<string, string> = {
   unpublished: 'Note moved to drafts.',
   deleted: 'Note moved to the trash.',
   restored: 'Note restored.',
+  backup: 'Backup written to <data dir>/backups.',
 }
 
 export function noticeText(done: unknown): string | null {
@@ -101,6 +103,8 @@ export interface DashboardProps {
   pageCount: number
   view: DashboardView
   notice: string | null
+  /** Shown on the main view, with a "Back up now" form; null elsewhere. */
+  backup?: BackupStatus | null
 }
 
 function describe(note: Note): string {
@@ -110,7 +114,7 @@ function describe(note: Note): string {
 }
 
 export function renderDashboard(props: DashboardProps): string {
-  const { config, session, notes, total, page, pageCount, view, notice } = props
+  const { config, session, notes, total, page, pageCount, view, notice, backup } = props
   const heading = view === 'trash' ? 'Trash' : view === 'drafts' ? 'Drafts' : 'Notes'
   const pageHref = (n: number) => `/admin?${new URLSearchParams({ ...(view !== 'all' ? { view } : {}), page: String(n) }).toString()}`
   return renderPage(
@@ -193,7 +197,28 @@ export function renderDashboard(props: DashboardProps): string {
           </nav>
         )}
       </section>
+      {backup && <BackupSection session={session} backup={backup} />}
     </AdminFrame>,
+  )
+}
+
+function BackupSection({ session, backup }: { session: AdminSession; backup: BackupStatus }) {
+  return (
+    <section className="admin-backup" aria-labelledby="backup-title">
+      <h2 id="backup-title">Backup</h2>
+      <p data-testid="last-backup">
+        {backup.last ? (
+          <>
+            Last backup: <time dateTime={backup.last.createdAt}>{backup.last.createdAt.slice(0, 19).replace('T', ' ')} UTC</time> ({backup.count} of at most {backup.keep} kept in{' '}
+            <code>&lt;data dir&gt;/backups</code>).
+          </>
+        ) : (
+          'No backup yet.'
+        )}
+        {backup.running && ' A backup is running now.'}
+      </p>
+      <ActionForm session={session} action="/admin/backup" label="Back up now" />
+    </section>
   )
 }
 

@@ -5,6 +5,7 @@ import { AppError, appError } from '../errors'
 import { wholeNumberParam } from '../http'
 import { receiveMultipart, type MediaLibrary, type MediaService, type ReceivedFile } from '../media'
 import type { Note, NotesService } from '../notes'
+import type { BackupInfo, BackupStatus } from '../../../shared/contract'
 import { renderMediaPage, renderProfilePage } from './library-pages'
 import { adminNotePath, noticeText, renderDashboard, renderNoteForm, type DashboardView, type NoteFormValues } from './pages'
 import { MAX_PHOTOS, photosOf, placeUploads, readPhotoSlots, withPhotos, type NotePhoto } from './photos'
@@ -20,6 +21,8 @@ export interface AdminRoutesDeps {
   library: MediaLibrary
   /** The author profile (settings applied live). */
   profile: AuthorProfile
+  /** "Back up now" into <data dir>/backups, and when the last one was taken (shown on the dashboard). */
+  backups?: { runNow(): Promise<BackupInfo>; status(): Promise<BackupStatus> }
 }
 
 /** A submitted form's fields, each as the list of values sent under its name (urlencoded or multipart). */
@@ -91,7 +94,7 @@ function sessionOf(res: Response): AdminSession {
 
 /** The server-rendered admin area: note list, create, edit, publish/unpublish, delete and restore. */
 export function adminRoutes(deps: AdminRoutesDeps): Router {
-  const { config, notes, guards, media, library, profile } = deps
+  const { config, notes, guards, media, library, profile, backups } = deps
   const router = Router()
   const form = express.urlencoded({ extended: false, limit: config.maxBodyBytes, parameterLimit: 100 })
   const multipartLimits = { maxFileBytes: config.media.maxUploadBytes, maxFieldBytes: config.maxBodyBytes, maxFiles: MAX_PHOTOS }
@@ -182,7 +185,15 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
         : { includeDrafts: true, includeDeleted: false, onlyDrafts: view === 'drafts' }
     const { notes: list, total } = await notes.list({ ...options, limit: perPage, offset: (page - 1) * perPage })
     const pageCount = Math.max(1, Math.ceil(total / perPage))
-    res.type('html').send(renderDashboard({ config, session: sessionOf(res), notes: list, total, page, pageCount, view, notice: noticeText(req.query.done) }))
+    const backup = view === 'all' && backups ? await backups.status() : null
+    res.type('html').send(renderDashboard({ config, session: sessionOf(res), notes: list, total, page, pageCount, view, notice: noticeText(req.query.done), backup }))
+  })
+
+  // Answers once the archive has its name; the copy runs in small steps, so other requests are served meanwhile.
+  router.post('/admin/backup', ...change, async (_req, res) => {
+    if (!backups) throw appError('CONSOLE_ACTION_UNAVAILABLE', { vars: { action: 'back up' }, suggestion: 'Run `npm run backup -- FILE` in a terminal instead.' })
+    await backups.runNow()
+    res.redirect(303, '/admin?done=backup')
   })
 
   router.get('/admin/notes/new', ...protect, (_req, res) => {

@@ -581,6 +581,14 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use true or false.',
   }),
+  STARPUNK_BACKUP_KEEP: setting({
+    path: 'backup.keep',
+    description: 'How many archives "Back up now" (console and admin) keeps in <data dir>/backups; after each new one the oldest beyond this number are deleted. Archives written elsewhere with npm run backup are never deleted.',
+    default: 7,
+    parse: integer(1, 1000, 'archives'),
+    format: asText,
+    suggestion: 'Use a count such as 7.',
+  }),
   STARPUNK_MAX_BODY_BYTES: setting({
     path: 'maxBodyBytes',
     description: 'Largest accepted form or JSON request body, bytes (1 MiB).',

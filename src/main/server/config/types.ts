@@ -111,6 +111,11 @@ export interface Config {
     /** Keep each upload as it arrived in <dataDir>/originals (never served). */
     keepOriginals: boolean
   }
+  /** "Back up now" into <dataDir>/backups. */
+  backup: {
+    /** Archives kept there; the oldest beyond this are deleted after each new one. */
+    keep: number
+  }
   /** Largest accepted request body for forms/JSON, bytes. */
   maxBodyBytes: number
   /** Largest accepted note text, UTF-8 bytes (admin form, Micropub, import). */

@@ -21,7 +21,7 @@ import type { ErrorInfo } from '../../../shared/errors'
 import { SECRET_MASK, checkConsoleEdits } from '../config'
 import { AppError, appError, toAppError } from '../errors'
 import { EVENT_TYPES } from '../metrics'
-import type { CallHandlers, CallOptions, ConsoleHost, ConsolePort, ConsoleService, MonitoringPort, PushedEvent } from './types'
+import type { BackupPort, CallHandlers, CallOptions, ConsoleHost, ConsolePort, ConsoleService, MonitoringPort, PushedEvent } from './types'
 
 export interface ConsoleServiceOptions {
   /** How often pool stats are pushed (ms). */
@@ -144,6 +144,12 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     }
   }
 
+  function backupsOf(): BackupPort {
+    const backups = requireServer('backups').backups
+    if (!backups) throw appError('CONSOLE_ACTION_UNAVAILABLE', { vars: { action: 'back up' }, suggestion: 'Run `npm run backup -- FILE` in a terminal instead.' })
+    return backups
+  }
+
   const rangeStart = (range: MonitoringRange, now: number) => now - MONITORING_RANGES[range]
 
   const handlers: CallHandlers = {
@@ -185,6 +191,8 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     'server:start': async (_request, options) => lifecycle('start', options),
     // Resolves the page only; opening it is the transport's effect (the desktop shell, or the browser).
     'link:open': async ({ target }) => ok({ url: linkUrl(target) }),
+    'backup:run': async () => ok(await backupsOf().runNow()),
+    'backup:status': async () => ok(await backupsOf().status()),
     'metrics:traffic': async ({ range }) =>
       ok(
         readMonitoring((m, now) => {

@@ -1,4 +1,4 @@
-import type { CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, HealthReport, PoolStats, Result, ServerStatus, SiteExportOutcome, SiteExportStatus, SiteExportTarget } from '../../../shared/contract'
+import type { BackupInfo, BackupStatus, CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, HealthReport, PoolStats, Result, ServerStatus, SiteExportOutcome, SiteExportStatus, SiteExportTarget } from '../../../shared/contract'
 import type { Alert } from '../../../shared/alert'
 import type { ErrorInfo } from '../../../shared/errors'
 import type { LoadedConfig } from '../config'
@@ -7,6 +7,12 @@ import type { MetricsHistory } from '../metrics'
 
 /** The monitoring history the console reads (read-only: it never records or prunes). */
 export type MonitoringPort = Pick<MetricsHistory, 'traffic' | 'heartbeats' | 'uptime' | 'incidents' | 'events'>
+
+/** "Back up now" of a running server (the backup service). */
+export interface BackupPort {
+  runNow(): Promise<BackupInfo>
+  status(): Promise<BackupStatus>
+}
 
 /**
  * What the console reads from a running blog server, and nothing more: the server builds this port when
@@ -41,6 +47,8 @@ export interface ConsolePort {
   }
   /** Hear the alerts readiness raises (held for STARPUNK_ALERT_SAMPLES samples); absent without metrics. Returns: stop. */
   onAlert?(listener: (alert: Alert) => void): () => void
+  /** Backups into <data dir>/backups; absent for a server without them: the backup:* calls then say so. */
+  readonly backups?: BackupPort
 }
 
 /**

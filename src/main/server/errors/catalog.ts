@@ -444,6 +444,55 @@ export const ERROR_CATALOG = {
     suggestion: 'Start signing in again from your client.',
     troubleshooting: ['Codes are single-use and expire after a few minutes.', 'client_id, redirect_uri and code_verifier must match the original request.'],
   },
+  BACKUP_FAILED: {
+    status: 500,
+    // No path in the message: it can answer a console call. The CLI prints the details.
+    message: 'The backup could not be written: {reason}.',
+    suggestion: 'Check that the disk has room and the backup folder is writable, then try again. Nothing was left under the backup\'s name.',
+    troubleshooting: ['Check free space with `df -h` on the data directory and the backup folder.', 'Check the folder permissions (ls -ld).', 'The log has the full cause under the same request ID.'],
+  },
+  BACKUP_IN_PROGRESS: {
+    status: 409,
+    message: 'A backup is already running.',
+    suggestion: 'Wait for it to finish; the Overview shows its time when it is done.',
+    troubleshooting: ['Only one backup runs at a time, so two clicks never make two half-written copies.'],
+  },
+  BACKUP_FILE_EXISTS: {
+    status: 409,
+    message: 'A file already exists where the backup should go.',
+    suggestion: 'Choose a new file name, or move the old file away first: a backup never overwrites a file.',
+    troubleshooting: ['Name each backup by its date, e.g. starpunk-2026-12-01.tar.gz.'],
+  },
+  BACKUP_NOT_FOUND: {
+    status: 404,
+    message: 'The backup file does not exist or cannot be read.',
+    suggestion: 'Check the path of the backup file.',
+    troubleshooting: ['The console\'s backups are in <data dir>/backups.', 'Check the file permissions (ls -l).'],
+  },
+  BACKUP_NOT_AN_ARCHIVE: {
+    status: 400,
+    message: 'This file is not a StarPunk backup.',
+    suggestion: 'Choose a file made by `npm run backup` or by "Back up now" (a .tar.gz holding manifest.json).',
+    troubleshooting: ['List what the file holds with `tar -tzf FILE`.'],
+  },
+  BACKUP_CORRUPT: {
+    status: 400,
+    message: 'The backup is damaged: {reason}.',
+    suggestion: 'Restore from another backup; nothing was written to the target directory.',
+    troubleshooting: ['A file cut short while copying is the usual cause: compare its size with the original.', 'Older copies are kept in <data dir>/backups.'],
+  },
+  BACKUP_UNSAFE_ENTRY: {
+    status: 400,
+    message: 'The backup holds an entry that is refused: {reason}.',
+    suggestion: 'Restore only archives made by StarPunk; this one was changed or made by something else. Nothing was written to the target directory.',
+    troubleshooting: ['A StarPunk backup holds only plain files: manifest.json, the databases, config.json, session-secret, media/ and originals/.'],
+  },
+  RESTORE_TARGET_NOT_EMPTY: {
+    status: 409,
+    message: 'The target directory is not empty.',
+    suggestion: 'Restore into a new or empty directory, or add --replace to move the current contents aside (to a folder next to it) first.',
+    troubleshooting: ['Stop any server using that data directory before restoring into it.'],
+  },
   INTERNAL_ERROR: {
     status: 500,
     message: 'Something went wrong on our side.',

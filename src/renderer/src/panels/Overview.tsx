@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import type { LifecycleAction } from '../../../shared/contract'
 import { useClient, useConsole } from '../api'
 import { ErrorDetails } from '../ErrorDetails'
@@ -49,6 +49,52 @@ function MonitoringGlance() {
   )
 }
 
+/** The last backup's time, and "Back up now" (into <data dir>/backups; the server keeps STARPUNK_BACKUP_KEEP). */
+function BackupRow() {
+  const { transport, call } = useClient()
+  const backup = useConsole((s) => s.backup)
+  const setBackup = useConsole((s) => s.setBackup)
+  const [running, setRunning] = useState(false)
+  const refresh = useCallback(async () => {
+    const result = await transport.call('backup:status', undefined)
+    setBackup(result.ok ? { data: result.data, error: null } : { data: null, error: result.error })
+  }, [transport, setBackup])
+  useEffect(() => {
+    void refresh()
+  }, [refresh])
+  const backUp = async () => {
+    setRunning(true)
+    try {
+      // A failure lands in the console's error banner (call), with the catalog's suggestion.
+      await call('backup:run', undefined)
+      await refresh()
+    } finally {
+      setRunning(false)
+    }
+  }
+  const last = backup.data?.last ?? null
+  return (
+    <span className="backup-row">
+      <span data-testid="last-backup">
+        {backup.error && !backup.data ? (
+          <span className="muted">{backup.error.message}</span>
+        ) : last ? (
+          <time dateTime={last.createdAt} title={last.file}>
+            {new Date(last.createdAt).toLocaleString()}
+          </time>
+        ) : backup.data ? (
+          'never'
+        ) : (
+          '…'
+        )}
+      </span>{' '}
+      <button type="button" disabled={running || backup.data?.running === true} onClick={() => void backUp()}>
+        {running ? 'Backing up…' : 'Back up now'}
+      </button>
+    </span>
+  )
+}
+
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now())
   useEffect(() => {
@@ -88,6 +134,7 @@ export function OverviewPanel() {
     ['Version', status.version],
     ['Data directory', <code>{status.dataDir}</code>],
     ['Search engine', status.searchEngine ?? '—'],
+    ...(status.state === 'running' ? ([['Last backup', <BackupRow />]] as Array<[string, React.ReactNode]>) : []),
   ]
   return (
     <section aria-labelledby="overview-title">
