@@ -7,7 +7,7 @@ import { appError, clientErrorHandler, errorHandler, notFoundHandler } from './e
 import { createHealthService, healthRoutes } from './health'
 import { requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
-import { authRoutes, createAuthService, type AuthInternals, type AuthServiceOptions } from './auth'
+import { authRoutes, createAuthService, SESSION_COOKIE, type AuthInternals, type AuthServiceOptions } from './auth'
 import { adminRoutes, createAdminParts, siteExportAdminRoutes } from './admin'
 import { searchRoutes } from './search'
 import { createClientRedirectLookup, createTokensService, indieauthRoutes, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
@@ -21,6 +21,7 @@ import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
 import { createBackupService, type BackupService } from './backup'
 import { createRemoteMedia } from './remote-media'
+import { createFastPath, type FastPath } from './fast-path'
 import { createSiteExport, type SiteExportParts } from './site-export-app'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
 
@@ -53,6 +54,8 @@ export interface StarpunkServer {
   listen(): Promise<string>
   /** Stop accepting, finish in-flight requests (bounded), close the pool and the logs. */
   close(): Promise<void>
+  /** The fast path in front of Express (switchable at run time; `stats()` counts what it answered). */
+  readonly fastPath: FastPath
   /** Note a console action in the monitoring history (with the request ID of the call, if any). */
   recordEvent(event: { type: 'config_saved' | 'server_restart'; message: string }): void
 }
@@ -91,12 +94,15 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups, fastPath } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
-  handle = app
-  for (const [req, res] of early.splice(0)) app(req, res)
+  // Cached public pages, feeds and /health are answered before Express; everything else goes to it.
+  handle = (req, res) => {
+    if (!fastPath.handle(req, res)) app(req, res)
+  }
+  for (const [req, res] of early.splice(0)) handle(req, res)
   logger.info('listening', { url, dataDir: configured.dataDir })
   // server_start, then the 10-s points and health samples (unref'd timers, stopped in close()).
   if (configured.metrics.enabled) metrics.start()
@@ -106,6 +112,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     context,
     consolePort,
     url,
+    fastPath,
     listen: () => Promise.resolve(url),
     async close() {
       // Event streams never finish on their own: end them so closing does not wait out the grace period.
@@ -153,6 +160,7 @@ interface Wired {
   metrics: MetricsService
   siteExport: SiteExportParts
   backups: BackupService
+  fastPath: FastPath
 }
 
 /** Every capability, in dependency order, with the final listening URL. */
@@ -283,11 +291,19 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   app.use(staticRoutes())
   app.use(auth.guards.loadSession)
 
-  app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed }))
+  // A memo of what the stack below answers: the page caches and /health hand it their visitor responses.
+  const fastPath = createFastPath({
+    logging,
+    metrics: { observeRequest: (request) => metrics.collector.observeRequest(request), collecting: () => metrics.collecting },
+    liveness: () => health.liveness(),
+    sessionCookie: SESSION_COOKIE,
+    enabled: config.fastPath,
+  })
+  app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed, onLiveness: fastPath.rememberLiveness }))
   if (config.metrics.enabled) app.use(metricsRoutes({ collector: metrics.collector, allowed: metricsAccess({ token: config.health.token, open: config.metrics.public }) }))
   // One line per capability; each router states its own error format for its paths.
-  app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
-  app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages }) }))
+  app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
+  app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
   app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, backups }))
@@ -302,5 +318,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups, fastPath }
 }

@@ -548,6 +548,15 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use a value such as 604800 (one week).',
   }),
+  STARPUNK_FAST_PATH: setting({
+    path: 'fastPath',
+    description:
+      'Answer repeat requests for cached public pages and feeds (and GET /health) before the middleware stack, with the same headers and bytes, the request ID, access line and metrics. false sends every request through the full stack (to compare, or to rule it out while diagnosing).',
+    default: true,
+    parse: boolean,
+    format: asText,
+    suggestion: 'Use true, or false to send every request through the full stack.',
+  }),
   STARPUNK_FEED_CACHE_SECONDS: setting({
     path: 'feed.cacheSeconds',
     description:

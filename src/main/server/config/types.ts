@@ -93,6 +93,8 @@ export interface Config {
     /** Deprecated STARPUNK_FEED_CACHE_SECONDS: when set, the feeds' max-age instead of cache.maxAge. */
     cacheSeconds: number | null
   }
+  /** Answer cached public pages, feeds and /health before Express. */
+  fastPath: boolean
   /** Cache-Control of public pages and feeds (one family for both). */
   cache: {
     /** max-age, seconds: browsers and feed readers. */

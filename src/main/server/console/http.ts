@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { Router, type RequestHandler, type Response } from 'express'
@@ -7,6 +8,7 @@ import type { AuthGuards } from '../auth/types'
 import type { Config } from '../config'
 import { ERROR_CATALOG, appError, errorFormat } from '../errors'
 import type { Logger } from '../logging'
+import { cachedBody, sendEntry, type CachedBody } from '../web'
 import type { CallOptions, ConsoleService, PushedEvent } from './types'
 
 /** Where the console lives; everything else derives from it. */
@@ -66,6 +68,33 @@ function statusOf(result: Result<unknown>): number {
 
 function eventText(event: PushedEvent): string {
   return `id: ${event.id}\nevent: ${event.name}\ndata: ${JSON.stringify(event.payload)}\n\n`
+}
+
+const ASSET_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' }
+
+/**
+ * The built console's JS and CSS (hashed names under /assets/), read and compressed once per file version:
+ * they hold no secret, so they are compressed for the signed-in admin too (the HTML page, which carries the
+ * CSRF token, is not). Anything else, or a file that is not there, is left to express.static.
+ */
+function compressedAssets(rendererDir: string): (path: string) => Promise<{ entry: CachedBody; type: string } | null> {
+  const built = new Map<string, { mtimeMs: number; entry: Promise<CachedBody> }>()
+  return async (path) => {
+    const type = ASSET_TYPES[/\.[a-z]+$/.exec(path)?.[0] ?? '']
+    if (!type || !/^\/assets\/[\w.-]+$/.test(path)) return null
+    const file = join(rendererDir, path)
+    const info = await stat(file).catch(() => null)
+    if (!info?.isFile()) return null
+    let known = built.get(path)
+    if (!known || known.mtimeMs !== info.mtimeMs) {
+      const entry = readFile(file).then((body) => cachedBody(body, type))
+      // A failed read is not remembered: the next request tries again.
+      entry.catch(() => built.delete(path))
+      known = { mtimeMs: info.mtimeMs, entry }
+      built.set(path, known)
+    }
+    return { entry: await known.entry, type }
+  }
 }
 
 /** HTTP + Server-Sent Events transport of the console contract, and the built renderer, behind the admin session. */
@@ -175,6 +204,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
   router.use(`${CONSOLE_PATH}/api`, api)
 
   const serveStatic = express.static(rendererDir, { index: 'index.html', fallthrough: true, redirect: false, maxAge: 0 })
+  const compressedAsset = compressedAssets(rendererDir)
   router.use(`${CONSOLE_PATH}/`, requireAdmin, strictCsp, (req, res, next) => {
     if (!existsSync(join(rendererDir, 'index.html'))) {
       next(appError('CONSOLE_NOT_BUILT'))
@@ -182,7 +212,18 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): ConsoleTransport {
     }
     // Hashed asset names change with every build; the page itself must always be revalidated.
     res.setHeader('Cache-Control', req.path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache')
-    serveStatic(req, res, next)
+    compressedAsset(req.path).then(
+      (asset) => {
+        if (!asset || (req.method !== 'GET' && req.method !== 'HEAD')) {
+          void serveStatic(req, res, next)
+          return
+        }
+        res.setHeader('Content-Type', asset.type)
+        if (Object.keys(asset.entry.encoded).length > 0) res.setHeader('Vary', 'Accept-Encoding')
+        sendEntry(req, res, asset.entry)
+      },
+      next,
+    )
   })
 
   return {

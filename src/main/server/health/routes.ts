@@ -9,6 +9,8 @@ export interface HealthRouteOptions {
   token: string | null
   /** STARPUNK_HEALTH_CHECK_DETAILED: everyone gets the detailed report. */
   detailed: boolean
+  /** GET /health about to be answered, headers set (the fast path remembers them). */
+  onLiveness?: (req: Request, res: Response) => void
 }
 
 function digest(value: string): Buffer {
@@ -25,16 +27,23 @@ function tokenMatches(req: Request, token: string | null): boolean {
   return timingSafeEqual(digest(match[1]), digest(token))
 }
 
-function send(res: Response, status: number, report: HealthReport): void {
-  res.status(status).set('Cache-Control', 'no-store').type('application/health+json').send(JSON.stringify(report))
+/** Headers set one by one and no ETag (a no-store probe is never revalidated): the fast path replays them. */
+function send(res: Response, status: number, report: HealthReport, beforeSend?: () => void): void {
+  const body = Buffer.from(JSON.stringify(report), 'utf8')
+  res.status(status)
+  res.setHeader('Cache-Control', 'no-store')
+  res.setHeader('Content-Type', 'application/health+json; charset=utf-8')
+  res.setHeader('Content-Length', body.length)
+  beforeSend?.()
+  res.end(body)
 }
 
 /** GET /health (liveness) and GET /health/ready (readiness; detailed only when authorised). */
 export function healthRoutes(health: HealthService, options: HealthRouteOptions = { token: null, detailed: false }): Router {
   const router = Router()
   router.use('/health', errorFormat('json'))
-  router.get('/health', (_req, res) => {
-    send(res, 200, health.liveness())
+  router.get('/health', (req, res) => {
+    send(res, 200, health.liveness(), options.onLiveness ? () => options.onLiveness?.(req, res) : undefined)
   })
   router.get('/health/ready', async (req, res) => {
     // An admin session (set by the auth guards' loadSession), the monitor token, or configuration.

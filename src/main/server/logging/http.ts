@@ -3,8 +3,10 @@
  * echoed in the response; a valid W3C traceparent's trace id; one access line per request.
  */
 import { randomUUID } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { RequestHandler } from 'express'
 import type { Logging } from './logging'
+import type { RequestContext } from './types'
 import { responseBytes } from '../http/response-bytes'
 
 /** Bounded length, characters safe in a header, a log line and a URL. */
@@ -29,13 +31,48 @@ export function parseTraceparent(header: string | undefined): string | null {
   return traceId
 }
 
+/** The IDs a request is logged under: its accepted (or a new) request ID, and a valid traceparent's trace id. */
+export function requestIdsOf(headers: IncomingHttpHeaders): RequestContext {
+  const inbound = headers['x-request-id']
+  const requestId = acceptRequestId(typeof inbound === 'string' ? inbound : undefined) ?? randomUUID()
+  const traceparent = headers.traceparent
+  const traceId = parseTraceparent(typeof traceparent === 'string' ? traceparent : undefined)
+  return traceId ? { requestId, traceId } : { requestId }
+}
+
+export interface AccessFields {
+  method: string
+  /** The path only: query strings carry one-time tokens and search terms. */
+  path: string
+  status: number
+  durationMs: number
+  bytes: number
+  aborted?: true
+}
+
+/** The path of a request URL, never its query. */
+export function pathOf(url: string): string {
+  return url.split('?', 1)[0] ?? url
+}
+
+/** The one access line of a request (WARNING for 5xx), under its IDs: Express's and the fast path's alike. */
+export function writeAccessLine(logging: Logging, ids: RequestContext, fields: AccessFields): void {
+  logging.runWithRequest(ids, () => {
+    if (fields.status >= 500) logging.logger.warn('request', { ...fields })
+    else logging.logger.info('request', { ...fields })
+  })
+}
+
+/** Milliseconds since start, to two decimals, as the access line carries them. */
+export function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100
+}
+
 export function requestLogging(logging: Logging): RequestHandler {
-  const access = logging.logger
   return (req, res, next) => {
-    const requestId = acceptRequestId(req.get('x-request-id')) ?? randomUUID()
-    const traceId = parseTraceparent(req.get('traceparent')) ?? undefined
-    res.locals.requestId = requestId
-    res.setHeader('X-Request-ID', requestId)
+    const ids = requestIdsOf(req.headers)
+    res.locals.requestId = ids.requestId
+    res.setHeader('X-Request-ID', ids.requestId)
     const start = performance.now()
 
     const bytesWritten = responseBytes(res)
@@ -44,23 +81,18 @@ export function requestLogging(logging: Logging): RequestHandler {
     const done = (aborted: boolean): void => {
       if (logged) return
       logged = true
-      const fields = {
+      writeAccessLine(logging, ids, {
         method: req.method,
-        // The path only: query strings carry one-time tokens and search terms.
-        path: req.originalUrl.split('?', 1)[0],
+        path: pathOf(req.originalUrl),
         status: res.statusCode,
-        durationMs: Math.round((performance.now() - start) * 100) / 100,
+        durationMs: elapsedMs(start),
         bytes: bytesWritten(),
-        ...(aborted ? { aborted: true } : {}),
-      }
-      logging.runWithRequest({ requestId, ...(traceId ? { traceId } : {}) }, () => {
-        if (res.statusCode >= 500) access.warn('request', fields)
-        else access.info('request', fields)
+        ...(aborted ? { aborted: true as const } : {}),
       })
     }
     res.once('finish', () => done(false))
     res.once('close', () => done(!res.writableFinished))
 
-    logging.runWithRequest({ requestId, ...(traceId ? { traceId } : {}) }, () => next())
+    logging.runWithRequest(ids, () => next())
   }
 }

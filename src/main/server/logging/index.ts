@@ -1,6 +1,6 @@
 export type { Logger, LogFields, RequestContext, LogBuffer } from './types'
 export { createLogging, RingBuffer, LEVELS, LOG_FILE_NAME, DEFAULT_BUFFER_CAPACITY, type Logging, type LoggingOptions, type LogFileState } from './logging'
-export { requestLogging, acceptRequestId, parseTraceparent } from './http'
+export { requestLogging, acceptRequestId, parseTraceparent, requestIdsOf, writeAccessLine, pathOf, elapsedMs, type AccessFields } from './http'
 export { createRedactor, formatHuman, formatJson, escapeControl, isSecretName, REDACTED } from './format'
 export { logFileCheck } from './readiness'
 export type { LogFileStatus } from './file-sink'

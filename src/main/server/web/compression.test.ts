@@ -90,6 +90,27 @@ describe('compressed public responses', () => {
     expect(opml.headers.vary).toBe('Cookie, Accept')
   })
 
+  it("the console's JS and CSS (no secrets) are compressed for the signed-in admin; its HTML page is not", async () => {
+    const page = await get('/admin/console/', { cookie: admin.cookie, accept: 'text/html', 'accept-encoding': 'br' })
+    expect(page.status).toBe(200)
+    expect(page.headers['content-encoding']).toBeUndefined()
+    const assets = [...page.body.toString().matchAll(/(?:src|href)="\.\/(assets\/[\w.-]+\.(?:js|css))"/g)].map((m) => `/admin/console/${m[1]}`)
+    expect(assets.length).toBeGreaterThan(0)
+    for (const path of assets) {
+      const plain = await get(path, { cookie: admin.cookie })
+      const br = await get(path, { cookie: admin.cookie, 'accept-encoding': 'br' })
+      expect(plain.status, path).toBe(200)
+      expect(br.headers['content-encoding'], path).toBe('br')
+      expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+      expect(br.headers.vary).toBe('Accept-Encoding')
+      expect(brotliDecompressSync(br.body).equals(plain.body), path).toBe(true)
+      const again = await get(path, { cookie: admin.cookie, 'accept-encoding': 'br', 'if-none-match': String(br.headers.etag) })
+      expect(again.status).toBe(304)
+    }
+    // Still behind the admin session.
+    expect((await get(assets[0]!, { 'accept-encoding': 'br', accept: 'application/json' })).status).toBe(401)
+  })
+
   it('never compresses what a session gets: public pages for the admin, the admin pages, the console page', async () => {
     for (const path of ['/', '/feed.rss', '/admin', '/admin/console/']) {
       const res = await get(path, { 'accept-encoding': 'br, gzip', cookie: admin.cookie, accept: 'text/html' })

@@ -103,6 +103,11 @@ export class PageCache {
     return version
   }
 
+  /** The current content version (checks for changes first): it moves on every write that empties the cache. */
+  get generation(): string {
+    return this.refresh()
+  }
+
   /** The entry kept for key at the current version, without building one (undefined: none, or invalidated). */
   peek(key: string): CachedBody | undefined {
     this.refresh()

@@ -1,0 +1,200 @@
+/**
+ * Answers the hottest requests before Express: GET and HEAD of public pages and feeds already in a page
+ * cache (200, or 304 when fresh), and GET /health, for requests without a session cookie. It is a memo of
+ * what the full stack answered: the first request for a URL goes through Express, and sendCacheable hands
+ * the cache entry and the response's headers (helmet's, the CSP, Vary, Cache-Control, Last-Modified...) to
+ * remember(); later requests for that URL and Accept get the same headers and bytes here, while the entry is
+ * still the cache's current one. Per request it adds only what the full stack adds per request: the request
+ * ID, the ETag, Content-Encoding and Content-Length of the negotiated representation, the access line and
+ * the request metrics. Anything else, or any doubt, falls through to Express unchanged.
+ */
+import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http'
+import type { Request, Response } from 'express'
+import { elapsedMs, pathOf, requestIdsOf, writeAccessLine, type Logging } from '../logging'
+import type { ObservedRequest } from '../metrics'
+import { isNotModified, selectRepresentation, type CachedBody, type PageCache } from '../web'
+
+export interface FastPathDeps {
+  logging: Logging
+  /** Request metrics, counted like the middleware counts them (while collecting() is true). */
+  metrics: { observeRequest(request: ObservedRequest): void; collecting(): boolean }
+  /** GET /health's body, made per request (it carries the time). */
+  liveness(): unknown
+  /** The session cookie's name: a request carrying it always goes to Express. */
+  sessionCookie: string
+  /** Start switched on (STARPUNK_FAST_PATH). */
+  enabled: boolean
+  /** Most remembered URL variants (oldest out first). */
+  maxEntries?: number
+}
+
+export interface FastPathStats {
+  /** Requests answered here since start. */
+  served: number
+  /** URL variants remembered now. */
+  remembered: number
+}
+
+export interface FastPath {
+  /** Answer req here and return true, or return false (nothing written) for Express to answer. */
+  handle: (req: IncomingMessage, res: ServerResponse) => boolean
+  /** PageCache's onServed: a visitor response of a cache entry, headers set, about to be sent by Express. */
+  remember: (req: Request, res: Response, cache: PageCache, key: string, entry: CachedBody) => void
+  /** The health route's hook: GET /health, headers set, about to be sent by Express. */
+  rememberLiveness: (req: Request, res: Response) => void
+  /** Switch at run time (tests compare both ways on one server; benches measure both). */
+  enabled: boolean
+  stats: () => FastPathStats
+}
+
+type RawHeaders = string[]
+
+/** One representation's ready header lists: 200 (with body length) and 304. */
+interface Prepared {
+  etag: string
+  body: Buffer
+  ok: RawHeaders
+  notModified: RawHeaders
+}
+
+interface Memo {
+  cache: PageCache
+  key: string
+  entry: CachedBody
+  lastModified: Date | undefined
+  identity: Prepared
+  br?: Prepared
+  gzip?: Prepared
+}
+
+/** Set per request or per representation, never copied from the remembered response. */
+const PER_REQUEST = new Set(['x-request-id', 'etag', 'content-encoding', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding'])
+
+function hasSessionCookie(req: IncomingMessage, name: string): boolean {
+  const cookie = req.headers.cookie
+  return cookie !== undefined && cookie.includes(`${name}=`)
+}
+
+/** The response's headers as set, in order and case, without the per-request ones; null if one must not be replayed. */
+function snapshot(res: ServerResponse): RawHeaders | null {
+  const out: RawHeaders = []
+  // getRawHeaderNames (Node ≥ 15.13, missing from this @types/node) keeps the case the stack set them in.
+  const names = (res as ServerResponse & { getRawHeaderNames(): string[] }).getRawHeaderNames()
+  for (const name of names) {
+    const lower = name.toLowerCase()
+    if (lower === 'set-cookie') return null
+    if (PER_REQUEST.has(lower)) continue
+    const value: OutgoingHttpHeader | undefined = res.getHeader(name)
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const item of value) out.push(name, item)
+    else out.push(name, String(value))
+  }
+  return out
+}
+
+function prepare(base: RawHeaders, etag: string, body: Buffer, coding: string | null): Prepared {
+  const withTag = [...base, 'ETag', etag]
+  const ok = coding ? [...withTag, 'Content-Encoding', coding] : [...withTag]
+  ok.push('Content-Length', String(body.length))
+  return { etag, body, ok, notModified: withTag }
+}
+
+export function createFastPath(deps: FastPathDeps): FastPath {
+  const { logging, metrics, sessionCookie } = deps
+  const maxEntries = deps.maxEntries ?? 1000
+  const memos = new Map<string, Memo>()
+  /** Each cache's generation when last remembered from: a new one drops that cache's older memos at once. */
+  const generations = new Map<PageCache, string>()
+  let liveness: RawHeaders | null = null
+  let served = 0
+
+  const memoKey = (url: string, req: IncomingMessage): string => `${url}\n${req.headers.accept ?? ''}`
+  const eligible = (req: IncomingMessage): boolean => (req.method === 'GET' || req.method === 'HEAD') && !hasSessionCookie(req, sessionCookie)
+
+  /** Request ID header first (as the logging middleware sets it), the access line and metrics when finished. */
+  function send(req: IncomingMessage, res: ServerResponse, status: number, headers: RawHeaders, body: Buffer | undefined, start: number): void {
+    const ids = requestIdsOf(req.headers)
+    const method = req.method ?? 'GET'
+    const url = req.url ?? '/'
+    const bytes = body?.length ?? 0
+    let done = false
+    const finish = (aborted: boolean): void => {
+      if (done) return
+      done = true
+      writeAccessLine(logging, ids, { method, path: pathOf(url), status, durationMs: elapsedMs(start), bytes, ...(aborted ? { aborted: true as const } : {}) })
+      // The middleware's rule: a client that went away before the answer was complete counts as 499.
+      if (metrics.collecting()) metrics.observeRequest({ path: url, method, status: aborted ? 499 : status, seconds: (performance.now() - start) / 1000, bytes })
+    }
+    res.once('finish', () => finish(false))
+    res.once('close', () => finish(!res.writableFinished))
+    served++
+    res.writeHead(status, ['X-Request-ID', ids.requestId, ...headers])
+    res.end(body)
+  }
+
+  function servePage(req: IncomingMessage, res: ServerResponse, memo: Memo, start: number): boolean {
+    const chosen = selectRepresentation(memo.entry, req.headers['accept-encoding'])
+    if (!chosen) return false // 406: Express renders the catalog error
+    const prepared = chosen.coding === 'identity' ? memo.identity : memo[chosen.coding]
+    if (!prepared) return false
+    if (isNotModified(req, prepared.etag, memo.lastModified)) send(req, res, 304, prepared.notModified, undefined, start)
+    else send(req, res, 200, prepared.ok, req.method === 'HEAD' ? undefined : prepared.body, start)
+    return true
+  }
+
+  const fastPath: FastPath = {
+    enabled: deps.enabled,
+
+    handle(req, res) {
+      if (!fastPath.enabled || !eligible(req)) return false
+      const start = performance.now()
+      if (req.url === '/health' && req.method === 'GET') {
+        if (!liveness) return false
+        const body = Buffer.from(JSON.stringify(deps.liveness()), 'utf8')
+        send(req, res, 200, [...liveness, 'Content-Length', String(body.length)], body, start)
+        return true
+      }
+      const key = memoKey(req.url ?? '', req)
+      const memo = memos.get(key)
+      if (!memo) return false
+      // Still the cache's entry for its key: no note write, no invalidation of that key, not evicted.
+      if (memo.cache.peek(memo.key) !== memo.entry) {
+        memos.delete(key)
+        return false
+      }
+      return servePage(req, res, memo, start)
+    },
+
+    remember(req, res, cache, key, entry) {
+      if (!eligible(req)) return
+      const base = snapshot(res)
+      if (!base) return
+      const generation = cache.generation
+      if (generations.get(cache) !== generation) {
+        generations.set(cache, generation)
+        for (const [k, memo] of memos) if (memo.cache === cache) memos.delete(k)
+      }
+      const lastModifiedText = res.getHeader('Last-Modified')
+      const lastModified = typeof lastModifiedText === 'string' ? new Date(lastModifiedText) : undefined
+      const memo: Memo = { cache, key, entry, lastModified, identity: prepare(base, entry.etag, entry.body, null) }
+      if (entry.encoded.br) memo.br = prepare(base, entry.encoded.br.etag, entry.encoded.br.body, 'br')
+      if (entry.encoded.gzip) memo.gzip = prepare(base, entry.encoded.gzip.etag, entry.encoded.gzip.body, 'gzip')
+      // originalUrl: routers mounted under a path rewrite req.url.
+      const k = memoKey(req.originalUrl, req)
+      memos.delete(k)
+      while (memos.size >= maxEntries) {
+        const oldest = memos.keys().next().value as string
+        memos.delete(oldest)
+      }
+      memos.set(k, memo)
+    },
+
+    rememberLiveness(req, res) {
+      if (liveness || !eligible(req) || req.originalUrl !== '/health') return
+      liveness = snapshot(res)
+    },
+
+    stats: () => ({ served, remembered: memos.size }),
+  }
+  return fastPath
+}
