@@ -6,9 +6,8 @@ import { loadConfig } from './server/config'
 import { httpUrl } from './server/config/parsers'
 import { createCore } from './server/core'
 import { openMedia } from './server/media'
-import { createSiteExporter, siteInventory, SITE_FILES } from './server/site-export'
-import { openSiteRenderer } from './server/site-export-app'
-import { PUBLIC_STATIC_PATHS } from './server/web'
+import { createSiteExporter, siteInventory } from './server/site-export'
+import { openSiteRenderer, SITE_EXPORT_FILES } from './server/site-export-app'
 
 const USAGE = 'Usage: npm run export-site -- <folder> [--base-url https://notes.example.com]'
 
@@ -51,7 +50,7 @@ async function main(): Promise<number> {
       inventory: siteInventory(notes, media),
       openRenderer: (baseUrl) => openSiteRenderer({ config, db, notes, media, search, pages: notes, logger }, baseUrl),
       siteUrl: () => config.siteUrl,
-      files: [...SITE_FILES, ...PUBLIC_STATIC_PATHS],
+      files: SITE_EXPORT_FILES,
       logger,
     })
     let shown = 0

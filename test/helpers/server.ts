@@ -34,7 +34,14 @@ export const loopbackOnlyResolver: Resolver = async (hostname) => {
 /** A whole real server on a fresh temp data dir, listening on a free loopback port. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { dataDir?: string; auth?: CreateServerOptions['auth']; tokens?: CreateServerOptions['tokens']; outbound?: CreateServerOptions['outbound']; backup?: CreateServerOptions['backup'] } = {},
+  options: {
+    dataDir?: string
+    auth?: CreateServerOptions['auth']
+    tokens?: CreateServerOptions['tokens']
+    outbound?: CreateServerOptions['outbound']
+    backup?: CreateServerOptions['backup']
+    websub?: CreateServerOptions['websub']
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'starpunk-test-'))
   const { config, problems } = loadConfig({ env: { STARPUNK_DATA_DIR: dataDir, STARPUNK_PORT: '0', ...TEST_ENV_DEFAULTS, ...env } })
@@ -45,6 +52,7 @@ export async function startTestServer(
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.tokens ? { tokens: options.tokens } : {}),
     ...(options.backup ? { backup: options.backup } : {}),
+    ...(options.websub ? { websub: options.websub } : {}),
     outbound: { resolver: loopbackOnlyResolver, ...options.outbound },
   })
   const url = await server.listen()

@@ -17,6 +17,8 @@ import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsolePort, type ConsoleService, type ConsoleTransport } from './console'
 import { listeningUrlOf, siteBaseFor } from './site'
 import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
+import { createWebSubPublisher, discoveryRoutes, publishNoteChanges, type WebSubPublisher } from './discovery'
+import { createSiteIcons, siteIconRoutes } from './site-icon'
 import { VERSION } from './version'
 import { createOutbound, outboundUserAgent, type Resolver } from './outbound'
 import { createBackupService, type BackupService } from './backup'
@@ -35,6 +37,8 @@ export interface CreateServerOptions {
   tokens?: Pick<TokensServiceDeps, 'now' | 'external'>
   /** Outbound knobs for tests: a resolver, so host names can point at loopback servers without DNS. */
   outbound?: { resolver?: Resolver }
+  /** WebSub knobs for tests: shorter waits between retries of a failed ping. */
+  websub?: { retryDelaysMs?: readonly number[] }
   /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the desktop's native notification). */
   onAlert?: MetricsServiceDeps['onAlert']
   /** Mirror knob for tests: the wait after a note change before the mirror is exported again. */
@@ -94,7 +98,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups, fastPath } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups, fastPath, websub } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -120,6 +124,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       if (!options.console) context.console.close()
       await closeHttp()
       auth.close()
+      // Pings still waiting to retry are dropped: the next start pings on the next change.
+      websub.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
       // A backup in progress holds the writer connection: it finishes before the database closes.
@@ -161,6 +167,7 @@ interface Wired {
   siteExport: SiteExportParts
   backups: BackupService
   fastPath: FastPath
+  websub: WebSubPublisher
 }
 
 /** Every capability, in dependency order, with the final listening URL. */
@@ -205,6 +212,10 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logger: logger.child({ component: 'outbound' }),
     ...(options.outbound?.resolver ? { resolver: options.outbound.resolver } : {}),
   })
+  // WebSub: the hub hears of every committed note change, in the background (never inside a request).
+  const websub = createWebSubPublisher({ hub: config.websubHub, outbound, logger: logger.child({ component: 'websub' }), ...options.websub })
+  opened.push(() => websub.close())
+  if (config.websubHub) opened.push(publishNoteChanges({ siteUrl: siteBase, notes, db, publisher: websub }))
   const auth = createAuthService({ ...options.auth, config, db, logger, outbound })
   opened.push(() => auth.close())
   const tokens = createTokensService({ db, config, logger: logger.child({ component: 'tokens' }), siteBase: () => siteBase, outbound, listeningUrl: () => url, ...options.tokens })
@@ -277,7 +288,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
   const siteExports = { actions: siteExport.actions, mirror: siteExport.mirror }
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics, siteExport: siteExports }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics, websub, siteExport: siteExports }
 
   const app = express()
   app.disable('x-powered-by')
@@ -304,6 +315,8 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   // One line per capability; each router states its own error format for its paths.
   app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
   app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
+  app.use(discoveryRoutes({ config, db, notes, cache: new PageCache({ db, source: notes }) }))
+  app.use(siteIconRoutes(createSiteIcons({ config, media, logger: logger.child({ component: 'site-icon' }) })))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
   app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, backups }))
@@ -318,5 +331,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups, fastPath }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups, fastPath, websub }
 }

@@ -2,12 +2,14 @@ import { createServer as createHttpServer, request as httpRequest } from 'node:h
 import express from 'express'
 import type { Config } from './config'
 import type { Db } from './db'
+import { discoveryRoutes } from './discovery'
 import { errorHandler, notFoundHandler } from './errors'
 import { feedRoutes } from './feeds'
 import type { Logger } from './logging'
 import { mediaRoutes, type MediaService } from './media'
 import type { NotesService } from './notes'
 import { searchRoutes, type SearchService } from './search'
+import { createSiteIcons, ICON_PATHS, siteIconRoutes } from './site-icon'
 import {
   createSiteExportActions,
   createSiteExporter,
@@ -51,6 +53,8 @@ export async function openSiteRenderer(deps: SiteRendererDeps, baseUrl: string):
   app.use(publicRoutes({ config, db: deps.db, notes: deps.notes, media: deps.media, cache }))
   app.use(feedRoutes({ config, db: deps.db, notes: deps.notes, media: deps.media, cache }))
   app.use(searchRoutes({ config, search: deps.search }))
+  app.use(discoveryRoutes({ config, db: deps.db, notes: deps.notes, cache }))
+  app.use(siteIconRoutes(createSiteIcons({ config, media: deps.media, logger: deps.logger.child({ component: 'site-icon' }) })))
   app.use(mediaRoutes(deps.media))
   app.use(notFoundHandler)
   // A static host has no request to name: the copy's 404 page carries no request ID.
@@ -90,6 +94,19 @@ function get(port: number, path: string): Promise<SiteResponse> {
   })
 }
 
+/** The files every copy carries besides pages and media: feeds, OPML, sitemap, robots.txt, icons, the stylesheet. */
+export const SITE_EXPORT_FILES: readonly string[] = [
+  ...SITE_FILES,
+  '/sitemap.xml',
+  '/robots.txt',
+  ICON_PATHS.favicon,
+  ICON_PATHS.appleTouch,
+  ICON_PATHS.appleTouchPrecomposed,
+  ICON_PATHS.manifest,
+  ...[32, 192, 512].map(ICON_PATHS.png),
+  ...PUBLIC_STATIC_PATHS,
+]
+
 export interface SiteExportParts {
   exporter: SiteExporter
   actions: SiteExportActions
@@ -108,7 +125,7 @@ export function createSiteExport(deps: SiteRendererDeps & { mirrorDebounceMs?: n
     inventory: siteInventory(notes, media),
     openRenderer: (baseUrl) => openSiteRenderer(deps, baseUrl),
     siteUrl: () => config.siteUrl,
-    files: [...SITE_FILES, ...PUBLIC_STATIC_PATHS],
+    files: SITE_EXPORT_FILES,
     logger: logger.child({ component: 'site-export' }),
   })
   const actions = createSiteExportActions({ exporter, dataDir: config.dataDir, mirrorDir: config.publicSite.mirrorDir, baseUrl: () => config.siteUrl, logger: logger.child({ component: 'site-export' }) })

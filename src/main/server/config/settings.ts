@@ -606,6 +606,15 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use a size in bytes such as 1048576 (1 MiB).',
   }),
+  STARPUNK_WEBSUB_HUB: setting({
+    path: 'websubHub',
+    description:
+      'A WebSub hub (such as https://pubsubhubbub.appspot.com/ or https://websub.superfeedr.com/) that readers subscribe to for instant updates: pages and feeds name it (rel="hub"), and it is pinged in the background after every publish, edit and delete. Unset: none.',
+    default: null,
+    parse: optionalUrl,
+    format: orEmpty,
+    suggestion: 'Give the full URL of the hub, such as https://pubsubhubbub.appspot.com/.',
+  }),
   STARPUNK_FETCH_ENABLED: setting({
     path: 'fetch.enabled',
     description: 'Let the server make requests to other sites (IndieAuth sign-in and discovery, external token checks). false turns every outbound request off.',

@@ -10,6 +10,8 @@ export interface Config {
   siteName: string
   /** The single author's identity URL (IndieAuth `me`); null until configured. */
   adminMe: string | null
+  /** WebSub hub advertised in pages and feeds and pinged after note changes (null: none). */
+  websubHub: string | null
   /** Author display name for the h-card. */
   authorName: string
   /** The author's photo (an absolute URL, usually an upload of this site) for the h-card and feeds; null for none. */

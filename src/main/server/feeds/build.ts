@@ -102,6 +102,7 @@ export function buildRss({ config, notes, updated, photos = NO_PHOTO_INFO }: Fee
   channel.ele('lastBuildDate').txt(new Date(updated).toUTCString())
   channel.ele('generator').txt('StarPunk Desktop')
   channel.ele('atom:link', xmlAttrs({ href: abs(config, FEED_TYPES.rss.path), rel: 'self', type: FEED_TYPES.rss.mediaType }))
+  if (config.websubHub) channel.ele('atom:link', xmlAttrs({ href: config.websubHub, rel: 'hub' }))
   for (const note of notes) {
     const item = channel.ele('item')
     item.ele('title').txt(xmlText(itemTitle(note, 80, entryExtras(config, note).name)))
@@ -130,6 +131,7 @@ export function buildAtom({ config, notes, updated, photos = NO_PHOTO_INFO }: Fe
   feed.ele('subtitle').txt(xmlText(`Notes by ${config.authorName}`))
   feed.ele('updated').txt(updated)
   feed.ele('link', xmlAttrs({ rel: 'self', type: FEED_TYPES.atom.mediaType, href: abs(config, FEED_TYPES.atom.path) }))
+  if (config.websubHub) feed.ele('link', xmlAttrs({ rel: 'hub', href: config.websubHub }))
   feed.ele('link', xmlAttrs({ rel: 'alternate', type: 'text/html', href: abs(config, '/') }))
   const author = feed.ele('author')
   author.ele('name').txt(xmlText(config.authorName))
@@ -158,6 +160,8 @@ export function buildJsonFeed({ config, notes, photos = NO_PHOTO_INFO }: FeedDat
     title: config.siteName,
     home_page_url: abs(config, '/'),
     feed_url: abs(config, FEED_TYPES.json.path),
+    // JSON Feed 1.1 `hubs`: where to subscribe for real-time updates.
+    ...(config.websubHub ? { hubs: [{ type: 'WebSub', url: config.websubHub }] } : {}),
     description: `Notes by ${config.authorName}`,
     language: 'en',
     authors: [{ name: config.authorName, url: authorUrl, ...(config.authorPhoto ? { avatar: config.authorPhoto } : {}) }],

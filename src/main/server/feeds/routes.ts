@@ -3,7 +3,7 @@ import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import type { NotesService } from '../notes'
-import { PageCache, publicCacheControl, sendCacheable } from '../web'
+import { addWebSubLinks, PageCache, publicCacheControl, sendCacheable } from '../web'
 import { photoInfoFor, type PhotoSource } from '../web/photos'
 import { buildAtom, buildJsonFeed, buildOpml, buildRss, FEED_TYPES, type FeedData, type FeedFormat } from './build'
 
@@ -65,6 +65,7 @@ export function feedRoutes({ config, db, notes, media, cache = new PageCache({ d
   }
 
   async function send(req: Request, res: Response, format: FeedFormat | 'opml') {
+    if (format !== 'opml') addWebSubLinks(res, config, `${config.siteUrl}${FEED_TYPES[format].path}`)
     await sendCacheable(req, res, cache, `feed:${format}`, async () => builders[format](await feedData()), {
       contentType: CONTENT_TYPES[format],
       cacheControl,

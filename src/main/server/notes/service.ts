@@ -539,6 +539,22 @@ export function createNotesService({ db, logger, config, renderer }: NotesServic
       )
     },
 
+    async publicIndex(limits) {
+      const where = visibilityWhere({}).join(' AND ')
+      return db.withReader(async (reader) => ({
+        notes: await reader.all<{ slug: string; updatedAt: string }>(
+          `SELECT n.slug, n.updated_at AS updatedAt FROM notes n WHERE ${where} ORDER BY n.created_at DESC LIMIT ?`,
+          [limits.notes],
+        ),
+        tags: await reader.all<{ name: string; updatedAt: string }>(
+          `SELECT t.name, MAX(n.updated_at) AS updatedAt FROM tags t
+           JOIN note_tags nt ON nt.tag_id = t.id JOIN notes n ON n.id = nt.note_id
+           WHERE ${where} GROUP BY t.id ORDER BY t.name LIMIT ?`,
+          [limits.tags],
+        ),
+      }))
+    },
+
     async renderPreview(content) {
       if (typeof content !== 'string' || content.trim() === '') return ''
       return renderer.markdown(validateContent(content, maxNoteBytes))

@@ -110,6 +110,11 @@ export type NoteWriteEvent =
 /** Runs inside the write transaction of the change: throwing rolls the change back. */
 export type NoteWriteHook = (conn: Connection, event: NoteWriteEvent) => void
 
+export interface PublicIndex {
+  notes: Array<{ slug: string; updatedAt: string }>
+  tags: Array<{ name: string; updatedAt: string }>
+}
+
 /** The notes service: everything about notes, and nothing about HTTP. */
 export interface NotesService {
   create(input: NoteInput): Promise<Note>
@@ -123,6 +128,11 @@ export interface NotesService {
   purge(slug: string): Promise<void>
   /** Distinct tags in use on visible notes, with counts. */
   tags(options?: { includeDrafts?: boolean }): Promise<Array<{ name: string; display: string; count: number }>>
+  /**
+   * Every public permalink with its last change, newest first, and every tag of a public note with the last
+   * change among its notes (the sitemap): two index-backed queries, no note bodies read.
+   */
+  publicIndex(limits: { notes: number; tags: number }): Promise<PublicIndex>
   /** Increments after every committed note write in this process: a cheap cache key for pages and feeds. */
   readonly version: number
   /** Register a hook that runs inside every note write transaction (search index sync). */

@@ -50,7 +50,7 @@ function SearchPage(data: SearchPageData) {
   const totalPages = Math.max(1, Math.ceil(total / PAGE_SIZE))
   const title = q && !error ? `Search: ${q}` : 'Search'
   return (
-    <Layout config={config} title={title} session={data.session} head={<meta name="robots" content="noindex" />}>
+    <Layout config={config} title={title} session={data.session} description={`Search the notes of ${config.siteName}`} head={<meta name="robots" content="noindex" />}>
       <section className="search">
         <h1>Search</h1>
         {config.staticCopy && !config.publicSite.liveUrl ? (

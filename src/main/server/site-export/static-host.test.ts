@@ -119,7 +119,7 @@ async function publicPaths(): Promise<{ pages: string[]; files: string[] }> {
       }
     }
   }
-  const files = ['/feed.rss', '/feed.atom', '/feed.json', '/opml.xml', '/static/style.css', ...photo.variants.map((v) => new URL(v.url).pathname)]
+  const files = ['/feed.rss', '/feed.atom', '/feed.json', '/opml.xml', '/sitemap.xml', '/robots.txt', '/favicon.ico', '/apple-touch-icon.png', '/icons/icon-192.png', '/manifest.webmanifest', '/static/style.css', ...photo.variants.map((v) => new URL(v.url).pathname)]
   return { pages: [...pages], files }
 }
 

@@ -1,6 +1,7 @@
 import './locals'
 export { renderPage } from './render'
-export { Layout, AuthorCard, DiscoveryLinks, endpointBase, siteHref, type LayoutProps } from './layout'
+export { Layout, AuthorCard, DiscoveryLinks, endpointBase, IconLinks, siteHref, type LayoutProps } from './layout'
+export { notePreview, sitePreview, siteImage, PREVIEW_ICON_PATH, type PagePreview, type PreviewImage } from './preview'
 export { renderErrorPage, renderGonePage } from './error-page'
 export {
   PageCache,
@@ -21,3 +22,4 @@ export { publicRoutes, parsePage, describeNote, type PublicRoutesDeps } from './
 export { noteUrl, tagPath } from './pages'
 export { staticRoutes, PUBLIC_STATIC_PATHS } from './static'
 export { entryExtras, safeUrl, type EntryExtras } from './entry-extras'
+export { addWebSubLinks } from './websub-links'

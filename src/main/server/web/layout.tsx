@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react'
 import type { AdminSession } from '../auth/types'
 import type { Config } from '../config'
+import { PreviewTags, type PagePreview } from './preview'
 
 export interface LayoutProps {
   config: Config
@@ -14,6 +15,8 @@ export interface LayoutProps {
   canonical?: string
   /** Short description for <meta name="description">. */
   description?: string
+  /** Link-preview tags (OpenGraph, Twitter card): public pages with a canonical URL give one. */
+  preview?: PagePreview
 }
 
 /** Absolute URL on this site for a path starting with '/'. */
@@ -51,6 +54,18 @@ export function DiscoveryLinks({ config }: { config: Config }) {
       {config.authorLinks.map((link) => (
         <link key={link} rel="me" href={link} />
       ))}
+    </>
+  )
+}
+
+/** The site icon in every size browsers and home screens ask for (served by the site-icon capability). */
+export function IconLinks() {
+  return (
+    <>
+      <link rel="icon" href="/favicon.ico" sizes="16x16 32x32 48x48" />
+      <link rel="icon" type="image/png" sizes="192x192" href="/icons/icon-192.png" />
+      <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
+      <link rel="manifest" href="/manifest.webmanifest" />
     </>
   )
 }
@@ -111,7 +126,7 @@ function navTargets(config: Config): { search: string; feed: string; admin: stri
 }
 
 /** The one page frame for public pages, the admin area and error pages. No inline styles or scripts (CSP). */
-export function Layout({ config, title, children, head, session, canonical, description }: LayoutProps) {
+export function Layout({ config, title, children, head, session, canonical, description, preview }: LayoutProps) {
   const nav = navTargets(config)
   return (
     <html lang="en">
@@ -123,6 +138,14 @@ export function Layout({ config, title, children, head, session, canonical, desc
         <meta name="color-scheme" content="light dark" />
         <link rel="stylesheet" href="/static/style.css" />
         {canonical && <link rel="canonical" href={canonical} />}
+        {canonical && config.websubHub && (
+          <>
+            <link rel="hub" href={config.websubHub} />
+            <link rel="self" href={canonical} />
+          </>
+        )}
+        {canonical && preview && <PreviewTags config={config} title={title} description={description ?? config.siteName} url={canonical} preview={preview} />}
+        <IconLinks />
         <DiscoveryLinks config={config} />
         {head}
       </head>

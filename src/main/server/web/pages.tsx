@@ -4,6 +4,7 @@ import { tagKey, type Note } from '../notes'
 import { entryExtras } from './entry-extras'
 import { AuthorCard, Layout, siteHref } from './layout'
 import { GRID_SIZES, ImageOrder, mediaOf, NO_PHOTO_INFO, PHOTO_SIZES, responsiveAttributes, responsiveHtml, type PhotoInfo } from './photos'
+import { notePreview, sitePreview } from './preview'
 import { renderPage } from './render'
 
 const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
@@ -201,6 +202,7 @@ export function renderListPage(data: ListPageData): string {
       session={data.session}
       canonical={canonical}
       description={`${data.heading}: notes by ${config.authorName}`}
+      preview={sitePreview(config)}
       head={
         <>
           {newer !== null && <link rel="prev" href={siteHref(config, newer)} />}
@@ -251,7 +253,7 @@ export function renderNotePage(config: Config, session: AdminSession | null, not
   const images: PageImages = { info: photos, order: new ImageOrder() }
   const name = entryExtras(config, note).name
   return renderPage(
-    <Layout config={config} title={name ?? description} session={session} canonical={url} description={description}>
+    <Layout config={config} title={name ?? description} session={session} canonical={url} description={description} preview={notePreview(config, note, photos)}>
       <article className="h-entry">
         {name && <h1 className="p-name">{name}</h1>}
         {!name && <h1 className="visually-hidden">{description}</h1>}

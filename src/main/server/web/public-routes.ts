@@ -6,7 +6,9 @@ import { wholeNumberParam } from '../http'
 import { tagKey, textSummary, type NotesService } from '../notes'
 import { cursorOf, OFFSET_PAGE_LIMIT, pageLinks, parseListPosition, positionHref, positionKey, positionQuery, type ListPosition } from './list-position'
 import { PageCache, publicCacheControl, sendCacheable } from './page-cache'
-import { renderListPage, renderNotePage } from './pages'
+import { siteHref } from './layout'
+import { noteUrl, renderListPage, renderNotePage } from './pages'
+import { addWebSubLinks } from './websub-links'
 import { photoInfoFor, type PhotoSource } from './photos'
 
 export interface PublicRoutesDeps {
@@ -106,6 +108,7 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
     const position = parseListPosition(req)
     const admin = sessionOf(res) !== null
     if (await redirectDeepPage(res, position, '/', {}, admin)) return
+    if (position.kind === 'page' && position.page === 1) addWebSubLinks(res, config, siteHref(config, '/'))
     await sendCacheable(req, res, cache, `home:${positionKey(position)}`, () => listPage(res, position, null, admin), { contentType: HTML, cacheControl })
   })
 
@@ -130,6 +133,7 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
       if (!note) throw appError('NOT_FOUND')
       return renderNotePage(config, session, note, describeNote(note.html), await photoInfoFor(media, config, [note]))
     }
+    addWebSubLinks(res, config, noteUrl(config, slug))
     await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML, cacheControl })
   })
 
