@@ -3,12 +3,17 @@
 import { loadConfig } from './server/config'
 import { createCore } from './server/core'
 import { exportNotes, importNotes } from './server/notes'
+import { createOutbound } from './server/outbound'
+import { listeningUrlOf, siteBaseFor } from './server/site'
+import { createWebmentionSender, mentionsPortable, outboxHook } from './server/webmention'
 
-const USAGE = 'Usage: npm run export-notes -- <folder>   |   npm run import-notes -- <folder>'
+const USAGE = 'Usage: npm run export-notes -- <folder>   |   npm run import-notes -- <folder> [--send-webmentions]'
 
 async function main(): Promise<number> {
-  const [command, folder] = process.argv.slice(2)
-  if ((command !== 'export' && command !== 'import') || !folder) {
+  const args = process.argv.slice(2)
+  const send = args.includes('--send-webmentions')
+  const [command, folder, ...rest] = args.filter((arg) => arg !== '--send-webmentions')
+  if ((command !== 'export' && command !== 'import') || !folder || rest.length > 0 || (send && command !== 'import')) {
     console.error(USAGE)
     return 2
   }
@@ -20,15 +25,32 @@ async function main(): Promise<number> {
   // Logs go to the data dir's log files only; this command's own output is the summary below. The core is
   // the server's own: the search index is kept in the same write transactions as the notes.
   const core = await createCore(config, { logging: { write: () => {} } })
-  const { notes, logger } = core
+  const { notes, logger, db } = core
+  // Received Webmentions travel with their notes (front matter `webmentions:`).
+  const mentions = mentionsPortable(db, (html) => notes.sanitizeHtml(html))
   try {
     if (command === 'export') {
-      const result = await exportNotes(notes, folder, logger)
+      const result = await exportNotes(notes, folder, logger, mentions)
       console.log(`Exported ${result.count} note(s) to ${result.dir}`)
       return 0
     }
-    const result = await importNotes(notes, folder, logger)
-    console.log(`Imported from ${folder}: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged.`)
+    if (send) {
+      // Only when asked: the imported notes' Webmentions go into the outbox, which the running server (or
+      // the next `npm run serve`) sends. Nothing is fetched or sent from here.
+      const sender = createWebmentionSender({
+        db,
+        outbound: createOutbound({ enabled: false, allowPrivate: false, userAgent: 'StarPunk' }),
+        logger,
+        noteUrl: () => null,
+      })
+      const siteBase = siteBaseFor(config.siteUrl, listeningUrlOf(config.host, config.port))
+      notes.onWrite(outboxHook(sender, () => siteBase))
+    }
+    const result = await importNotes(notes, folder, logger, mentions)
+    console.log(
+      `Imported from ${folder}: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged` +
+        `${result.mentions ? `, ${result.mentions} received Webmention(s)` : ''}${send ? '; Webmentions queued for the server to send' : ''}.`,
+    )
     for (const problem of result.problems) console.error(`Skipped ${problem.file}: ${problem.message}`)
     return result.problems.length > 0 ? 1 : 0
   } catch (err) {

@@ -361,6 +361,20 @@ export const CONTRACT_CALLS = {
   'site:export-status': { request: noPayload, response: siteExportStatusSchema },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>
 
+/** A Webmention arrived and was verified (or a known one changed or went away): the console shows it. */
+export const webmentionEventSchema = z.object({
+  change: z.enum(['added', 'updated', 'removed']),
+  type: z.enum(['reply', 'like', 'repost', 'bookmark', 'rsvp', 'mention']),
+  moderation: z.enum(['approved', 'held']),
+  source: z.string(),
+  target: z.string(),
+  /** The note it is about (null when it is gone). */
+  slug: z.string().nullable(),
+  authorName: z.string().nullable(),
+  time: z.number(),
+})
+export type WebmentionEvent = z.output<typeof webmentionEventSchema>
+
 /** Pushed events: name → the schema of its payload. */
 export const CONTRACT_EVENTS = {
   'pool:stats': poolStatsSchema,
@@ -371,6 +385,7 @@ export const CONTRACT_EVENTS = {
   'server:status': serverStatusSchema,
   /** Each progress step of a site export, and its end (with the outcome in `last`). */
   'site:export': siteExportStatusSchema,
+  'webmention:received': webmentionEventSchema,
 } as const satisfies Record<string, z.ZodType>
 
 type Calls = typeof CONTRACT_CALLS

@@ -12,6 +12,7 @@ import type { MediaService } from './media'
 import type { Outbound } from './outbound'
 import type { MetricsService } from './metrics'
 import type { RemoteMediaService } from './remote-media'
+import type { WebmentionService } from './webmention'
 import type { WebSubPublisher } from './discovery'
 import type { SiteExportActions, SiteMirror } from './site-export'
 
@@ -44,6 +45,8 @@ export interface ServerContext {
   outbound: Outbound
   /** Pictures from other sites (avatars, reply-context photos) fetched once and served as our own media. */
   remoteMedia: RemoteMediaService
+  /** Webmention both ways: the receiver (queue, moderation) and the sender (outbox). */
+  webmention: WebmentionService
   /** WebSub: pings the configured hub after note changes (a no-op without STARPUNK_WEBSUB_HUB). */
   websub: WebSubPublisher
   /** Monitoring: request counters, the metrics.db history, the disk check and the sampling schedule. */

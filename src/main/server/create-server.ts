@@ -16,7 +16,10 @@ import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsolePort, type ConsoleService, type ConsoleTransport } from './console'
 import { listeningUrlOf, siteBaseFor } from './site'
-import { PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
+import { describeNote, PageCache, publicRoutes, renderErrorPage, staticRoutes, type PublicRoutesDeps } from './web'
+import { renderNotePage } from './web/pages'
+import { createWebmentionService, noteConversation, webmentionAdminRoutes, webmentionLinkHeader, webmentionRoutes, WEBMENTION_PATH, WEBMENTION_STATUS_PATH, type WebmentionService } from './webmention'
+import type { WebmentionEvent } from '../../shared/contract'
 import { createWebSubPublisher, discoveryRoutes, publishNoteChanges, type WebSubPublisher } from './discovery'
 import { createSiteIcons, siteIconRoutes } from './site-icon'
 import { VERSION } from './version'
@@ -43,6 +46,11 @@ export interface CreateServerOptions {
   onAlert?: MetricsServiceDeps['onAlert']
   /** Mirror knob for tests: the wait after a note change before the mirror is exported again. */
   mirrorDebounceMs?: number
+  /**
+   * Awaited before each Webmention is sent for a note (a static mirror publishing the page first, so the
+   * receiver can fetch it). Default: none.
+   */
+  webmention?: { beforeSend?: (noteId: number) => Promise<void> }
   /** Backup knobs for tests: pages copied per step of the online copy (small, so writes interleave). */
   backup?: { pagesPerStep?: number }
 }
@@ -98,7 +106,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups, fastPath, websub } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, webmention, backups, fastPath, websub } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -110,6 +118,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
   logger.info('listening', { url, dataDir: configured.dataDir })
   // server_start, then the 10-s points and health samples (unref'd timers, stopped in close()).
   if (configured.metrics.enabled) metrics.start()
+  // Verifies what a previous run left queued, then each Webmention as it arrives; sends what is due.
+  webmention.start()
 
   return {
     app,
@@ -123,6 +133,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       consoleTransport.closeStreams()
       if (!options.console) context.console.close()
       await closeHttp()
+      // The verification and the send in progress finish; whatever still waits stays queued in SQLite.
+      await webmention.close()
       auth.close()
       // Pings still waiting to retry are dropped: the next start pings on the next change.
       websub.close()
@@ -165,6 +177,7 @@ interface Wired {
   media: MediaService
   metrics: MetricsService
   siteExport: SiteExportParts
+  webmention: WebmentionService
   backups: BackupService
   fastPath: FastPath
   websub: WebSubPublisher
@@ -267,7 +280,9 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
   const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
   // Static copies of the public site: the admin's "Export site" and the mirror, rendered by the same routers.
-  const siteExport = createSiteExport({ config, db, notes, media, search, pages: admin.pages, logger, ...(options.mirrorDebounceMs !== undefined ? { mirrorDebounceMs: options.mirrorDebounceMs } : {}) })
+  // Mentions under a note are wired below (Webmention needs the mirror first); the copy asks at each export.
+  const noteResponses: { for?: PublicRoutesDeps['responsesFor'] } = {}
+  const siteExport = createSiteExport({ config, db, notes, media, search, pages: admin.pages, logger, responses: noteResponses, ...(options.mirrorDebounceMs !== undefined ? { mirrorDebounceMs: options.mirrorDebounceMs } : {}) })
   opened.push(() => siteExport.close())
 
   const consolePort: ConsolePort = {
@@ -287,8 +302,59 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
+
+  const ownOrigins = () => [configured.siteUrl, siteBase, url].filter(Boolean)
+  const mentionListeners = new Set<(event: WebmentionEvent) => void>()
+  consolePort.onWebmention = (listener) => {
+    mentionListeners.add(listener)
+    return () => mentionListeners.delete(listener)
+  }
+  // Receivers fetch the source from the site URL: with a mirror, a Webmention waits until the mirror holds the post.
+  const mirror = siteExport.mirror
+  const beforeSend =
+    options.webmention?.beforeSend ??
+    (mirror
+      ? async () => {
+          await mirror.whenCurrent()
+        }
+      : undefined)
+  const webmention = createWebmentionService({
+    db,
+    notes,
+    outbound,
+    logger,
+    siteBase: () => siteBase,
+    ownOrigins,
+    moderationPolicy: () => config.webmention.moderation,
+    // Mentions between our own posts are read from the page a visitor would get, without HTTP.
+    renderOwnPage: async (slug) => {
+      const note = await notes.get(slug, { includeDeleted: true })
+      if (!note) return null
+      if (note.deletedAt) return { status: 410, html: '' }
+      return { status: 200, html: renderNotePage(config, null, note, describeNote(note.html)) }
+    },
+    avatars: remoteMedia,
+    // Mention rows live beside the notes, but the page cache's change key does not follow them: drop that page.
+    onPageChanged: (slug) => pageCache.invalidate(`note:${slug}`),
+    onMention: (mention, change, slug) => {
+      const event: WebmentionEvent = {
+        change,
+        type: mention.type,
+        moderation: mention.moderation,
+        source: mention.source,
+        target: mention.target,
+        slug,
+        authorName: mention.author.name,
+        time: Date.now(),
+      }
+      for (const listener of mentionListeners) listener(event)
+    },
+    ...(beforeSend ? { beforeSend } : {}),
+  })
+  opened.push(() => webmention.close())
+  noteResponses.for = (note) => webmention.responsesFor(note)
   const siteExports = { actions: siteExport.actions, mirror: siteExport.mirror }
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics, websub, siteExport: siteExports }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, outbound, metrics, webmention, websub, siteExport: siteExports }
 
   const app = express()
   app.disable('x-powered-by')
@@ -298,6 +364,12 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   // Right after the access log, so both see every request (errors, 404s, refused ones too).
   app.use(metricsMiddleware(metrics.collector, () => metrics.collecting))
   app.use(helmet())
+  // Every response names the Webmention endpoint (W3C Webmention §3.1.2), as every page's <link> does.
+  const endpointLink = webmentionLinkHeader(`${siteBase}${WEBMENTION_PATH}`)
+  app.use((_req, res, next) => {
+    res.append('Link', endpointLink)
+    next()
+  })
   // Request-wide middleware (static files, session loading); body parsers stay scoped to their routes.
   app.use(staticRoutes())
   app.use(auth.guards.loadSession)
@@ -313,17 +385,33 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   app.use(healthRoutes(health, { token: config.health.token, detailed: config.health.detailed, onLiveness: fastPath.rememberLiveness }))
   if (config.metrics.enabled) app.use(metricsRoutes({ collector: metrics.collector, allowed: metricsAccess({ token: config.health.token, open: config.metrics.public }) }))
   // One line per capability; each router states its own error format for its paths.
-  app.use(publicRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
+  // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
+  // The note pages' cache: a mention shown on one note drops that page from it (and so from the fast path).
+  const pageCache = new PageCache({ db, source: admin.pages, onServed: fastPath.remember })
+  app.use(publicRoutes({ config, db, notes, media, cache: pageCache, responsesFor: (note) => webmention.responsesFor(note) }))
   app.use(feedRoutes({ config, db, notes, media, cache: new PageCache({ db, source: admin.pages, onServed: fastPath.remember }) }))
   app.use(discoveryRoutes({ config, db, notes, cache: new PageCache({ db, source: notes }) }))
   app.use(siteIconRoutes(createSiteIcons({ config, media, logger: logger.child({ component: 'site-icon' }) })))
   app.use(searchRoutes({ config, search }))
   app.use(authRoutes(auth))
-  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, backups }))
+  app.use(webmentionRoutes({ receiver: webmention.receiver, statusUrl: (id) => `${siteBase}${WEBMENTION_STATUS_PATH}/${id}` }))
+  app.use(
+    webmentionAdminRoutes({
+      config,
+      guards: auth.guards,
+      receiver: webmention.receiver,
+      slugsOf: async (ids) => {
+        if (ids.length === 0) return new Map()
+        const rows = await db.all<{ id: number; slug: string }>(`SELECT id, slug FROM notes WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)
+        return new Map(rows.map((row) => [row.id, row.slug]))
+      },
+    }),
+  )
+  app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, conversation: noteConversation(webmention.receiver, webmention.sender), backups }))
   app.use(siteExportAdminRoutes({ config, guards: auth.guards, actions: siteExport.actions }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
-  const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins: () => [configured.siteUrl, siteBase, url].filter(Boolean) })
+  const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins })
   app.use(indieauthRoutes({ config, logger, tokens, guards: auth.guards, siteBase: () => siteBase, clientRedirectUris }))
   app.use(tokensAdminRoutes({ config, tokens, guards: auth.guards }))
   const consoleTransport = consoleRoutes({ console: consoleService, config, guards: auth.guards, logger: logger.child({ component: 'console' }) })
@@ -331,5 +419,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, backups, fastPath, websub }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, webmention, backups, fastPath, websub }
 }

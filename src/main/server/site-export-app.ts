@@ -22,7 +22,7 @@ import {
   type SiteRenderer,
   type SiteResponse,
 } from './site-export'
-import { PageCache, PUBLIC_STATIC_PATHS, publicRoutes, renderErrorPage, renderGonePage, staticRoutes } from './web'
+import { PageCache, PUBLIC_STATIC_PATHS, publicRoutes, type PublicRoutesDeps, renderErrorPage, renderGonePage, staticRoutes } from './web'
 
 export interface SiteRendererDeps {
   /** The server's live configuration (the author profile is edited in place): copied at each export. */
@@ -34,6 +34,8 @@ export interface SiteRendererDeps {
   /** What pages derive from (notes and the author profile): the page cache's version. */
   pages: { readonly version: number }
   logger: Logger
+  /** The mentions shown under a note (set once Webmention is wired, which comes after the exporter). */
+  responses?: { for?: PublicRoutesDeps['responsesFor'] }
 }
 
 /**
@@ -50,7 +52,8 @@ export async function openSiteRenderer(deps: SiteRendererDeps, baseUrl: string):
   app.disable('x-powered-by')
   app.disable('etag')
   app.use(staticRoutes())
-  app.use(publicRoutes({ config, db: deps.db, notes: deps.notes, media: deps.media, cache }))
+  const responsesFor = deps.responses?.for
+  app.use(publicRoutes({ config, db: deps.db, notes: deps.notes, media: deps.media, cache, ...(responsesFor ? { responsesFor } : {}) }))
   app.use(feedRoutes({ config, db: deps.db, notes: deps.notes, media: deps.media, cache }))
   app.use(searchRoutes({ config, search: deps.search }))
   app.use(discoveryRoutes({ config, db: deps.db, notes: deps.notes, cache }))

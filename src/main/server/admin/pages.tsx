@@ -69,7 +69,18 @@ export function AdminFrame({
         <a href="/admin">Notes</a> · <a href="/admin?view=drafts">Drafts</a> · <a href="/admin/notes/new">New note</a> ·{' '}
         <a href="/admin?view=trash">Trash</a> · <a href="/admin/media">Media</a> · <a href="/admin/profile">Profile</a> · <a href="/admin/tokens">Tokens</a> ·{' '}
         <a href="/admin/site-export">Export site</a> ·{' '}
-        <a href="/admin/console/">Console</a> ·{' '}
+        <a href="/admin/webmentions">
+          Webmentions
+          {session.heldMentions ? (
+            <>
+              {' '}
+              <span className="badge" aria-label={`${session.heldMentions} waiting for approval`}>
+                {session.heldMentions}
+              </span>
+            </>
+          ) : null}
+        </a>{' '}
+        · <a href="/admin/console/">Console</a> ·{' '}
         <span className="admin-who">
           Signed in as <strong>{session.me}</strong>
         </span>{' '}
@@ -229,6 +240,8 @@ export interface NoteFormValues {
   published: boolean
   /** The note's photos in order, with their alt text (uploads of a refused submission included). */
   photos: NotePhoto[]
+  /** Send Webmentions to the pages the note links to (absent: the checkbox is not offered). */
+  sendWebmentions?: boolean
 }
 
 export interface NoteFormProps {
@@ -241,6 +254,8 @@ export interface NoteFormProps {
   notice?: string | null
   /** Rendered Markdown (sanitised by the notes renderer) when the author asked for a preview. */
   preview?: string | null
+  /** The note's conversation (Webmentions sent and received), shown under the form. */
+  conversation?: ReactNode
 }
 
 /** How many photos have no alt text (the form warns, and still saves). */
@@ -273,7 +288,7 @@ function PhotoRow({ photo, index }: { photo: NotePhoto; index: number }) {
 }
 
 /** Create and edit form. On a validation error it is shown again with everything the author typed. */
-export function renderNoteForm({ config, session, note, values, error, notice, preview }: NoteFormProps): string {
+export function renderNoteForm({ config, session, note, values, error, notice, preview, conversation }: NoteFormProps): string {
   const editing = Boolean(note)
   const title = editing ? `Edit ${note?.slug ?? ''}` : 'New note'
   const missing = missingAlt(values.photos)
@@ -346,6 +361,13 @@ export function renderNoteForm({ config, session, note, values, error, notice, p
             <input id="note-published" name="published" type="checkbox" value="1" defaultChecked={values.published} />{' '}
             <label htmlFor="note-published">Published (unchecked: draft)</label>
           </p>
+          {values.sendWebmentions !== undefined && (
+            <p>
+              <input type="hidden" name="send_webmentions_offered" value="1" />
+              <input id="note-send-webmentions" name="send_webmentions" type="checkbox" value="1" defaultChecked={values.sendWebmentions} />{' '}
+              <label htmlFor="note-send-webmentions">Send Webmentions to the pages this note links to</label>
+            </p>
+          )}
           <p>
             <button type="submit">{editing ? 'Save' : 'Create'}</button>{' '}
             <button type="submit" name="intent" value="preview" data-preview-button="">
@@ -363,6 +385,7 @@ export function renderNoteForm({ config, session, note, values, error, notice, p
             <a href={`/notes/${encodeURIComponent(note.slug)}`}>View the public page</a>
           </p>
         )}
+        {conversation}
       </section>
     </AdminFrame>,
   )

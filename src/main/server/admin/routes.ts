@@ -1,10 +1,11 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express'
+import type { ReactNode } from 'react'
 import { safeEqual, type AdminSession, type AuthGuards } from '../auth'
 import type { Config } from '../config'
 import { AppError, appError } from '../errors'
 import { wholeNumberParam } from '../http'
 import { receiveMultipart, type MediaLibrary, type MediaService, type ReceivedFile } from '../media'
-import type { Note, NotesService } from '../notes'
+import type { Note, NotesService, Properties } from '../notes'
 import type { BackupInfo, BackupStatus } from '../../../shared/contract'
 import { renderMediaPage, renderProfilePage } from './library-pages'
 import { adminNotePath, noticeText, renderDashboard, renderNoteForm, type DashboardView, type NoteFormValues } from './pages'
@@ -23,6 +24,18 @@ export interface AdminRoutesDeps {
   profile: AuthorProfile
   /** "Back up now" into <data dir>/backups, and when the last one was taken (shown on the dashboard). */
   backups?: { runNow(): Promise<BackupInfo>; status(): Promise<BackupStatus> }
+  /** Webmention for each note: the send checkbox and what was sent and received (absent: neither shown). */
+  conversation?: NoteConversation
+}
+
+/** What the note form needs from Webmention, without knowing it. */
+export interface NoteConversation {
+  /** Whether the note's properties let it send. */
+  sends(properties: Properties): boolean
+  /** The properties with sending turned on or off. */
+  withSending(properties: Properties, on: boolean): Properties
+  /** Where the note's Webmentions went and what came back, and what it received. */
+  section(note: Note): Promise<ReactNode>
 }
 
 /** A submitted form's fields, each as the list of values sent under its name (urlencoded or multipart). */
@@ -94,8 +107,14 @@ function sessionOf(res: Response): AdminSession {
 
 /** The server-rendered admin area: note list, create, edit, publish/unpublish, delete and restore. */
 export function adminRoutes(deps: AdminRoutesDeps): Router {
-  const { config, notes, guards, media, library, profile, backups } = deps
+  const { config, notes, guards, media, library, profile, conversation, backups } = deps
   const router = Router()
+  /** The send checkbox as submitted: on when ticked; a form without it (an old page, a script) keeps `current`. */
+  const sendingFrom = (fields: FormFields, current: boolean): boolean | undefined =>
+    conversation ? (fields.send_webmentions_offered ? field(fields, 'send_webmentions') === '1' : current) : undefined
+  const withSending = (properties: Properties, on: boolean | undefined): Properties =>
+    conversation && on !== undefined ? conversation.withSending(properties, on) : properties
+  const sectionFor = async (note: Note | undefined): Promise<ReactNode> => (conversation && note ? conversation.section(note) : null)
   const form = express.urlencoded({ extended: false, limit: config.maxBodyBytes, parameterLimit: 100 })
   const multipartLimits = { maxFileBytes: config.media.maxUploadBytes, maxFieldBytes: config.maxBodyBytes, maxFiles: MAX_PHOTOS }
 
@@ -197,7 +216,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   })
 
   router.get('/admin/notes/new', ...protect, (_req, res) => {
-    const values: NoteFormValues = { content: '', tags: '', slug: '', published: true, photos: [] }
+    const values: NoteFormValues = { content: '', tags: '', slug: '', published: true, photos: [], ...(conversation ? { sendWebmentions: true } : {}) }
     res.type('html').send(renderNoteForm({ config, session: sessionOf(res), values, error: null }))
   })
 
@@ -216,6 +235,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       slug: field(fields, 'slug').trim(),
       published: field(fields, 'published') === '1',
       photos,
+      ...(conversation ? { sendWebmentions: sendingFrom(fields, true) } : {}),
     }
     const session = sessionOf(res)
     if (error) {
@@ -232,7 +252,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
         tags: parseTags(values.tags),
         published: values.published,
         ...(values.slug ? { slug: values.slug } : {}),
-        ...(photos.length ? { properties: withPhotos({}, photos) } : {}),
+        ...(photos.length || values.sendWebmentions === false ? { properties: withSending(photos.length ? withPhotos({}, photos) : {}, values.sendWebmentions) } : {}),
       })
       if (photos.length) await media.attach(photos.map((photo) => photo.url), note.id)
       res.redirect(303, `${adminNotePath(note.slug, 'edit')}?done=created`)
@@ -258,8 +278,15 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
 
   router.get('/admin/notes/:slug/edit', ...protect, async (req, res) => {
     const note = await findEditable(String(req.params.slug))
-    const values: NoteFormValues = { content: note.content, tags: note.tags.join(', '), slug: note.slug, published: note.published, photos: photosOf(note.properties) }
-    res.type('html').send(renderNoteForm({ config, session: sessionOf(res), note, values, error: null, notice: noticeText(req.query.done) }))
+    const values: NoteFormValues = {
+      content: note.content,
+      tags: note.tags.join(', '),
+      slug: note.slug,
+      published: note.published,
+      photos: photosOf(note.properties),
+      ...(conversation ? { sendWebmentions: conversation.sends(note.properties) } : {}),
+    }
+    res.type('html').send(renderNoteForm({ config, session: sessionOf(res), note, values, error: null, notice: noticeText(req.query.done), conversation: await sectionFor(note) }))
   })
 
   router.post('/admin/notes/:slug', ...upload, async (req, res) => {
@@ -280,6 +307,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       slug: note.slug,
       published: field(fields, 'published') === '1',
       photos,
+      ...(conversation ? { sendWebmentions: sendingFrom(fields, conversation.sends(note.properties)) } : {}),
     }
     const session = sessionOf(res)
     if (error) {
@@ -291,7 +319,12 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       return
     }
     try {
-      await notes.update(note.slug, { content: values.content, tags: parseTags(values.tags), published: values.published, properties: withPhotos(note.properties, photos) })
+      await notes.update(note.slug, {
+        content: values.content,
+        tags: parseTags(values.tags),
+        published: values.published,
+        properties: withSending(withPhotos(note.properties, photos), values.sendWebmentions),
+      })
       if (photos.length) await media.attach(photos.map((photo) => photo.url), note.id)
       res.redirect(303, `${adminNotePath(note.slug, 'edit')}?done=updated`)
     } catch (err) {

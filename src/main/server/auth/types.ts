@@ -7,6 +7,8 @@ export interface AdminSession {
   csrfToken: string
   /** Epoch ms when the session times out if idle. */
   expiresAt: number
+  /** Received Webmentions waiting for approval: set per admin request, for the badge in the admin navigation. */
+  heldMentions?: number
 }
 
 /** Authentication as routes see it. */

@@ -623,6 +623,15 @@ export const SETTINGS = table({
     format: asText,
     suggestion: 'Use true, or false to keep the server from contacting other sites.',
   }),
+  STARPUNK_WEBMENTION_MODERATION: setting({
+    path: 'webmention.moderation',
+    description:
+      'Which received Webmentions are shown without your approval: approve-likes-reposts (likes and reposts at once; replies, mentions, bookmarks and RSVPs wait in /admin/webmentions), approve-all, or hold-all.',
+    default: 'approve-likes-reposts',
+    parse: oneOf(['approve-likes-reposts', 'approve-all', 'hold-all'] as const),
+    format: asText,
+    suggestion: 'Use approve-likes-reposts (the default), approve-all or hold-all.',
+  }),
   STARPUNK_FETCH_ALLOW_PRIVATE: setting({
     path: 'fetch.allowPrivate',
     description: 'Let outbound requests reach loopback, private, link-local and unique-local addresses (tests, two servers on one machine or a private network).',

@@ -130,6 +130,10 @@ export interface Config {
     /** Allow loopback and private-network targets. */
     allowPrivate: boolean
   }
+  /** Webmentions received: what is shown without the author's approval. */
+  webmention: {
+    moderation: 'approve-all' | 'approve-likes-reposts' | 'hold-all'
+  }
   /** Home and tag pages show a note whose HTML is longer than this, bytes, as an excerpt. */
   excerptAboveBytes: number
   notesPerPage: number

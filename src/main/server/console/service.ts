@@ -288,6 +288,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   let unbindLogs: (() => void) | null = null
   let unbindAlerts: (() => void) | null = null
   let unbindExport: (() => void) | null = null
+  let unbindMentions: (() => void) | null = null
   let unbindStatus: (() => void) | null = null
   let boundServer: ConsolePort | null = null
   let pendingLogs: LogEntry[] = []
@@ -305,12 +306,15 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     unbindAlerts = null
     unbindExport?.()
     unbindExport = null
+    unbindMentions?.()
+    unbindMentions = null
     boundServer = ctx
     if (!ctx) return
     // The server's own alert decision (held for STARPUNK_ALERT_SAMPLES samples), so a browser console
     // alerts on exactly what the desktop app does.
     unbindAlerts = ctx.onAlert?.((alert) => push('health:alert', { ...alert, time: Date.now() })) ?? null
     unbindExport = ctx.siteExport?.onStatus((status) => push('site:export', status)) ?? null
+    unbindMentions = ctx.onWebmention?.((event) => push('webmention:received', event)) ?? null
     unbindLogs = ctx.logs.subscribe((entry) => {
       pendingLogs.push(entry)
       // Bounded: beyond what a client holds anyway, the oldest waiting entries are counted, not kept
@@ -395,6 +399,8 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     unbindAlerts = null
     unbindExport?.()
     unbindExport = null
+    unbindMentions?.()
+    unbindMentions = null
     boundServer = null
     unbindStatus?.()
     unbindStatus = null

@@ -1,4 +1,4 @@
-import type { BackupInfo, BackupStatus, CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, HealthReport, PoolStats, Result, ServerStatus, SiteExportOutcome, SiteExportStatus, SiteExportTarget } from '../../../shared/contract'
+import type { BackupInfo, BackupStatus, CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, HealthReport, PoolStats, Result, ServerStatus, SiteExportOutcome, SiteExportStatus, SiteExportTarget, WebmentionEvent } from '../../../shared/contract'
 import type { Alert } from '../../../shared/alert'
 import type { ErrorInfo } from '../../../shared/errors'
 import type { LoadedConfig } from '../config'
@@ -47,6 +47,8 @@ export interface ConsolePort {
   }
   /** Hear the alerts readiness raises (held for STARPUNK_ALERT_SAMPLES samples); absent without metrics. Returns: stop. */
   onAlert?(listener: (alert: Alert) => void): () => void
+  /** Hear Webmentions as verification stores, updates or removes them; absent without Webmention. Returns: stop. */
+  onWebmention?(listener: (event: WebmentionEvent) => void): () => void
   /** Backups into <data dir>/backups; absent for a server without them: the backup:* calls then say so. */
   readonly backups?: BackupPort
 }

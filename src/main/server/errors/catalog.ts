@@ -48,6 +48,12 @@ export const ERROR_CATALOG = {
     suggestion: 'Check the address, or start from the home page.',
     troubleshooting: ['Check the URL for typos.', 'The note may have been deleted or unpublished.'],
   },
+  NOTE_GONE: {
+    status: 410,
+    message: 'This note was deleted.',
+    suggestion: 'Start from the home page for the notes that are here.',
+    troubleshooting: ['The author deleted this note; sites that showed a reply or mention of it may remove theirs.'],
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     message: 'This address does not accept {method} requests.',

@@ -33,6 +33,21 @@ export interface ImportResult {
   updated: number
   unchanged: number
   problems: ImportProblem[]
+  /** Received Webmentions written back (with `NoteExtras`). */
+  mentions?: number
+}
+
+/**
+ * What travels with a note besides the note itself (received Webmentions), written under its own front
+ * matter key. The notes capability knows nothing of what it is: the caller (the notes CLI) wires it.
+ */
+export interface NoteExtras {
+  /** Front matter key. */
+  key: string
+  /** The data for one note, or null for none. */
+  exportFor(note: Note): Promise<unknown[] | null>
+  /** Write the data back for the imported note (idempotent); resolves with how many items were written. Throws an Error naming what is wrong. */
+  importFor(note: Note, items: unknown[]): Promise<number>
 }
 
 /** Front matter as written: every field an import needs to rebuild the note exactly. */
@@ -49,9 +64,9 @@ function frontMatterOf(note: Note): Record<string, unknown> {
   }
 }
 
-export function serializeNote(note: Note): string {
+export function serializeNote(note: Note, extra: Record<string, unknown> = {}): string {
   // The body is appended untouched; the parser splits at the first closing `---` line.
-  return `---\n${stringifyYaml(frontMatterOf(note), { lineWidth: 0 })}---\n${note.content}`
+  return `---\n${stringifyYaml({ ...frontMatterOf(note), ...extra }, { lineWidth: 0 })}---\n${note.content}`
 }
 
 /** File name for a slug: the slug itself when it is short and safe on every filesystem, else by id. */
@@ -63,7 +78,7 @@ function fileNameFor(note: Note, used: Set<string>): string {
   return name
 }
 
-export async function exportNotes(notes: NotesServiceImpl, dir: string, logger?: Logger): Promise<ExportResult> {
+export async function exportNotes(notes: NotesServiceImpl, dir: string, logger?: Logger, extras?: NoteExtras): Promise<ExportResult> {
   await mkdir(dir, { recursive: true })
   const files: string[] = []
   const used = new Set<string>()
@@ -72,7 +87,8 @@ export async function exportNotes(notes: NotesServiceImpl, dir: string, logger?:
     const target = join(dir, name)
     // Write to a temp name then rename: a crash never leaves a half-written note file behind.
     const temp = `${target}.${process.pid}.tmp`
-    await writeFile(temp, serializeNote(note), 'utf8')
+    const items = extras ? await extras.exportFor(note) : null
+    await writeFile(temp, serializeNote(note, items && items.length > 0 && extras ? { [extras.key]: items } : {}), 'utf8')
     await rename(temp, target)
     files.push(name)
   }
@@ -99,10 +115,12 @@ const FrontMatter = z.object({
   deleted: isoDate.nullable().optional(),
   tags: z.array(z.string()).default([]),
   properties: z.record(z.string(), z.array(z.unknown())).default({}),
+  // Received Webmentions (checked by whoever imports them).
+  webmentions: z.array(z.unknown()).optional(),
 })
 
 /** Split and validate one exported file. Throws an Error whose message says what is wrong. */
-export function parseNoteFile(text: string): NoteRecord {
+export function parseNoteFile(text: string): NoteRecord & { extras?: Record<string, unknown[]> } {
   const normalized = text.replace(/^\uFEFF/, '')
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(normalized)
   if (!match) throw new Error('no front matter: the file must start with a "---" line and a closing "---" line')
@@ -130,6 +148,7 @@ export function parseNoteFile(text: string): NoteRecord {
     deletedAt: fm.deleted ?? null,
     tags: fm.tags,
     properties: fm.properties,
+    ...(fm.webmentions ? { extras: { webmentions: fm.webmentions } } : {}),
   }
 }
 
@@ -142,8 +161,8 @@ async function markdownFiles(dir: string): Promise<string[]> {
 }
 
 /** Import every `*.md` file under dir. Bad files are reported and skipped; good ones are imported. */
-export async function importNotes(notes: NotesServiceImpl, dir: string, logger?: Logger): Promise<ImportResult> {
-  const result: ImportResult = { created: 0, updated: 0, unchanged: 0, problems: [] }
+export async function importNotes(notes: NotesServiceImpl, dir: string, logger?: Logger, extras?: NoteExtras): Promise<ImportResult> {
+  const result: ImportResult = { created: 0, updated: 0, unchanged: 0, problems: [], ...(extras ? { mentions: 0 } : {}) }
   let files: string[]
   try {
     files = await markdownFiles(dir)
@@ -155,9 +174,11 @@ export async function importNotes(notes: NotesServiceImpl, dir: string, logger?:
     try {
       const info = await stat(file)
       if (info.size > MAX_IMPORT_FILE_BYTES) throw new Error(`the file is larger than ${MAX_IMPORT_FILE_BYTES} bytes`)
-      const record = parseNoteFile(await readFile(file, 'utf8'))
-      const { action } = await notes.upsertRecord(record)
+      const { extras: carried, ...record } = parseNoteFile(await readFile(file, 'utf8'))
+      const { action, note } = await notes.upsertRecord(record)
       result[action]++
+      const items = extras ? carried?.[extras.key] : undefined
+      if (extras && items && items.length > 0) result.mentions = (result.mentions ?? 0) + (await extras.importFor(note, items))
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       result.problems.push({ file: name, message })

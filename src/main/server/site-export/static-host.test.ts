@@ -65,7 +65,7 @@ function mirrorPath(path: string): string {
   return page ? `${base!.replace(/\/$/, '')}/page/${page[1]}/` : base!
 }
 
-const ENDPOINT_RELS = ['micropub', 'indieauth-metadata', 'authorization_endpoint', 'token_endpoint']
+const ENDPOINT_RELS = ['micropub', 'webmention', 'indieauth-metadata', 'authorization_endpoint', 'token_endpoint']
 
 beforeAll(async () => {
   ts = await startTestServer({ STARPUNK_NOTES_PER_PAGE: '2', STARPUNK_AUTHOR_NAME: 'Ada' })

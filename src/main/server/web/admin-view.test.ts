@@ -38,12 +38,12 @@ afterAll(async () => {
 const admin = { 'x-test-admin': '1' }
 
 describe('admin view of public pages', () => {
-  it('shows drafts and deleted notes to the admin with visible markers, 404 to visitors', async () => {
+  it('shows drafts and deleted notes to the admin with visible markers; visitors get 404 and 410', async () => {
     expect((await fetch(`${base}/notes/draft-note`)).status).toBe(404)
     const draft = await fetch(`${base}/notes/draft-note`, { headers: admin })
     expect(draft.status).toBe(200)
     expect(await draft.text()).toContain('<span class="marker">draft</span>')
-    expect((await fetch(`${base}/notes/trashed-note`)).status).toBe(404)
+    expect((await fetch(`${base}/notes/trashed-note`)).status).toBe(410)
     const trashed = await fetch(`${base}/notes/trashed-note`, { headers: admin })
     expect(await trashed.text()).toContain('<span class="marker">deleted</span>')
     const home = await (await fetch(`${base}/`, { headers: admin })).text()

@@ -45,6 +45,7 @@ export function DiscoveryLinks({ config }: { config: Config }) {
       {endpoints !== null && (
         <>
           <link rel="micropub" href={`${endpoints}/micropub`} />
+          <link rel="webmention" href={`${endpoints}/webmention`} />
           <link rel="indieauth-metadata" href={`${endpoints}/.well-known/oauth-authorization-server`} />
           <link rel="authorization_endpoint" href={`${endpoints}/indieauth/auth`} />
           <link rel="token_endpoint" href={`${endpoints}/indieauth/token`} />

@@ -26,6 +26,34 @@ describe('PageCache', () => {
     expect((await cache.get('home', build)).body.toString()).toBe('page 2')
   })
 
+  it('invalidate(key) drops that one page, keeps the others, and never keeps a build it overlapped', async () => {
+    const cache = new PageCache({ db: fx.db, source: fx.notes })
+    const builds = { a: 0, b: 0 }
+    const buildA = async () => `a ${++builds.a}`
+    const buildB = async () => `b ${++builds.b}`
+    await cache.get('note:a', buildA)
+    await cache.get('note:b', buildB)
+    // A write the change key does not follow (a Webmention row in the same database).
+    await fx.db.write((conn) => conn.prepare('INSERT INTO login_links (token_hash, created_at, expires_at) VALUES (?, ?, ?)').run('x', Date.now(), Date.now() + 1000))
+    expect((await cache.get('note:a', buildA)).body.toString()).toBe('a 1')
+    cache.invalidate('note:a')
+    expect((await cache.get('note:a', buildA)).body.toString()).toBe('a 2')
+    expect((await cache.get('note:a', buildA)).body.toString()).toBe('a 2')
+    expect((await cache.get('note:b', buildB)).body.toString()).toBe('b 1')
+    // Invalidated while its build was running: served to that caller, not kept.
+    let release: () => void = () => undefined
+    cache.invalidate('note:b')
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const during = cache.get('note:b', async () => {
+      await gate
+      return `b ${++builds.b}`
+    })
+    cache.invalidate('note:b')
+    release()
+    expect((await during).body.toString()).toBe('b 2')
+    expect((await cache.get('note:b', buildB)).body.toString()).toBe('b 3')
+  })
+
   it('rebuilds after a commit by another connection (another process)', async () => {
     const cache = new PageCache({ db: fx.db, source: fx.notes })
     let builds = 0

@@ -70,6 +70,8 @@ export class PageCache {
   private lastModifiedMs: number
   private readonly db: Db
   private readonly source: { readonly version: number }
+  /** Per key, how often it was invalidated in this version: a build that overlapped one is not kept. */
+  private invalidations = new Map<string, number>()
   readonly onServed: ServedListener | undefined
 
   constructor(options: PageCacheOptions) {
@@ -99,6 +101,7 @@ export class PageCache {
       this.entries.clear()
       this.bytes = 0
       this.building.clear()
+      this.invalidations.clear()
     }
     return version
   }
@@ -112,6 +115,22 @@ export class PageCache {
   peek(key: string): CachedBody | undefined {
     this.refresh()
     return this.entries.get(key)
+  }
+
+  /**
+   * Drop one page (its next request rebuilds it), for a change to something the change key does not
+   * follow (a Webmention shown on one note's page). Every other entry stays. Last-Modified moves on, so a
+   * client asking with If-Modified-Since only gets the new page, not a 304.
+   */
+  invalidate(key: string): void {
+    const entry = this.entries.get(key)
+    if (entry) {
+      this.entries.delete(key)
+      this.bytes -= entryBytes(entry)
+    }
+    this.building.delete(key)
+    this.invalidations.set(key, (this.invalidations.get(key) ?? 0) + 1)
+    this.lastModifiedMs = Math.max(this.lastModifiedMs, wholeSecond(Date.now()))
   }
 
   /**
@@ -135,10 +154,11 @@ export class PageCache {
   }
 
   private async build(key: string, version: string, build: () => Promise<string>, contentType?: string): Promise<CachedBody> {
+    const invalidated = this.invalidations.get(key) ?? 0
     const entry = await cachedBody(Buffer.from(await build(), 'utf8'), contentType)
     const size = entryBytes(entry)
-    // Only keep it if nothing changed while building; otherwise the next request rebuilds.
-    if (this.key() === version && size <= this.maxBytes) {
+    // Only keep it if nothing changed (or was invalidated) while building; otherwise the next request rebuilds.
+    if (this.key() === version && (this.invalidations.get(key) ?? 0) === invalidated && size <= this.maxBytes) {
       while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.bytes + size > this.maxBytes)) {
         const [oldestKey, oldest] = this.entries.entries().next().value as [string, CachedBody]
         this.entries.delete(oldestKey)

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import type { AdminSession } from '../auth/types'
 import type { Config } from '../config'
 import { tagKey, type Note } from '../notes'
@@ -248,7 +249,15 @@ export function renderListPage(data: ListPageData): string {
 }
 
 /** A note's permalink: one h-entry with every property a reader or a webmention receiver looks for. */
-export function renderNotePage(config: Config, session: AdminSession | null, note: Note, description: string, photos: PhotoInfo = NO_PHOTO_INFO): string {
+export function renderNotePage(
+  config: Config,
+  session: AdminSession | null,
+  note: Note,
+  description: string,
+  photos: PhotoInfo = NO_PHOTO_INFO,
+  /** Received Webmentions shown under the entry (p-comment, p-like...): inside the h-entry they belong to. */
+  responses: ReactNode = null,
+): string {
   const url = noteUrl(config, note.slug)
   const images: PageImages = { info: photos, order: new ImageOrder() }
   const name = entryExtras(config, note).name
@@ -279,6 +288,7 @@ export function renderNotePage(config: Config, session: AdminSession | null, not
           {session && <a href={`/admin/notes/${encodeURIComponent(note.slug)}/edit`}>Edit</a>}
         </p>
         <Tags tags={note.tags} />
+        {responses}
       </article>
     </Layout>,
   )

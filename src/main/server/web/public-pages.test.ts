@@ -109,8 +109,15 @@ describe('note permalink', () => {
     expect(body).not.toMatch(/javascript:/i)
   })
 
-  it('answers 404 with the friendly page for drafts, deleted and unknown notes', async () => {
-    for (const slug of ['a-secret-draft', 'gone-note', 'never-existed', '%E2%98%83']) {
+  it('answers 410 Gone for a deleted note, so receivers of its Webmentions can drop them', async () => {
+    const { res, body } = await page('/notes/gone-note')
+    expect(res.status).toBe(410)
+    expect(body).toContain('This note was deleted.')
+    expect(body).toContain(res.headers.get('x-request-id')!)
+  })
+
+  it('answers 404 with the friendly page for drafts and unknown notes', async () => {
+    for (const slug of ['a-secret-draft', 'never-existed', '%E2%98%83']) {
       const { res, body } = await page(`/notes/${slug}`)
       expect(res.status).toBe(404)
       expect(body).toContain('Nothing lives at this address.')

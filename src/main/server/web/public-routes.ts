@@ -1,9 +1,10 @@
 import { Router, type Request, type Response } from 'express'
+import type { ReactNode } from 'react'
 import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError, methodNotAllowed } from '../errors'
 import { wholeNumberParam } from '../http'
-import { tagKey, textSummary, type NotesService } from '../notes'
+import { tagKey, textSummary, type Note, type NotesService } from '../notes'
 import { cursorOf, OFFSET_PAGE_LIMIT, pageLinks, parseListPosition, positionHref, positionKey, positionQuery, type ListPosition } from './list-position'
 import { PageCache, publicCacheControl, sendCacheable } from './page-cache'
 import { siteHref } from './layout'
@@ -19,6 +20,8 @@ export interface PublicRoutesDeps {
   media?: PhotoSource
   /** Shared with the feeds so one write invalidates both (optional: one is made when absent). */
   cache?: PageCache
+  /** What others said about a note (received Webmentions), shown under it. */
+  responsesFor?: (note: Note) => Promise<ReactNode>
 }
 
 const HTML = 'text/html; charset=utf-8'
@@ -54,7 +57,7 @@ export function allowRemoteImages(res: Response): void {
 }
 
 /** Public pages: `/`, `/notes/<slug>`, `/tags/<tag>`. Routes stay thin: the notes service does the work. */
-export function publicRoutes({ config, db, notes, media, cache = new PageCache({ db, source: notes }) }: PublicRoutesDeps): Router {
+export function publicRoutes({ config, db, notes, media, cache = new PageCache({ db, source: notes }), responsesFor }: PublicRoutesDeps): Router {
   const router = Router()
   const perPage = config.notesPerPage
   const cacheControl = publicCacheControl(config.cache)
@@ -130,8 +133,13 @@ export function publicRoutes({ config, db, notes, media, cache = new PageCache({
     // may look at drafts and the trash (marked as such).
     const build = async () => {
       const note = await notes.get(slug, { includeDrafts: session !== null, includeDeleted: session !== null })
-      if (!note) throw appError('NOT_FOUND')
-      return renderNotePage(config, session, note, describeNote(note.html), await photoInfoFor(media, config, [note]))
+      if (!note) {
+        // A deleted note says so (410), so sites that showed a reply to it or a mention of it drop theirs.
+        const trashed = await notes.get(slug, { includeDeleted: true })
+        throw appError(trashed?.deletedAt ? 'NOTE_GONE' : 'NOT_FOUND')
+      }
+      const responses = responsesFor && !note.deletedAt ? await responsesFor(note) : null
+      return renderNotePage(config, session, note, describeNote(note.html), await photoInfoFor(media, config, [note]), responses)
     }
     addWebSubLinks(res, config, noteUrl(config, slug))
     await sendCacheable(req, res, cache, `note:${slug}`, build, { contentType: HTML, cacheControl })

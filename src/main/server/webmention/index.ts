@@ -19,3 +19,7 @@ export {
 export { createWebmentionSender, DEFAULT_RETRY_POLICY, MAX_TARGETS_PER_NOTE, type WebmentionSender, type WebmentionSenderDeps, type RetryPolicy } from './sender'
 export { noteLinks } from './links'
 export { webmentionRoutes, webmentionLinkHeader, WEBMENTION_PATH, WEBMENTION_STATUS_PATH, type WebmentionRoutesDeps } from './routes'
+export { createWebmentionService, outboxHook, permalinkOf, sendsWebmentions, slugOfUrl, SEND_WEBMENTIONS_PROPERTY, type WebmentionService, type WebmentionServiceDeps } from './service'
+export { webmentionAdminRoutes, noteConversation, type WebmentionAdminDeps } from './admin'
+export { Responses, type AvatarLookup } from './display'
+export { mentionsPortable, MENTIONS_KEY } from './portable'

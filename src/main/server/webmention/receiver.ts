@@ -58,6 +58,11 @@ export interface WebmentionReceiverDeps {
   onMention?: (mention: StoredMention, change: MentionChange) => void
   /** Origins never fetched as a source (this site's own addresses). */
   refuseOrigins?: () => readonly string[]
+  /**
+   * Copy an author's photo into our own media before the mention is stored (remote media), so the page
+   * that shows it never points readers at another host. Its failure only means no photo.
+   */
+  localizePhoto?: (url: string) => Promise<unknown>
   now?: () => number
   limits?: Partial<ReceiverLimits>
 }
@@ -381,8 +386,23 @@ export function createWebmentionReceiver(deps: WebmentionReceiverDeps): Webmenti
         verdicts.push({ request, verdict: { kind: 'reject', reason: 'The source could not be read.', removeStored: false } })
       }
     }
+    await localizePhotos(verdicts)
     await apply(verdicts, deps.moderationPolicy())
     return true
+  }
+
+  /** Each distinct author photo once (several targets of one source share their author). */
+  async function localizePhotos(verdicts: Array<{ verdict: Verdict }>): Promise<void> {
+    if (!deps.localizePhoto) return
+    const photos = new Set<string>()
+    for (const { verdict } of verdicts) if (verdict.kind === 'store' && verdict.mention.author.photo) photos.add(verdict.mention.author.photo)
+    for (const photo of photos) {
+      try {
+        await deps.localizePhoto(photo)
+      } catch (err) {
+        logger.warn('mention author photo not copied', { err })
+      }
+    }
   }
 
   async function drain(): Promise<number> {

@@ -1,4 +1,4 @@
-import type { Db } from '../db'
+import type { Connection, Db } from '../db'
 import type { Logger } from '../logging'
 import { isOutboundError, type Outbound, type OutboundFailure } from '../outbound'
 import { discoverEndpoint } from './discovery'
@@ -35,6 +35,11 @@ export interface WebmentionSenderDeps {
   retry?: Partial<RetryPolicy>
   /** Time for one discovery or one notification, redirects included. */
   timeoutMs?: number
+  /**
+   * Awaited before each try for a note (e.g. a static mirror publishing the page first, so the receiver
+   * finds it). Throwing counts as a failure worth another try. Default: none.
+   */
+  beforeSend?: (noteId: number) => Promise<void>
 }
 
 export interface WebmentionSender {
@@ -43,6 +48,14 @@ export interface WebmentionSender {
    * too). Entries already waiting are reset to go now; returns the note's outbox entries for those targets.
    */
   enqueueForNote(noteId: number, currentLinks: readonly string[], previousLinks: readonly string[]): Promise<OutboxEntry[]>
+  /**
+   * The same as enqueueForNote, inside the caller's write transaction (the note write itself), so the
+   * outbox changes exactly when the note does. `previous` is what the outbox recorded as the note's links
+   * (the targets its last version linked to); `current` become the recorded links. Call kick() after the commit.
+   */
+  enqueueInTransaction(conn: Connection, noteId: number, source: string, currentLinks: readonly string[]): number
+  /** Look for due entries now (after an enqueueInTransaction commit). */
+  kick(): void
   /** Send everything due at the clock's now, one at a time. Resolves with how many were tried. */
   processDue(): Promise<number>
   /** When the next pending entry is due (ms since epoch), or null when none waits. */
@@ -117,6 +130,14 @@ export function createWebmentionSender(deps: WebmentionSenderDeps): WebmentionSe
   }
 
   async function attempt(row: OutboxRow): Promise<Outcome> {
+    if (deps.beforeSend) {
+      try {
+        await deps.beforeSend(row.note_id)
+      } catch (err) {
+        logger.warn('webmention held back by the before-send hook; tried again later', { err })
+        return { kind: 'retry', endpoint: null, status: null, error: 'Not sent yet: the page was not ready to be fetched.' }
+      }
+    }
     if (deps.deliverLocally) {
       try {
         if (await deps.deliverLocally(row.source, row.target)) return { kind: 'done', state: 'sent', endpoint: null, status: null, error: null, location: null }
@@ -214,9 +235,10 @@ export function createWebmentionSender(deps: WebmentionSenderDeps): WebmentionSe
     if (!running) return
     if (timer) clearTimeout(timer)
     void nextDueAt().then((at) => {
-      if (!running || at === null) return
-      // Re-checked at least every minute, so a clock that jumps is noticed.
-      const wait = Math.min(Math.max(0, at - now()), 60_000)
+      if (!running) return
+      // Re-checked at least every minute, so a clock that jumps is noticed, and entries another process
+      // queued (npm run import-notes -- --send-webmentions) are found.
+      const wait = at === null ? 60_000 : Math.min(Math.max(0, at - now()), 60_000)
       timer = setTimeout(() => {
         timer = null
         processDue()
@@ -227,7 +249,34 @@ export function createWebmentionSender(deps: WebmentionSenderDeps): WebmentionSe
     })
   }
 
+  function targetsOf(source: string, links: readonly string[]): string[] {
+    const sourceKey = normalizeUrl(source)
+    const targets: string[] = []
+    for (const link of links) {
+      const target = normalizeUrl(link)
+      if (target && target !== sourceKey && !targets.includes(target)) targets.push(target)
+    }
+    return targets
+  }
+
   return {
+    enqueueInTransaction(conn, noteId, source, currentLinks) {
+      const current = targetsOf(source, currentLinks).slice(0, MAX_TARGETS_PER_NOTE)
+      const previous = conn.prepare('SELECT target FROM webmention_outbox WHERE source = ? AND linked = 1').pluck().all(source) as string[]
+      const told = targetsOf(source, [...current, ...previous])
+      const at = now()
+      const upsert = conn.prepare(
+        `INSERT INTO webmention_outbox (note_id, source, target, state, generation, attempts, next_attempt_at, linked, created_at, updated_at)
+         VALUES (?, ?, ?, 'pending', 1, 0, ?, ?, ?, ?)
+         ON CONFLICT (source, target) DO UPDATE SET note_id = excluded.note_id, state = 'pending', generation = generation + 1,
+           attempts = 0, next_attempt_at = excluded.next_attempt_at, linked = excluded.linked, updated_at = excluded.updated_at`,
+      )
+      for (const target of told) upsert.run(noteId, source, target, at, current.includes(target) ? 1 : 0, at, at)
+      return told.length
+    },
+
+    kick: () => schedule(),
+
     async enqueueForNote(noteId, currentLinks, previousLinks) {
       const source = await deps.noteUrl(noteId)
       if (!source) throw new Error(`note ${noteId} has no URL to send Webmentions from`)
