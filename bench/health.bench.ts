@@ -16,8 +16,9 @@ export default async function healthBench(ctx: BenchContext): Promise<void> {
   const pairs = ctx.quick ? 2 : 4
   const started: ServerProcess[] = []
   try {
-    // Request logging stays at INFO (what people run); the lines go to a file in place of a terminal.
-    const ours = await startStarpunk({ dataDir: dir, env: { STARPUNK_HEALTH_TOKEN: TOKEN, STARPUNK_LOG_FILES: 'false' } })
+    // Request logging stays at INFO (what people run); the lines go to a file in place of a terminal. The full
+    // stack: the fast path in front of it has its own bench (fastpath.bench.ts).
+    const ours = await startStarpunk({ dataDir: dir, env: { STARPUNK_HEALTH_TOKEN: TOKEN, STARPUNK_LOG_FILES: 'false', STARPUNK_FAST_PATH: 'false' } })
     started.push(ours)
     const bare = await startBare([await captureResponse(ours.url, '/health')], { logDir: dir })
     started.push(bare)

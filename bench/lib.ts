@@ -236,9 +236,18 @@ async function spawnServer(command: string, args: string[], options: SpawnOption
 
 export type StarpunkEntry = 'compiled' | 'source'
 
+/** The node flags `npm run serve` starts the compiled entry with (package.json), so the benches run the same. */
+export function serveNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const words = (pkg.scripts.serve ?? '').split(/\s+/)
+  const start = words.indexOf('node')
+  const end = words.indexOf('out/server/cli.mjs')
+  return start >= 0 && end > start ? words.slice(start + 1, end) : []
+}
+
 /** How a StarPunk server process is started: the compiled entry when built, else the sources through tsx. */
 export function starpunkCommand(entry: StarpunkEntry = existsSync(COMPILED_ENTRY) ? 'compiled' : 'source'): { entry: StarpunkEntry; command: string; args: string[]; env: Record<string, string> } {
-  if (entry === 'compiled') return { entry, command: process.execPath, args: [COMPILED_ENTRY, 'serve'], env: {} }
+  if (entry === 'compiled') return { entry, command: process.execPath, args: [...serveNodeFlags(), COMPILED_ENTRY, 'serve'], env: {} }
   return { entry, command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'src/main/cli.ts'), 'serve'], env: { TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.node.json') } }
 }
 

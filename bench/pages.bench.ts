@@ -84,7 +84,8 @@ export default async function pagesBench(ctx: BenchContext): Promise<void> {
   const logDir = mkdtempSync(join(tmpdir(), 'starpunk-bench-pages-logs-'))
   const started: ServerProcess[] = []
   try {
-    const small = await startStarpunk({ dataDir: smallDir, name: 'small' })
+    // The full stack (the fast path in front of it has its own bench, fastpath.bench.ts).
+    const small = await startStarpunk({ dataDir: smallDir, name: 'small', env: { STARPUNK_FAST_PATH: 'false' } })
     started.push(small)
     await settle(small.url)
     const routes = [
@@ -123,10 +124,10 @@ export default async function pagesBench(ctx: BenchContext): Promise<void> {
     })
     await bare.stop()
 
-    const big = await startStarpunk({ dataDir: bigDir, name: 'big', readyTimeoutMs: 600_000 })
+    const big = await startStarpunk({ dataDir: bigDir, name: 'big', readyTimeoutMs: 600_000, env: { STARPUNK_FAST_PATH: 'false' } })
     started.push(big)
     await settle(big.url)
-    for (const path of ['/', '/?page=40']) {
+    for (const path of ['/', '/?page=5']) {
       const scale = await compareAb(`${big.url}${path}`, `${small.url}${path}`, { seconds, pairs })
       ctx.report({
         group,
@@ -161,6 +162,43 @@ export default async function pagesBench(ctx: BenchContext): Promise<void> {
       higherIsBetter: false,
       note: 'what the first visitor after a write pays',
     })
+    // Deep pages: the list query + render behind a cache miss of page 1 vs page 4,000 (100,000 notes) and vs
+    // the last page (1,000 notes), by cursor (what the Older links use) and by OFFSET (what ?page=N did).
+    const listMs = (server: StarpunkServer, options: { offset: number; before?: { createdAt: string; id: number } }, n: number) => {
+      const { config, notes } = server.context
+      return timePerOp(n, async () => {
+        const { notes: items, hasMore } = await notes.list({ limit: config.notesPerPage, withTotal: false, excerptAboveHtmlBytes: config.excerptAboveBytes, ...options })
+        if (items.length === 0) throw new Error('empty page')
+        renderListPage({ config, session: null, notes: items, page: 2, hasNext: hasMore === true, basePath: '/', heading: config.siteName, title: config.siteName, emptyMessage: '' })
+      })
+    }
+    const cursorBefore = async (server: StarpunkServer, page: number) => {
+      const perPage = server.context.config.notesPerPage
+      const { notes: [last] } = await server.context.notes.list({ limit: 1, offset: (page - 1) * perPage - 1, withTotal: false })
+      return { createdAt: last!.createdAt, id: last!.id }
+    }
+    const deepOps = ctx.quick ? 50 : 300
+    for (const [server, label, deep] of [
+      [bigServer, '100,000 notes', 4_000],
+      [smallServer, '1,000 notes', 50],
+    ] as const) {
+      const perPage = server.context.config.notesPerPage
+      const cursor = await cursorBefore(server, deep)
+      await listMs(server, { offset: 0 }, 20)
+      await listMs(server, { offset: 0, before: cursor }, 20)
+      // Interleaved halves, so drift falls on both sides.
+      let first = 0
+      let keyset = 0
+      let offset = 0
+      for (let half = 0; half < 2; half++) {
+        first += await listMs(server, { offset: 0 }, deepOps / 2)
+        keyset += await listMs(server, { offset: 0, before: cursor }, deepOps / 2)
+        offset += await listMs(server, { offset: (deep - 1) * perPage }, Math.max(5, deepOps / 20))
+      }
+      ctx.report({ group, name: `page ${deep.toLocaleString('en')} by cursor (?before=) vs page 1, ${label}, uncached list + render`, ours: keyset / 2, baseline: first / 2, unit: 'ms', higherIsBetter: false, note: `${deepOps} builds each; target ratio ≈ 1 (the deep page costs the same)` })
+      ctx.report({ group, name: `page ${deep.toLocaleString('en')} by OFFSET (what ?page=${deep} cost before) vs page 1, ${label}`, ours: offset / 2, baseline: first / 2, unit: 'ms', higherIsBetter: false, note: 'deep ?page=N now redirects to the cursor (one OFFSET lookup of a single row)' })
+    }
+
     const countMs = async (server: StarpunkServer) =>
       timePerOp(ctx.quick ? 20 : 100, () => server.context.db.writer.prepare('SELECT COUNT(*) FROM notes WHERE deleted_at IS NULL AND published = 1').get())
     const smallCount = await countMs(smallServer)

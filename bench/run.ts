@@ -18,7 +18,7 @@ function format(row: BenchRow): string {
 async function main(): Promise<void> {
   const files = readdirSync(here)
     .filter((f) => f.endsWith('.bench.ts'))
-    .filter((f) => !only || f.includes(only))
+    .filter((f) => !only || only.split(',').some((part) => f.includes(part)))
     .sort()
   console.log(`# npm run bench${quick ? ' --quick' : ''} — ${new Date().toISOString()}, node ${process.version}`)
   console.log('ratio > 1 means ours is better than the baseline (faster or more throughput)')

@@ -219,12 +219,20 @@ describe('nginx as a cache, following the Cache-Control StarPunk sends', () => {
     expect(upstreamGets(front.ts, path)).toHaveLength(2)
   })
 
-  it('never stores admin, Micropub, IndieAuth or console answers: each request reaches StarPunk', async () => {
+  it('never stores admin, Micropub, IndieAuth, console or Webmention answers: each request reaches StarPunk', async () => {
     const admin = await loginAsAdmin(front.ts)
     const session = { cookie: admin.cookie }
     const token = (await front.ts.server.context.tokens.createPersonal({ name: 'cache test', scopes: ['create'], expiresAt: null })).token
     const bearer = { authorization: `Bearer ${token}` }
 
+    const mention = await front.get('/webmention', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ source: 'https://elsewhere.example/reply', target: `${front.url}/notes/popular` }).toString(),
+    })
+    expect(mention.status).toBe(202)
+    expect(mention.headers['cache-control']).toBe('no-store')
+    const statusPath = new URL(String(mention.headers.location)).pathname
     // An app on this machine asking to sign in (client and redirect on one origin: nothing is fetched).
     const consentQuery = new URLSearchParams({
       response_type: 'code', client_id: 'http://127.0.0.1:9/', redirect_uri: 'http://127.0.0.1:9/callback', state: 'cache-test',
@@ -238,6 +246,8 @@ describe('nginx as a cache, following the Cache-Control StarPunk sends', () => {
       { what: 'IndieAuth consent page', path: `/indieauth/auth?${consentQuery}`, headers: { ...session, accept: 'text/html' } },
       { what: 'console page', path: '/admin/console/', headers: { ...session, accept: 'text/html' } },
       { what: 'console API', path: '/admin/console/api/session', headers: session },
+      { what: 'Webmention status', path: statusPath, headers: { accept: 'application/json' } },
+      { what: 'Webmention moderation', path: '/admin/webmentions', headers: { ...session, accept: 'text/html' } },
       // A public page asked for by the signed-in author is built for them: it must not become everyone's copy.
       { what: 'home page for the author', path: '/', headers: { ...session, accept: 'text/html' } },
     ]

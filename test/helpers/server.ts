@@ -39,7 +39,6 @@ export async function startTestServer(
     auth?: CreateServerOptions['auth']
     tokens?: CreateServerOptions['tokens']
     outbound?: CreateServerOptions['outbound']
-    backup?: CreateServerOptions['backup']
     websub?: CreateServerOptions['websub']
   } = {},
 ): Promise<TestServer> {
@@ -51,7 +50,6 @@ export async function startTestServer(
     logging: { write: (line) => lines.push(line) },
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.tokens ? { tokens: options.tokens } : {}),
-    ...(options.backup ? { backup: options.backup } : {}),
     ...(options.websub ? { websub: options.websub } : {}),
     outbound: { resolver: loopbackOnlyResolver, ...options.outbound },
   })

@@ -51,8 +51,6 @@ export interface CreateServerOptions {
    * receiver can fetch it). Default: none.
    */
   webmention?: { beforeSend?: (noteId: number) => Promise<void> }
-  /** Backup knobs for tests: pages copied per step of the online copy (small, so writes interleave). */
-  backup?: { pagesPerStep?: number }
 }
 
 export interface StarpunkServer {
@@ -140,7 +138,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
       websub.close()
       // After the last request, before the database: server_stop, the queued samples, then metrics.db closes.
       metrics.close()
-      // A backup in progress holds the writer connection: it finishes before the database closes.
+      // A backup in progress reads the database files: it finishes before the database closes.
       await backups.close()
       // Before media and the database: an export under way reads both.
       await siteExport.close()
@@ -255,14 +253,12 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
   observers.db.slowQuery = (info) => metrics.slowQuery(info)
   observers.db.locked = (info) => metrics.databaseLocked(info)
   observers.search.searched = (engine, seconds, failed) => metrics.collector.observeSearch(engine, seconds, failed)
-  // "Back up now" (console and admin): through the writer connection, in steps, one at a time.
+  // "Back up now" (console and admin): one at a time, the database copied in a worker thread.
   const backups = createBackupService({
     layout: { dataDir: config.dataDir, databasePath: config.databasePath, mediaDir: config.mediaDir, nativeBinding: config.db.nativeBinding },
     keep: config.backup.keep,
     appVersion: VERSION,
-    notesConnection: () => db.writer,
     logger: logger.child({ component: 'backup' }),
-    ...(options.backup?.pagesPerStep ? { pagesPerStep: options.backup.pagesPerStep } : {}),
   })
   await backups.start()
   opened.push(() => backups.close())

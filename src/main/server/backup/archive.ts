@@ -1,7 +1,7 @@
 /**
  * Writing and restoring one backup archive (a gzip'd tar, see docs/architecture.md "Backup and restore").
- * Databases are copied with SQLite's online backup API, so a running server keeps serving and writing;
- * everything is staged, hashed into manifest.json, archived into a temp file (mode 0600 from its creation)
+ * Databases are copied with SQLite's online backup API in a worker thread (sqlite-worker.ts), so a running
+ * server keeps serving and writing; everything is staged, hashed into manifest.json, archived into a temp file (mode 0600 from its creation)
  * and only then given its final name. Restoring checks every entry before anything is extracted, extracts
  * into a temp folder next to the target, checks the hashes and the databases, and renames it into place.
  */
@@ -10,14 +10,12 @@ import { createReadStream, createWriteStream, type Stats } from 'node:fs'
 import { chmod, copyFile, link, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import Database from 'better-sqlite3'
+import { createGzip } from 'node:zlib'
 import { create as tarCreate, extract as tarExtract, list as tarList } from 'tar'
 import { AppError, appError } from '../errors'
-import { checkDatabaseFile } from './check-worker'
+import { checkDatabaseFile } from './sqlite-worker'
 import { errnoCode } from '../errors/errno'
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, MANIFEST, MEDIA_DIR, METRICS_DB, NOTES_DB, ORIGINALS_DIR, STORED_FILE_NAME, entryProblem, layoutPaths, type DataLayout } from './layout'
-
-type Connection = Database.Database
 
 export interface ManifestFile {
   path: string
@@ -43,16 +41,6 @@ export interface CreateBackupOptions {
   /** The archive to write; refused when something already exists there. */
   file: string
   appVersion: string
-  /**
-   * The server's own writer connection to the notes database. Its writes during the copy are applied to
-   * the copy by SQLite, so the copy never restarts; without it (the CLI) a connection is opened.
-   */
-  notesConnection?: Connection
-  /**
-   * Pages copied per step; between steps the event loop runs (requests are served). Default: everything
-   * in one step, one consistent read (the CLI, a process of its own).
-   */
-  pagesPerStep?: number
   now?: () => Date
 }
 
@@ -63,8 +51,6 @@ export interface BackupResult {
   /** Files in the archive, manifest included. */
   files: number
 }
-
-const ALL_PAGES = 0x7fffffff
 
 /** Write one backup archive of a data directory. Never leaves a partial file under `file`. */
 export async function createBackup(options: CreateBackupOptions): Promise<BackupResult> {
@@ -82,12 +68,11 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     // In the data dir, so media can be hard-linked (instant, no second copy on disk); 0700 from mkdtemp.
     await mkdir(paths.backupsDir, { recursive: true, mode: 0o700 })
     staging = await mkdtemp(join(paths.backupsDir, '.staging-'))
-    const step = options.pagesPerStep ?? ALL_PAGES
 
     // The databases first: every media row they hold was written after its files (media service), so
     // each file a copied row names exists when the media folder is copied next.
-    await snapshotDatabase(options.notesConnection ?? null, layout.databasePath, join(staging, NOTES_DB), step, layout.nativeBinding)
-    if (await exists(paths.metricsDb)) await snapshotDatabase(null, paths.metricsDb, join(staging, METRICS_DB), Math.max(step, 1024), layout.nativeBinding)
+    await snapshotDatabase(layout.databasePath, join(staging, NOTES_DB), layout.nativeBinding)
+    if (await exists(paths.metricsDb)) await snapshotDatabase(paths.metricsDb, join(staging, METRICS_DB), layout.nativeBinding)
     const hasSecret = await copyIfPresent(paths.secretFile, join(staging, basename(paths.secretFile)))
     await copyIfPresent(paths.configFile, join(staging, basename(paths.configFile)))
     await stageFolder(layout.mediaDir, join(staging, MEDIA_DIR))
@@ -107,7 +92,9 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`)
     const top = [MANIFEST, ...new Set(entries.map((p) => p.split('/')[0] as string))]
     // 'wx' with mode 0600: created private (never widened later), and never over an existing file.
-    await pipeline(tarCreate({ gzip: true, cwd: staging, portable: true }, top), createWriteStream(temp, { flags: 'wx', mode: 0o600 }))
+    // Node's own gzip (on libuv's thread pool) rather than node-tar's, which compresses on this thread: a
+    // serving event loop would stall for each chunk. Chunks of 1 MiB bound each step of the pipeline.
+    await pipeline(tarCreate({ cwd: staging, portable: true, maxReadSize: 1 << 20 }, top), createGzip(), createWriteStream(temp, { flags: 'wx', mode: 0o600 }))
     await syncFile(temp)
     // link() refuses an existing name, so a file that appeared meanwhile is never overwritten either.
     try {
@@ -128,24 +115,12 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   }
 }
 
-/** SQLite's online backup API into `dest`, checked, then made one self-contained file (no WAL). */
-async function snapshotDatabase(connection: Connection | null, source: string, dest: string, pagesPerStep: number, nativeBinding: string | null): Promise<void> {
-  const own = connection ? null : openDatabase(source, nativeBinding)
-  try {
-    await (connection ?? own)?.backup(dest, { progress: () => pagesPerStep })
-  } finally {
-    own?.close()
-  }
-  // In a worker thread: the check reads every page, which would stall a serving event loop.
-  const checked = await checkDatabaseFile(dest, { nativeBinding, makeSelfContained: true })
-  const problem = checked.ok ? integrityProblem(checked.messages) : `SQLite reported ${checked.code}`
+/** SQLite's online backup API into `dest`, checked, then made one self-contained file (no WAL), in a worker thread. */
+async function snapshotDatabase(source: string, dest: string, nativeBinding: string | null): Promise<void> {
+  const checked = await checkDatabaseFile(dest, { nativeBinding, makeSelfContained: true, copyFrom: source })
+  if (!checked.ok) throw appError('BACKUP_FAILED', { vars: { reason: `${basename(source)} could not be copied (SQLite reported ${checked.code})` } })
+  const problem = integrityProblem(checked.messages)
   if (problem) throw appError('BACKUP_FAILED', { vars: { reason: `the copy of ${basename(source)} failed its integrity check (${problem})` } })
-}
-
-function openDatabase(path: string, nativeBinding: string | null): Connection {
-  const conn = new Database(path, { fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) })
-  conn.pragma('busy_timeout = 5000')
-  return conn
 }
 
 /** null when `PRAGMA integrity_check` said ok, else its first complaint. */

@@ -78,7 +78,7 @@ describe('back up while writes run, restore, and serve the same blog', () => {
 
   beforeAll(async () => {
     // The same site URL for both servers, so absolute links in pages and feeds can be compared byte for byte.
-    original = await startTestServer({ STARPUNK_SITE_URL: SITE, STARPUNK_NOTES_PER_PAGE: '5' }, { backup: { pagesPerStep: 2 } })
+    original = await startTestServer({ STARPUNK_SITE_URL: SITE, STARPUNK_NOTES_PER_PAGE: '5' })
     const { micropub } = original.server.context
     const red = await upload(original, '#c33')
     const blue = await upload(original, '#33c')
@@ -308,7 +308,7 @@ describe('"Back up now" keeps the newest N', () => {
     const ts = await startTestServer({ STARPUNK_BACKUP_KEEP: '2' })
     try {
       let clock = Date.UTC(2026, 0, 1, 12)
-      const service = createBackupService({ layout: layoutOf(ts), keep: 2, appVersion: 'test', notesConnection: () => ts.server.context.db.writer, logger: ts.server.context.logger, now: () => new Date((clock += 60_000)) })
+      const service = createBackupService({ layout: layoutOf(ts), keep: 2, appVersion: 'test', logger: ts.server.context.logger, now: () => new Date((clock += 60_000)) })
       expect((await service.status()).last).toBeNull()
       const made = []
       for (let i = 0; i < 4; i++) made.push(await service.runNow())

@@ -1,12 +1,11 @@
 /**
  * "Back up now" for a running server: one backup at a time into `<data dir>/backups`, the newest
- * STARPUNK_BACKUP_KEEP kept. The notes database is copied through the server's own writer connection in
- * steps of a few hundred pages, with the event loop free between steps, so requests keep being served and
- * writes made meanwhile land in the copy. Knows nothing of HTTP: the console and the admin call it.
+ * STARPUNK_BACKUP_KEEP kept. The databases are copied in a worker thread (sqlite-worker.ts) and the archive is
+ * compressed on libuv's thread pool, so requests keep being served and written meanwhile. Knows nothing of
+ * HTTP: the console and the admin call it.
  */
 import { readdir, rm, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import type Database from 'better-sqlite3'
 import { appError, toAppError } from '../errors'
 import type { Logger } from '../logging'
 import { createBackup } from './archive'
@@ -35,7 +34,7 @@ export interface BackupService {
   status(): Promise<BackupStatus>
   /** Remove what a crash during a backup left (staging folders, temp archives). */
   start(): Promise<void>
-  /** Wait for a running backup to finish (it holds the writer connection). */
+  /** Wait for a running backup to finish (it reads the database files). */
   close(): Promise<void>
 }
 
@@ -43,11 +42,7 @@ export interface BackupServiceDeps {
   layout: DataLayout
   keep: number
   appVersion: string
-  /** The server's writer connection to the notes database; without it (the CLI) one is opened per backup. */
-  notesConnection?: () => Database.Database
   logger: Logger
-  /** Pages per step of the online copy (4 KiB each): about 1 MiB, well under a millisecond of copying. */
-  pagesPerStep?: number
   now?: () => Date
 }
 
@@ -89,9 +84,6 @@ export function createBackupService(deps: BackupServiceDeps): BackupService {
         layout: deps.layout,
         file,
         appVersion: deps.appVersion,
-        ...(deps.notesConnection ? { notesConnection: deps.notesConnection() } : {}),
-        // Through the writer: small steps, the event loop free between them. A CLI's own connection: one step.
-        ...(deps.notesConnection ? { pagesPerStep: deps.pagesPerStep ?? 256 } : {}),
         now: () => at,
       })
       const removed = await prune()

@@ -1,10 +1,19 @@
-import { create } from 'xmlbuilder2'
+import { createRequire } from 'node:module'
 import type { Config } from '../config'
 import { escapeHtml } from '../html'
 import { textSummary, type Note } from '../notes'
 import type { StoredMedia } from '../media'
 import { entryExtras } from '../web/entry-extras'
 import { mediaOf, NO_PHOTO_INFO, type PhotoInfo } from '../web/photos'
+
+type XmlBuilder = typeof import('xmlbuilder2')
+let xmlBuilder: XmlBuilder | null = null
+
+/** xmlbuilder2 (~14 MiB resident) is loaded when a feed is first built, not at start-up; it is CommonJS, so synchronously. */
+function xml(): XmlBuilder {
+  xmlBuilder ??= createRequire(import.meta.url)('xmlbuilder2') as XmlBuilder
+  return xmlBuilder
+}
 
 /** Everything a feed shows, gathered once (newest first). */
 export interface FeedData {
@@ -91,7 +100,7 @@ export function itemTitle(note: Note, max = 80, name: string | null = note.title
 }
 
 export function buildRss({ config, notes, updated, photos = NO_PHOTO_INFO }: FeedData): string {
-  const doc = create(XML_OPTIONS)
+  const doc = xml().create(XML_OPTIONS)
   const channel = doc
     .ele('rss', { version: '2.0', 'xmlns:atom': 'http://www.w3.org/2005/Atom', 'xmlns:media': 'http://search.yahoo.com/mrss/' })
     .ele('channel')
@@ -124,7 +133,7 @@ export function buildRss({ config, notes, updated, photos = NO_PHOTO_INFO }: Fee
 }
 
 export function buildAtom({ config, notes, updated, photos = NO_PHOTO_INFO }: FeedData): string {
-  const doc = create(XML_OPTIONS)
+  const doc = xml().create(XML_OPTIONS)
   const feed = doc.ele('feed', { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': 'en' })
   feed.ele('id').txt(xmlText(abs(config, '/')))
   feed.ele('title').txt(xmlText(config.siteName))
@@ -191,7 +200,7 @@ export function buildJsonFeed({ config, notes, photos = NO_PHOTO_INFO }: FeedDat
 
 /** OPML 2.0 listing this site's feeds, for readers that import subscription lists. */
 export function buildOpml({ config, updated }: FeedData): string {
-  const doc = create(XML_OPTIONS)
+  const doc = xml().create(XML_OPTIONS)
   const opml = doc.ele('opml', { version: '2.0' })
   const head = opml.ele('head')
   head.ele('title').txt(xmlText(`${config.siteName} feeds`))

@@ -14,7 +14,6 @@
  *   not refused: nothing of the input is ever served, every output is encoded anew from the pixels.
  */
 import { open } from 'node:fs/promises'
-import { fileTypeFromFile } from 'file-type'
 import { appError } from '../errors'
 import type { ImageKind } from './types'
 
@@ -123,6 +122,8 @@ async function readEnds(path: string, size: number): Promise<{ head: Buffer; tai
  * client claimed. Throws IMAGE_UNSUPPORTED, IMAGE_TYPE_MISMATCH or IMAGE_POLYGLOT.
  */
 export async function detectImage(path: string, size: number, claims: { declaredType?: string; declaredName?: string } = {}): Promise<DetectedImage> {
+  // Loaded on first use, like sharp: an image upload is rare next to everything else the server does.
+  const { fileTypeFromFile } = await import('file-type')
   const detected = await fileTypeFromFile(path)
   const kind = detected ? ACCEPTED_IMAGE_TYPES[detected.mime] : undefined
   if (!detected || !kind) throw appError('IMAGE_UNSUPPORTED', { vars: { found: detected ? detected.mime : 'not a format this server recognises' } })

@@ -6,5 +6,6 @@
  */
 export { createImageService, planWidths, variantFileName, VARIANT_WIDTHS, MAX_EDGE, DEFAULT_MAX_PIXELS, IMAGE_TEMP_FILE, type ImageServiceOptions } from './service'
 export { ACCEPTED_IMAGE_TYPES, detectImage, type DetectedImage } from './detect'
+export { loadSharp, type Sharp } from './sharp-loader'
 export type { ImageKind, ImageService, ImageServiceStats, ImageVariant, OutputFormat, ProcessImageInput, ProcessedImage } from './types'
 export { APPLE_TOUCH_SIZE, DEFAULT_ICON_SVG, encodeIco, ICO_SIZES, makeIconSet, PNG_ICON_SIZES, type IconImage, type IconSet } from './icons'

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import sharp, { type Metadata, type SharpOptions } from 'sharp'
+import type { Metadata, SharpOptions } from 'sharp'
+import { loadSharp } from './sharp-loader'
 import { AppError, appError } from '../errors'
 import type { Logger } from '../logging'
 import { detectImage, type DetectedImage } from './detect'
@@ -104,9 +105,6 @@ export function createImageService(options: ImageServiceOptions): ImageService {
   const timeoutMs = options.timeoutMs ?? PROCESS_TIMEOUT_MS
   const widths = options.widths ?? VARIANT_WIDTHS
   const heic: HeicDecoder = createHeicDecoder({ logger: options.logger, timeoutMs, idleMs: options.heicIdleMs })
-  // libvips' operation cache would keep decoded uploads in memory and their files open (on Windows an open
-  // file cannot be deleted or replaced): every upload is read once, so there is nothing to gain from it.
-  sharp.cache(false)
 
   const counts = { processed: 0, refused: 0, failed: 0 }
   const waiting: Waiter[] = []
@@ -136,6 +134,7 @@ export function createImageService(options: ImageServiceOptions): ImageService {
   async function header(path: string, detected: DetectedImage): Promise<Metadata | null> {
     try {
       // No limit here: the header is all that is read, and the caller compares its size with ours.
+      const sharp = await loadSharp()
       return await sharp(path, { failOn: 'truncated', limitInputPixels: false }).metadata()
     } catch (err) {
       if (detected.kind === 'heif') return null
@@ -163,6 +162,7 @@ export function createImageService(options: ImageServiceOptions): ImageService {
     const [largest] = planWidths(decoded.width, decoded.height, [])
     let master: Buffer
     try {
+      const sharp = await loadSharp()
       master = await sharp(decoded.rgba, { raw: { width: decoded.width, height: decoded.height, channels: 4 }, limitInputPixels: maxPixels })
         .resize({ width: largest, withoutEnlargement: true })
         // JPEG has no alpha: transparent parts become white, not black.
@@ -213,6 +213,7 @@ export function createImageService(options: ImageServiceOptions): ImageService {
   }
 
   async function encode(source: Source, width: number): Promise<{ data: Buffer; width: number; height: number }> {
+    const sharp = await loadSharp()
     let pipeline = sharp(source.input, source.options)
     if (width < source.width) pipeline = pipeline.resize({ width, withoutEnlargement: true })
     if (source.flatten) pipeline = pipeline.flatten({ background: '#ffffff' })

@@ -1,6 +1,6 @@
 import { readdir, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import sharp from 'sharp'
+import { loadSharp } from '../images'
 import type { Db } from '../db'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
@@ -108,6 +108,7 @@ export function createMediaLibrary(deps: MediaLibraryDeps): MediaLibrary {
     if (typeof row.width === 'number' && typeof row.height === 'number') return { width: row.width, height: row.height }
     try {
       // Header only: sharp reads the size without decoding the pixels.
+      const sharp = await loadSharp()
       const meta = await sharp(join(mediaDir, row.filename)).metadata()
       // EXIF Orientation 5-8 turns the picture a quarter: shown upright, its sides swap.
       const sideways = (meta.orientation ?? 1) >= 5

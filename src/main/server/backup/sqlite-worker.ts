@@ -1,7 +1,10 @@
 /**
- * `PRAGMA integrity_check` reads every page of a database: on a large one that takes long enough to stall
- * a server's event loop, so it runs in a worker thread (plain CommonJS source with `eval: true`, as the
- * database's reader threads do, so it runs the same under tsx, vitest and a bundled Electron main).
+ * The database work of a backup, in a worker thread: the copy through SQLite's online backup API, and
+ * `PRAGMA integrity_check` (which reads every page). Done on a serving event loop, the last step of a copy
+ * alone (which writes out and syncs the copy) stalled it ~140 ms for a 16 MiB database (docs/performance.md,
+ * "Backup"). The copy is one step, so one read transaction: a consistent moment, and in WAL mode the server's
+ * writers go on meanwhile. Plain CommonJS source with `eval: true`, as the database's reader threads use, so
+ * it runs the same under tsx, vitest and a bundled Electron main.
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -13,7 +16,17 @@ const CHECK_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.modulePath)
 let db = null
-try {
+async function main() {
+  if (workerData.source) {
+    const source = new Database(workerData.source, { fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) })
+    try {
+      source.pragma('busy_timeout = 5000')
+      // 0x7fffffff pages per step: everything in one step, one read transaction.
+      await source.backup(workerData.path, { progress: () => 0x7fffffff })
+    } finally {
+      source.close()
+    }
+  }
   db = new Database(workerData.path, { fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) })
   db.pragma('busy_timeout = 5000')
   const rows = db.pragma('integrity_check')
@@ -23,10 +36,11 @@ try {
   if (workerData.makeSelfContained) db.pragma('journal_mode = DELETE')
   db.close()
   parentPort.postMessage(result)
-} catch (err) {
+}
+main().catch((err) => {
   try { if (db) db.close() } catch {}
   parentPort.postMessage({ ok: false, code: typeof err?.code === 'string' ? err.code : 'ERROR' })
-}
+})
 `
 
 export type CheckResult = { ok: true; messages: string[]; hasMigrations: boolean } | { ok: false; code: string }
@@ -39,10 +53,13 @@ function modulePath(): string {
   }
 }
 
-/** Open the database at `path` in a worker thread, check it, and (when asked) switch it to journal_mode=DELETE. */
-export function checkDatabaseFile(path: string, options: { nativeBinding: string | null; makeSelfContained: boolean }): Promise<CheckResult> {
+/**
+ * In a worker thread: copy `options.copyFrom` to `path` first (when given), then check the database at
+ * `path` and (when asked) switch it to journal_mode=DELETE.
+ */
+export function checkDatabaseFile(path: string, options: { nativeBinding: string | null; makeSelfContained: boolean; copyFrom?: string }): Promise<CheckResult> {
   return new Promise<CheckResult>((resolve, reject) => {
-    const worker = new Worker(CHECK_SOURCE, { eval: true, workerData: { path, modulePath: modulePath(), nativeBinding: options.nativeBinding, makeSelfContained: options.makeSelfContained }, stdin: false })
+    const worker = new Worker(CHECK_SOURCE, { eval: true, workerData: { path, source: options.copyFrom ?? null, modulePath: modulePath(), nativeBinding: options.nativeBinding, makeSelfContained: options.makeSelfContained }, stdin: false })
     let settled = false
     worker.once('message', (result: CheckResult) => {
       settled = true
