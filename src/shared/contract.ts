@@ -288,6 +288,31 @@ const savedValues = z.object({ values: z.record(z.string(), z.string().max(10_00
 export const configConfirmationSchema = z.object({ setting: z.string(), from: z.string(), to: z.string(), explanation: z.string() })
 export type ConfigConfirmation = z.output<typeof configConfirmationSchema>
 
+/** Where "Export site" writes: a fixed folder in the data dir, or the configured mirror (never a path). */
+export const siteExportTargetSchema = z.enum(['data', 'mirror'])
+export type SiteExportTarget = z.output<typeof siteExportTargetSchema>
+export const siteExportOutcomeSchema = z.object({
+  target: siteExportTargetSchema,
+  finishedAt: z.string(),
+  ok: z.boolean(),
+  message: z.string(),
+  written: z.number(),
+  unchanged: z.number(),
+  removed: z.number(),
+  files: z.number(),
+  bytes: z.number(),
+  durationMs: z.number(),
+})
+export type SiteExportOutcome = z.output<typeof siteExportOutcomeSchema>
+export const siteExportStatusSchema = z.object({
+  running: z.boolean(),
+  target: siteExportTargetSchema.nullable(),
+  progress: z.object({ phase: z.enum(['listing', 'pages', 'media', 'cleaning', 'done']), done: z.number(), total: z.number() }).nullable(),
+  last: siteExportOutcomeSchema.nullable(),
+  targets: z.array(siteExportTargetSchema),
+})
+export type SiteExportStatus = z.output<typeof siteExportStatusSchema>
+
 /** Request/response calls: name → the schema of its payload and of its result's data. */
 export const CONTRACT_CALLS = {
   'server:snapshot': { request: noPayload, response: snapshotSchema },
@@ -331,6 +356,9 @@ export const CONTRACT_CALLS = {
     /** `types`: every event type there is (for the filter), whether or not the range has one. */
     response: z.object({ events: z.array(monitoringEventSchema), types: z.array(z.string()) }),
   },
+  /** Write a static copy of the public site into the target's folder; progress arrives as site:export events. */
+  'site:export': { request: z.object({ target: siteExportTargetSchema }).strict(), response: siteExportOutcomeSchema },
+  'site:export-status': { request: noPayload, response: siteExportStatusSchema },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>
 
 /** A Webmention arrived and was verified (or a known one changed or went away): the console shows it. */
@@ -355,6 +383,8 @@ export const CONTRACT_EVENTS = {
   'logs:batch': logsBatchSchema,
   'config:problems': z.object({ problems: z.array(errorInfoSchema) }),
   'server:status': serverStatusSchema,
+  /** Each progress step of a site export, and its end (with the outcome in `last`). */
+  'site:export': siteExportStatusSchema,
   'webmention:received': webmentionEventSchema,
 } as const satisfies Record<string, z.ZodType>
 

@@ -15,6 +15,7 @@ import type { RemoteMediaService } from './remote-media'
 import type { ReplyContextsService } from './reply-contexts'
 import type { WebmentionService } from './webmention'
 import type { WebSubPublisher } from './discovery'
+import type { SiteExportActions, SiteMirror } from './site-export'
 
 /**
  * Everything a route module needs, wired once in createServer(). No module reaches for a global:
@@ -53,4 +54,6 @@ export interface ServerContext {
   websub: WebSubPublisher
   /** Monitoring: request counters, the metrics.db history, the disk check and the sampling schedule. */
   metrics: MetricsService
+  /** Static copies of the public site: "Export site" into the data dir or the mirror, and the mirror kept current. */
+  siteExport: { actions: SiteExportActions; mirror: SiteMirror | null }
 }

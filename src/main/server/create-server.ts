@@ -8,7 +8,7 @@ import { createHealthService, healthRoutes } from './health'
 import { requestLogging, type LoggingOptions } from './logging'
 import { feedRoutes } from './feeds'
 import { authRoutes, createAuthService, SESSION_COOKIE, type AuthInternals, type AuthServiceOptions } from './auth'
-import { adminRoutes, createAdminParts } from './admin'
+import { adminRoutes, createAdminParts, siteExportAdminRoutes } from './admin'
 import { searchRoutes } from './search'
 import { createClientRedirectLookup, createTokensService, indieauthRoutes, tokensAdminRoutes, type TokensServiceDeps } from './tokens'
 import { mediaRoutes, openMedia, type MediaService } from './media'
@@ -16,7 +16,7 @@ import { createMicropubService, micropubRoutes } from './micropub'
 import type { ServerContext } from './context'
 import { consoleRoutes, createConsoleService, createFixedHost, type ConsolePort, type ConsoleService, type ConsoleTransport } from './console'
 import { listeningUrlOf, siteBaseFor } from './site'
-import { combinedVersion, describeNote, PageCache, publicRoutes, renderErrorPage, staticRoutes } from './web'
+import { combinedVersion, describeNote, PageCache, publicRoutes, renderErrorPage, staticRoutes, type PublicRoutesDeps } from './web'
 import { renderNotePage } from './web/pages'
 import { createWebmentionService, noteConversation, webmentionAdminRoutes, webmentionLinkHeader, webmentionRoutes, WEBMENTION_PATH, WEBMENTION_STATUS_PATH, type WebmentionService } from './webmention'
 import type { WebmentionEvent } from '../../shared/contract'
@@ -30,6 +30,7 @@ import { responseTargets } from './notes'
 import { createReplyContexts } from './reply-contexts'
 import { createSourceParser } from './webmention'
 import { createFastPath, type FastPath } from './fast-path'
+import { createSiteExport, type SiteExportParts } from './site-export-app'
 import { createMetricsService, metricsAccess, metricsMiddleware, metricsRoutes, type MetricsService, type MetricsServiceDeps } from './metrics'
 
 export interface CreateServerOptions {
@@ -46,6 +47,8 @@ export interface CreateServerOptions {
   websub?: { retryDelaysMs?: readonly number[] }
   /** Readiness held a new status for STARPUNK_ALERT_SAMPLES samples (the desktop's native notification). */
   onAlert?: MetricsServiceDeps['onAlert']
+  /** Mirror knob for tests: the wait after a note change before the mirror is exported again. */
+  mirrorDebounceMs?: number
   /**
    * Awaited before each Webmention is sent for a note (a static mirror publishing the page first, so the
    * receiver can fetch it). Default: none.
@@ -104,7 +107,7 @@ export async function createServer(configured: Config, options: CreateServerOpti
     await closeHttp()
     throw err
   }
-  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups, fastPath, websub } = wired
+  const { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, webmention, backups, fastPath, websub } = wired
   const { logger, logging } = core
   // Requests Node's HTTP parser rejects get the same JSON error (with a logged request ID) as the rest.
   httpServer.on('clientError', clientErrorHandler(logging))
@@ -140,6 +143,8 @@ export async function createServer(configured: Config, options: CreateServerOpti
       metrics.close()
       // A backup in progress reads the database files: it finishes before the database closes.
       await backups.close()
+      // Before media and the database: an export under way reads both.
+      await siteExport.close()
       await context.replyContexts.close()
       await media.close()
       await core.closeData()
@@ -173,6 +178,7 @@ interface Wired {
   auth: AuthInternals
   media: MediaService
   metrics: MetricsService
+  siteExport: SiteExportParts
   webmention: WebmentionService
   backups: BackupService
   fastPath: FastPath
@@ -286,6 +292,14 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     checks: [...core.healthChecks, ...media.healthChecks, ...metrics.healthChecks],
   })
 
+  // The author profile (edited in the admin) is part of every page and feed: their caches follow it too.
+  const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
+  // Static copies of the public site: the admin's "Export site" and the mirror, rendered by the same routers.
+  // Mentions under a note are wired below (Webmention needs the mirror first); the copy asks at each export.
+  const noteResponses: { for?: PublicRoutesDeps['responsesFor'] } = {}
+  const siteExport = createSiteExport({ config, db, notes, media, search, pages: admin.pages, logger, responses: noteResponses, ...(options.mirrorDebounceMs !== undefined ? { mirrorDebounceMs: options.mirrorDebounceMs } : {}) })
+  opened.push(() => siteExport.close())
+
   const consolePort: ConsolePort = {
     startedAt,
     siteUrl: config.siteUrl,
@@ -298,18 +312,27 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     logger,
     monitoring: config.metrics.enabled ? metrics.monitoring : null,
     onAlert: (listener) => metrics.onAlert((alert) => listener(alert)),
+    siteExport: siteExport.actions,
     backups,
   }
   const onSaved = () => metrics.recordEvent({ type: 'config_saved', message: 'Configuration saved from the console.', requestId: requestId() })
   const consoleService = options.console ?? createConsoleService(createFixedHost({ config, server: () => consolePort, url: () => url, onSaved }))
 
-  const admin = createAdminParts({ config, db, notes, logger, siteBase: () => siteBase })
   const ownOrigins = () => [configured.siteUrl, siteBase, url].filter(Boolean)
   const mentionListeners = new Set<(event: WebmentionEvent) => void>()
   consolePort.onWebmention = (listener) => {
     mentionListeners.add(listener)
     return () => mentionListeners.delete(listener)
   }
+  // Receivers fetch the source from the site URL: with a mirror, a Webmention waits until the mirror holds the post.
+  const mirror = siteExport.mirror
+  const beforeSend =
+    options.webmention?.beforeSend ??
+    (mirror
+      ? async () => {
+          await mirror.whenCurrent()
+        }
+      : undefined)
   const webmention = createWebmentionService({
     db,
     notes,
@@ -341,10 +364,12 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
       }
       for (const listener of mentionListeners) listener(event)
     },
-    ...(options.webmention?.beforeSend ? { beforeSend: options.webmention.beforeSend } : {}),
+    ...(beforeSend ? { beforeSend } : {}),
   })
   opened.push(() => webmention.close())
-  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, replyContexts, outbound, metrics, webmention, websub }
+  noteResponses.for = (note) => webmention.responsesFor(note)
+  const siteExports = { actions: siteExport.actions, mirror: siteExport.mirror }
+  const context: ServerContext = { config, version: VERSION, startedAt, logging, logger, db, health, notes, search, console: consoleService, auth, tokens, micropub, media, remoteMedia, replyContexts, outbound, metrics, webmention, websub, siteExport: siteExports }
 
   const app = express()
   app.disable('x-powered-by')
@@ -400,6 +425,7 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
     }),
   )
   app.use(adminRoutes({ config, notes, guards: auth.guards, media, library: admin.library, profile: admin.profile, conversation: noteConversation(webmention.receiver, webmention.sender), backups }))
+  app.use(siteExportAdminRoutes({ config, guards: auth.guards, actions: siteExport.actions }))
   app.use(mediaRoutes(media))
   app.use(micropubRoutes({ config, logger, tokens, micropub, media }))
   const clientRedirectUris = createClientRedirectLookup({ outbound, ownOrigins })
@@ -410,5 +436,5 @@ async function wireCapabilities(core: Core, inputs: WireInputs, opened: Array<()
 
   app.use(notFoundHandler)
   app.use(errorHandler({ logger, renderErrorPage: (info, status, requestId) => renderErrorPage(config, info, status, requestId) }))
-  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, webmention, backups, fastPath, websub }
+  return { app, context, consolePort, consoleTransport, core, auth, media, metrics, siteExport, webmention, backups, fastPath, websub }
 }

@@ -40,10 +40,26 @@ export function uploadAction(session: AdminSession, path: string): string {
 }
 
 /** The admin page frame; `script` adds the editor's progressive-enhancement script (same origin, CSP-safe). */
-export function AdminFrame({ config, session, title, children, script }: { config: Config; session: AdminSession; title: string; children: ReactNode; script?: boolean }) {
+export function AdminFrame({
+  config,
+  session,
+  title,
+  children,
+  script,
+  refreshSeconds,
+}: {
+  config: Config
+  session: AdminSession
+  title: string
+  children: ReactNode
+  script?: boolean
+  /** Reload the page this often (progress of a background job, without JavaScript). */
+  refreshSeconds?: number
+}) {
   const head = (
     <>
       <meta name="csrf-token" content={session.csrfToken} />
+      {refreshSeconds !== undefined && <meta httpEquiv="refresh" content={String(refreshSeconds)} />}
       <link rel="stylesheet" href="/static/admin.css" />
       {script && <script src="/static/admin-editor.js" defer />}
     </>
@@ -53,6 +69,7 @@ export function AdminFrame({ config, session, title, children, script }: { confi
       <nav className="admin-nav" aria-label="Admin">
         <a href="/admin">Notes</a> · <a href="/admin?view=drafts">Drafts</a> · <a href="/admin/notes/new">New note</a> ·{' '}
         <a href="/admin?view=trash">Trash</a> · <a href="/admin/media">Media</a> · <a href="/admin/profile">Profile</a> · <a href="/admin/tokens">Tokens</a> ·{' '}
+        <a href="/admin/site-export">Export site</a> ·{' '}
         <a href="/admin/webmentions">
           Webmentions
           {session.heldMentions ? (

@@ -255,7 +255,7 @@ describe('fields for the console', () => {
     expect(fields.find((f) => f.name === 'STARPUNK_HEALTH_TOKEN')).toMatchObject({ value: SECRET_MASK, source: 'env', secret: true })
     expect(fields.find((f) => f.name === 'STARPUNK_PORT')).toMatchObject({ value: '8080', source: 'default', default: '8080', envOnly: false })
     // The console shows environment-only settings read-only, whatever their source.
-    expect(fields.filter((f) => f.envOnly).map((f) => f.name)).toEqual(['STARPUNK_DATA_DIR', 'STARPUNK_LOG_DIR', 'STARPUNK_SQLITE_NATIVE_BINDING', 'STARPUNK_FETCH_ALLOW_PRIVATE'])
+    expect(fields.filter((f) => f.envOnly).map((f) => f.name)).toEqual(['STARPUNK_MIRROR_DIR', 'STARPUNK_DATA_DIR', 'STARPUNK_LOG_DIR', 'STARPUNK_SQLITE_NATIVE_BINDING', 'STARPUNK_FETCH_ALLOW_PRIVATE'])
   })
 })
 

@@ -150,6 +150,28 @@ export const SETTINGS = table({
     show: (url) => url,
     suggestion: 'Set it to the address people use to reach the blog, such as https://notes.example.com.',
   }),
+  STARPUNK_LIVE_URL: setting({
+    path: 'publicSite.liveUrl',
+    description:
+      "Public URL of this server when the blog itself is a static mirror at STARPUNK_SITE_URL: pages advertise the Micropub, IndieAuth and Webmention endpoints here. Not set: on the live server they are advertised at the site URL, and an exported mirror leaves them out.",
+    default: null,
+    parse: optionalUrl,
+    format: orEmpty,
+    suggestion: 'Set it to the address where this server answers from outside, such as https://live.notes.example.com.',
+  }),
+  STARPUNK_MIRROR_DIR: setting({
+    path: 'publicSite.mirrorDir',
+    description:
+      'A folder that holds a static copy of the public site, exported again in the background after every note change (a sync tool such as rsync or rclone then publishes it). Not set: no mirror.',
+    default: null as string | null,
+    envOnly: true,
+    envOnlyReason: 'it names a place anywhere on disk where the server writes files',
+    parse: optionalText,
+    format: orEmpty,
+    toConfig: (dir, { cwd }) => (dir ? resolve(cwd, dir) : null),
+    show: (dir) => dir ?? '',
+    suggestion: 'Point it at a directory the user running StarPunk can write to, outside the data directory.',
+  }),
   STARPUNK_SITE_NAME: setting({
     path: 'siteName',
     description: 'Title of the blog and name of its feeds.',
@@ -669,7 +691,7 @@ export function allSettings(): SettingSpec[] {
 }
 
 /** Config fields no setting fills: the loader derives them (paths inside the data dir, NODE_ENV). */
-export const DERIVED_PATHS = ['databasePath', 'mediaDir', 'production'] as const satisfies readonly ConfigPath[]
+export const DERIVED_PATHS = ['databasePath', 'mediaDir', 'production', 'staticCopy'] as const satisfies readonly ConfigPath[]
 
 /** Compiles only when `Missing` is empty: names the Config fields that neither a setting nor the loader fills. */
 type NoneMissing<Missing extends never> = Missing

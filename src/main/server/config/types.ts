@@ -139,6 +139,18 @@ export interface Config {
   /** Publish posts' location properties (each post may override it). Default false: kept private. */
   publishLocation: boolean
   notesPerPage: number
+  /** When the public site is also published as static files (site-export). */
+  publicSite: {
+    /** This server's own public URL when the site URL is a static mirror: where the endpoints are advertised. */
+    liveUrl: string | null
+    /** A folder re-exported after every note change; null: no mirror. */
+    mirrorDir: string | null
+  }
+  /**
+   * Pages rendered for a static copy (set only by the site export, never by a setting): endpoint links only
+   * at publicSite.liveUrl, path-based pagination, the search form sent to the live server.
+   */
+  staticCopy: boolean
   /** NODE_ENV=production. */
   production: boolean
 }

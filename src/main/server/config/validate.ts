@@ -239,6 +239,7 @@ export function validate(sources: Sources): Validated {
     production: sources.production,
     databasePath: join(config.dataDir, 'starpunk.db'),
     mediaDir: join(config.dataDir, 'media'),
+    staticCopy: false,
   }
   Object.assign(built, derived)
 

@@ -234,6 +234,18 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
           types: [...EVENT_TYPES],
         })),
       ),
+    'site:export': async ({ target }) => {
+      const exporter = requireServer('exporting the site').siteExport
+      if (!exporter || !exporter.status().targets.includes(target)) {
+        return fail(appError('SITE_EXPORT_UNAVAILABLE', { vars: { target: target === 'mirror' ? 'a mirror directory' : 'the data directory' } }))
+      }
+      const outcome = await exporter.run(target)
+      return outcome.ok ? ok(outcome) : fail(appError('SITE_EXPORT_FAILED', { vars: { reason: outcome.message } }))
+    },
+    'site:export-status': async () => {
+      const exporter = requireServer('exporting the site').siteExport
+      return ok(exporter ? exporter.status() : { running: false, target: null, progress: null, last: null, targets: [] })
+    },
   }
 
   async function run<N extends CallName>(name: N, request: unknown, options: CallOptions): Promise<Result<CallResponse<N>>> {
@@ -275,6 +287,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
   let timers: NodeJS.Timeout[] = []
   let unbindLogs: (() => void) | null = null
   let unbindAlerts: (() => void) | null = null
+  let unbindExport: (() => void) | null = null
   let unbindMentions: (() => void) | null = null
   let unbindStatus: (() => void) | null = null
   let boundServer: ConsolePort | null = null
@@ -291,6 +304,8 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     unbindLogs = null
     unbindAlerts?.()
     unbindAlerts = null
+    unbindExport?.()
+    unbindExport = null
     unbindMentions?.()
     unbindMentions = null
     boundServer = ctx
@@ -298,6 +313,7 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     // The server's own alert decision (held for STARPUNK_ALERT_SAMPLES samples), so a browser console
     // alerts on exactly what the desktop app does.
     unbindAlerts = ctx.onAlert?.((alert) => push('health:alert', { ...alert, time: Date.now() })) ?? null
+    unbindExport = ctx.siteExport?.onStatus((status) => push('site:export', status)) ?? null
     unbindMentions = ctx.onWebmention?.((event) => push('webmention:received', event)) ?? null
     unbindLogs = ctx.logs.subscribe((entry) => {
       pendingLogs.push(entry)
@@ -381,6 +397,8 @@ export function createConsoleService(host: ConsoleHost, options: ConsoleServiceO
     unbindLogs = null
     unbindAlerts?.()
     unbindAlerts = null
+    unbindExport?.()
+    unbindExport = null
     unbindMentions?.()
     unbindMentions = null
     boundServer = null

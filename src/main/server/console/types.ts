@@ -1,4 +1,4 @@
-import type { BackupInfo, BackupStatus, CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, HealthReport, PoolStats, Result, ServerStatus, WebmentionEvent } from '../../../shared/contract'
+import type { BackupInfo, BackupStatus, CallName, CallPayload, CallRequest, CallResponse, EventName, EventPayload, HealthReport, PoolStats, Result, ServerStatus, SiteExportOutcome, SiteExportStatus, SiteExportTarget, WebmentionEvent } from '../../../shared/contract'
 import type { Alert } from '../../../shared/alert'
 import type { ErrorInfo } from '../../../shared/errors'
 import type { LoadedConfig } from '../config'
@@ -38,6 +38,13 @@ export interface ConsolePort {
   readonly logger: Logger
   /** Monitoring history (metrics.db); absent when the server has no metrics wired: the metrics:* calls then say so. */
   readonly monitoring?: MonitoringPort | null
+  /** "Export site" (a static copy into the data dir or the mirror); absent on a server without it. */
+  readonly siteExport?: {
+    run(target: SiteExportTarget): Promise<SiteExportOutcome>
+    status(): SiteExportStatus
+    /** Returns: stop. */
+    onStatus(listener: (status: SiteExportStatus) => void): () => void
+  }
   /** Hear the alerts readiness raises (held for STARPUNK_ALERT_SAMPLES samples); absent without metrics. Returns: stop. */
   onAlert?(listener: (alert: Alert) => void): () => void
   /** Hear Webmentions as verification stores, updates or removes them; absent without Webmention. Returns: stop. */

@@ -209,6 +209,18 @@ export const ERROR_CATALOG = {
     details: 'Start, stop and restart need the server supervisor (the desktop app or the supervised headless mode).',
     troubleshooting: ['Run the desktop app (`npm start`) or restart `npm run serve` in its terminal.'],
   },
+  SITE_EXPORT_UNAVAILABLE: {
+    status: 409,
+    message: 'The site cannot be exported to {target} on this server.',
+    suggestion: 'Export into the data directory, or set STARPUNK_MIRROR_DIR in the environment and restart to export into a mirror.',
+    troubleshooting: ['The mirror target exists only when STARPUNK_MIRROR_DIR is set (environment only).'],
+  },
+  SITE_EXPORT_FAILED: {
+    status: 500,
+    message: 'The site export failed: {reason}',
+    suggestion: 'Check that the folder can be written (free space, permissions) and try again.',
+    troubleshooting: ['The server log has the details under the same request ID.'],
+  },
   SEARCH_DISABLED: {
     status: 404,
     message: 'Search is turned off on this site.',

@@ -53,12 +53,17 @@ function SearchPage(data: SearchPageData) {
     <Layout config={config} title={title} session={data.session} description={`Search the notes of ${config.siteName}`} head={<meta name="robots" content="noindex" />}>
       <section className="search">
         <h1>Search</h1>
-        {disabled ? (
+        {config.staticCopy && !config.publicSite.liveUrl ? (
+          // A static copy's search stub: nothing here can run a query.
+          <p className="notice" role="status">
+            This copy of the site cannot search. Browse the notes from the <a href="/">home page</a> or the <a href="/feed.rss">feed</a> instead.
+          </p>
+        ) : disabled ? (
           <p className="notice" role="status">
             Search is turned off on this site. Browse the notes from the <a href="/">home page</a> instead.
           </p>
         ) : (
-          <form method="get" action="/search" role="search">
+          <form method="get" action={config.staticCopy && config.publicSite.liveUrl ? `${config.publicSite.liveUrl}/search` : '/search'} role="search">
             <label htmlFor="search-q">Search notes</label>{' '}
             <input id="search-q" type="search" name="q" defaultValue={q} maxLength={MAX_QUERY_LENGTH} required />{' '}
             <button type="submit">Search</button>
@@ -76,7 +81,7 @@ function SearchPage(data: SearchPageData) {
             </p>
           </div>
         )}
-        {!disabled && !error && q === '' && <p className="empty">Type a word or phrase to search the notes.</p>}
+        {!disabled && !config.staticCopy && !error && q === '' && <p className="empty">Type a word or phrase to search the notes.</p>}
         {!disabled && !error && q !== '' && total === 0 && (
           <p className="empty" role="status">
             No notes match “{q}”. Try fewer or shorter words, or a prefix such as <code>word*</code>.

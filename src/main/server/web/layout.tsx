@@ -24,19 +24,33 @@ export function siteHref(config: Config, path: string): string {
   return `${config.siteUrl}${path}`
 }
 
+/**
+ * Where this server's endpoints (Micropub, IndieAuth, Webmention) are advertised: the live server's own
+ * public URL when one is set; otherwise the site URL on the live server, and nowhere in a static copy (a
+ * static host answers none of them).
+ */
+export function endpointBase(config: Config): string | null {
+  return config.publicSite.liveUrl ?? (config.staticCopy ? null : config.siteUrl)
+}
+
 /** The links Micropub/IndieAuth clients and feed readers discover from any page of the site. */
 export function DiscoveryLinks({ config }: { config: Config }) {
   const href = (path: string) => siteHref(config, path)
+  const endpoints = endpointBase(config)
   return (
     <>
       <link rel="alternate" type="application/rss+xml" title={`${config.siteName} (RSS)`} href={href('/feed.rss')} />
       <link rel="alternate" type="application/atom+xml" title={`${config.siteName} (Atom)`} href={href('/feed.atom')} />
       <link rel="alternate" type="application/feed+json" title={`${config.siteName} (JSON Feed)`} href={href('/feed.json')} />
-      <link rel="micropub" href={href('/micropub')} />
-      <link rel="webmention" href={href('/webmention')} />
-      <link rel="indieauth-metadata" href={href('/.well-known/oauth-authorization-server')} />
-      <link rel="authorization_endpoint" href={href('/indieauth/auth')} />
-      <link rel="token_endpoint" href={href('/indieauth/token')} />
+      {endpoints !== null && (
+        <>
+          <link rel="micropub" href={`${endpoints}/micropub`} />
+          <link rel="webmention" href={`${endpoints}/webmention`} />
+          <link rel="indieauth-metadata" href={`${endpoints}/.well-known/oauth-authorization-server`} />
+          <link rel="authorization_endpoint" href={`${endpoints}/indieauth/auth`} />
+          <link rel="token_endpoint" href={`${endpoints}/indieauth/token`} />
+        </>
+      )}
       {config.adminMe && <link rel="me" href={config.adminMe} />}
       {config.authorLinks.map((link) => (
         <link key={link} rel="me" href={link} />
@@ -102,8 +116,19 @@ export function AuthorCard({ config, className = 'h-card', full = false }: { con
   )
 }
 
+/**
+ * Site-wide links that need the server: on a static copy, search and the admin area live at the live
+ * server's URL (or the copy's search stub, and no admin link), and the feed link names a file.
+ */
+function navTargets(config: Config): { search: string; feed: string; admin: string | null } {
+  if (!config.staticCopy) return { search: '/search', feed: '/feed', admin: '/admin' }
+  const live = config.publicSite.liveUrl
+  return { search: live ? `${live}/search` : '/search/', feed: '/feed.rss', admin: live ? `${live}/admin` : null }
+}
+
 /** The one page frame for public pages, the admin area and error pages. No inline styles or scripts (CSP). */
 export function Layout({ config, title, children, head, session, canonical, description, preview }: LayoutProps) {
+  const nav = navTargets(config)
   return (
     <html lang="en">
       <head>
@@ -134,15 +159,15 @@ export function Layout({ config, title, children, head, session, canonical, desc
             {config.siteName}
           </a>
           <nav aria-label="Site">
-            <form className="search-form" role="search" method="get" action="/search">
+            <form className="search-form" role="search" method="get" action={nav.search}>
               <label htmlFor="site-search-q" className="visually-hidden">
                 Search notes
               </label>
               <input id="site-search-q" type="search" name="q" placeholder="Search notes" minLength={2} maxLength={100} required />
               <button type="submit">Search</button>
             </form>
-            <a href="/feed">Feed</a>
-            <a href="/admin">{session ? 'Dashboard' : 'Admin'}</a>
+            <a href={nav.feed}>Feed</a>
+            {nav.admin !== null && <a href={nav.admin}>{session ? 'Dashboard' : 'Admin'}</a>}
           </nav>
         </header>
         <main id="main">{children}</main>

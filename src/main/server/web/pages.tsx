@@ -317,12 +317,20 @@ function pageHref(basePath: string, page: number): string {
   return page <= 1 ? basePath : `${basePath}?page=${page}`
 }
 
+/** Page N of a list; a static copy has no query strings, so its pages are paths (`/page/2/`, `/tags/x/page/2/`). */
+export function listPageHref(config: Pick<Config, 'staticCopy'>, basePath: string, page: number): string {
+  if (page <= 1) return basePath
+  return config.staticCopy ? `${basePath.replace(/\/$/, '')}/page/${page}/` : pageHref(basePath, page)
+}
+
 /** The home page and tag pages: an h-feed of h-entries with an author and a URL. */
 export function renderListPage(data: ListPageData): string {
-  const { config, notes, page, hasNext, basePath, links } = data
-  const newer = links ? links.newer : page > 1 ? pageHref(basePath, page - 1) : null
-  const older = links ? links.older : hasNext ? pageHref(basePath, page + 1) : null
-  const canonical = siteHref(config, links ? links.self : pageHref(basePath, page))
+  const { config, notes, page, hasNext, basePath } = data
+  // A static copy is exported page by page (`?page=N`) and links its pages as paths, never as cursors.
+  const links = config.staticCopy ? undefined : data.links
+  const newer = links ? links.newer : page > 1 ? listPageHref(config, basePath, page - 1) : null
+  const older = links ? links.older : hasNext ? listPageHref(config, basePath, page + 1) : null
+  const canonical = siteHref(config, links ? links.self : listPageHref(config, basePath, page))
   const numbered = links ? links.numbered : true
   const images: PageImages = { info: data.photos ?? NO_PHOTO_INFO, order: new ImageOrder(), responses: data.responses ?? NO_RESPONSES }
   return renderPage(

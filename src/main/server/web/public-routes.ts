@@ -111,7 +111,8 @@ export function publicRoutes({ config, db, notes, media, contexts, remoteMedia, 
    * once with an offset; true when it was. Past the last note it is a 404.
    */
   async function redirectDeepPage(res: Response, position: ListPosition, basePath: string, filter: { tag?: string; postType?: PostType }, admin: boolean): Promise<boolean> {
-    if (position.kind !== 'page' || position.page <= OFFSET_PAGE_LIMIT) return false
+    // A static copy is exported page by page by number: it asks for every ?page=N and links them as paths.
+    if (config.staticCopy || position.kind !== 'page' || position.page <= OFFSET_PAGE_LIMIT) return false
     const { notes: before } = await notes.list({ limit: 1, offset: (position.page - 1) * perPage - 1, includeDrafts: admin, withTotal: false, ...filter })
     const last = before[0]
     if (!last) throw appError('NOT_FOUND')

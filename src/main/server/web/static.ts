@@ -17,6 +17,9 @@ const ASSETS = new Map<string, StaticAsset>([
   ['/admin.css', { source: ADMIN_CSS, type: 'text/css; charset=utf-8' }],
 ])
 
+/** The assets public pages use (a static copy of the site carries these; the admin's stay on the server). */
+export const PUBLIC_STATIC_PATHS: readonly string[] = ['/static/style.css']
+
 /**
  * /static/...: the site's own assets, with ETag revalidation (they change only with a new release), brotli or
  * gzip when the client takes it. They hold no secret, so they are compressed for the admin too.

@@ -5,6 +5,7 @@ import { ErrorDetails } from '../ErrorDetails'
 import { formatDuration } from '../format'
 import { currentRate, formatRate, formatUptime, openIncidents, overallUptime } from '../monitoring'
 import { useHealthHistoryPoll, useTrafficPoll } from '../poll'
+import { SiteExportCard } from './SiteExport'
 
 /** Uptime and req/s at a glance, and incidents open now (in red). Polls only while the Overview is open. */
 function MonitoringGlance() {
@@ -179,6 +180,7 @@ export function OverviewPanel() {
           Open admin
         </button>
       </div>
+      {status.state === 'running' ? <SiteExportCard /> : null}
     </section>
   )
 }

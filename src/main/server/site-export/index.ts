@@ -1,0 +1,6 @@
+export type { ExportOptions, ExportPhase, ExportProgress, ExportReport, SiteInventory, SiteRenderer, SiteResponse } from './types'
+export { createSiteExporter, rebase, SITE_FILES, type SiteExporter, type SiteExporterDeps } from './service'
+export { siteInventory } from './inventory'
+export { createSiteMirror, type SiteMirror, type SiteMirrorDeps } from './mirror'
+export { createSiteExportActions, targetDir, DATA_EXPORT_FOLDER, type ExportOutcome, type ExportStatus, type ExportTarget, type SiteExportActions } from './actions'
+export { fileForPath, MANIFEST_NAME } from './files'
