@@ -21,12 +21,18 @@ export function tagPath(tag: string): string {
 }
 
 /**
- * When the title comes from a leading heading, the page shows it once as the entry's p-name: drop that
- * heading from the rendered body (the sanitised HTML from marked starts with it).
+ * An article shows its title once, as the entry's p-name: drop a leading heading from its rendered body.
+ * A note's leading heading is part of its content: shown as p-name, it would make Post Type Discovery on
+ * the page call the note an article (only a Micropub `name` makes one).
  */
 export function bodyWithoutTitle(note: Note): string {
-  if (!note.title) return note.html
+  if (!note.title || note.postType !== 'article') return note.html
   return note.html.replace(/^\s*<h([1-6])>[\s\S]*?<\/h\1>\s*/, '')
+}
+
+/** The entry's p-name: an article's title, or a name sent with the post; never a note's own heading. */
+function entryName(note: Note, extras: EntryExtras): string | null {
+  return note.title && note.postType !== 'article' ? null : extras.name
 }
 
 function formatDate(iso: string): string {
@@ -251,7 +257,7 @@ function Tags({ tags }: { tags: string[] }) {
 function EntrySummary({ config, note, images }: { config: Config; note: Note; images: PageImages }) {
   const url = noteUrl(config, note.slug)
   const extras = entryExtras(config, note)
-  const name = extras.name
+  const name = entryName(note, extras)
   return (
     <article className={`h-entry post-${extras.postType}`}>
       <TypeLabel extras={extras} />
@@ -413,13 +419,15 @@ export function renderNotePage(
   const url = noteUrl(config, note.slug)
   const images: PageImages = { info: photos, order: new ImageOrder(), responses: targets }
   const extras = entryExtras(config, note)
-  const name = extras.name
+  const name = entryName(note, extras)
+  // A note that opens with a top-level heading already has the page's h1 in its content.
+  const headingInBody = name === null && /^\s*<h1>/.test(note.html)
   return renderPage(
-    <Layout config={config} title={name ?? description} session={session} canonical={url} description={description} preview={notePreview(config, note, photos)}>
+    <Layout config={config} title={extras.name ?? description} session={session} canonical={url} description={description} preview={notePreview(config, note, photos)}>
       <article className={`h-entry post-${extras.postType}`}>
         <TypeLabel extras={extras} />
         {name && <h1 className="p-name">{name}</h1>}
-        {!name && <h1 className="visually-hidden">{description}</h1>}
+        {!name && !headingInBody && <h1 className="visually-hidden">{description}</h1>}
         <StatusMarkers note={note} />
         <Responses extras={extras} images={images} />
         {extras.summary && <p className="p-summary">{extras.summary}</p>}

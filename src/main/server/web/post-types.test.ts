@@ -43,6 +43,7 @@ describe('post types on pages and in feeds', () => {
     created.article = await micropub({ name: ['On keeping things small'], summary: ['Why one file is enough.'], content: ['A long article body.'] })
     created.photo = await micropub({ photo: ['https://example.com/p.jpg'], content: ['A view'] })
     created.note = await micropub({ content: ['Just a note'] })
+    created.headed = await micropub({ content: ['# A heading in a note\n\nIts body.'] })
   })
   afterAll(async () => {
     await ts.close()
@@ -87,6 +88,18 @@ describe('post types on pages and in feeds', () => {
     expect(entry.properties.name).toEqual(['On keeping things small'])
     expect(entry.properties.summary).toEqual(['Why one file is enough.'])
     expect(html).toContain('<span class="post-type">Article</span>')
+  })
+
+  it('a note opening with a Markdown heading stays a note: no p-name, the heading stays in e-content', async () => {
+    const { entry, html } = await entryAt(created.headed!)
+    // Post Type Discovery: an explicit name that is not a prefix of the content would make it an article.
+    expect(entry.properties.name).toBeUndefined()
+    const content = entry.properties.content![0] as { value: string; html: string }
+    expect(content.value.startsWith('A heading in a note')).toBe(true)
+    expect(content.html).toMatch(/^<h1>A heading in a note<\/h1>/)
+    expect(html).not.toContain('class="post-type"')
+    expect(html.match(/<h1[ >]/g)).toHaveLength(1)
+    expect(await validateHtml(html)).toEqual([])
   })
 
   it('a photo post and a plain note (no label for a note)', async () => {
