@@ -1,5 +1,5 @@
 import type { MediaService } from '../media'
-import type { NotesService } from '../notes'
+import { POST_TYPES, type NotesService } from '../notes'
 import type { SiteInventory } from './types'
 
 const BATCH = 500
@@ -28,7 +28,15 @@ export function siteInventory(notes: NotesService, media: Pick<MediaService, 'li
     // A deleted draft was never public: its address is not announced as gone.
     goneSlugs: async () => (await slugs({ onlyDeleted: true })).filter((n) => n.published).map((n) => n.slug),
     tags: async () => (await notes.tags()).map((tag) => tag.name),
-    ...(extraLists ? { extraLists } : {}),
+    // The /type/<type> archives of the types that have public notes, then any other lists asked for.
+    async extraLists() {
+      const paths: string[] = []
+      for (const postType of POST_TYPES) {
+        const page = await notes.list({ limit: 1, offset: 0, withTotal: false, excerptAboveHtmlBytes: 0, postType })
+        if (page.notes.length > 0) paths.push(`/type/${postType}`)
+      }
+      return extraLists ? [...paths, ...(await extraLists())] : paths
+    },
     async mediaFiles() {
       const files: Array<{ filename: string; bytes: number }> = []
       for (let offset = 0; ; offset += BATCH) {

@@ -106,7 +106,7 @@ afterAll(async () => {
 /** The live site's public URLs, read from what it links (lists page by page until no next one). */
 async function publicPaths(): Promise<{ pages: string[]; files: string[] }> {
   const pages = new Set<string>(['/search'])
-  const lists = ['/', ...['indieweb', 'node.js', 'photos', 'edits', 'doomed'].map((t) => `/tags/${encodeURIComponent(t)}`)]
+  const lists = ['/', '/type/note', ...['indieweb', 'node.js', 'photos', 'edits', 'doomed'].map((t) => `/tags/${encodeURIComponent(t)}`)]
   for (const list of lists) {
     for (let page = 1; ; page += 1) {
       const path = page === 1 ? list : `${list}?page=${page}`
@@ -128,6 +128,7 @@ describe('static mirror served by nginx', () => {
     const { pages } = await publicPaths()
     // Home (3 pages of 2), 6 notes, 5 tag lists (two pages for #indieweb? no: 2 notes), the search stub.
     expect(pages).toContain('/?page=3')
+    expect(pages).toContain('/type/note')
     expect(pages).toContain(`/notes/${encodeURIComponent(slugs.umlaut!)}`)
     for (const path of pages) {
       const live = await get(`${ts.url}${path}`)
