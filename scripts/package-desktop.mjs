@@ -52,6 +52,8 @@ function step(title, command, args) {
 
 const builderCli = join(root, 'node_modules/electron-builder/cli.js')
 step('Build main, preload and renderer', join(root, 'node_modules/electron-vite/bin/electron-vite.js'), ['build'])
+// The server core the app starts: the same esbuild bundle `npm run serve` runs (out/server, packed by out/**).
+step('Build the server core', join(root, 'scripts/build-server.mjs'), ['--force'])
 // Rebuild native modules (better-sqlite3) in node_modules for Electron's ABI; electron-builder checks
 // again while packaging (npmRebuild), which finds them current.
 step(`Rebuild native modules for Electron ${electronVersion()}`, builderCli, ['install-app-deps'])

@@ -27,5 +27,11 @@ if (build.status !== 0) {
   console.error('Building the desktop app failed (see above).')
   process.exit(build.status ?? 1)
 }
+// The app starts the server from the same compiled bundle as `npm run serve` (out/server).
+const server = spawnSync(process.execPath, [join(root, 'scripts/build-server.mjs')], { cwd: root, stdio: 'inherit' })
+if (server.status !== 0) {
+  console.error('Building the server failed (see above).')
+  process.exit(server.status ?? 1)
+}
 const child = spawn(binary, [root], { cwd: root, stdio: 'inherit' })
 child.on('exit', (code) => process.exit(code ?? 0))

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { MenuItemConstructorOptions } from 'electron'
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { pathToFileURL } from 'node:url'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ipcChannel } from '../../shared/contract'
 
 /**
@@ -129,6 +130,23 @@ const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]
 const listenersBefore = new Set(process.listeners('uncaughtException'))
 let scratch: string
 
+// The app starts the server from the compiled bundle (out/server), as `npm run serve` does: build it as
+// `npm run build` does. An unpacked run here has its main file in src/main/desktop, not out/main, so those
+// tests hand the app the bundle's supervisor and check the path the app asked for; the packaged test uses
+// the app's own loader on the path it resolves (inside this checkout).
+const compiledSupervisor = join(project, 'out', 'server', 'supervisor.mjs')
+const askedFor: string[] = []
+const fromBundle = {
+  loadSupervisor: async (modulePath: string) => {
+    askedFor.push(modulePath)
+    return ((await import(pathToFileURL(compiledSupervisor).href)) as typeof import('../server/supervisor')).createSupervisor
+  },
+}
+beforeAll(async () => {
+  const script = (await import(pathToFileURL(join(project, 'scripts/build-server.mjs')).href)) as { ensureServerBuilt(): Promise<boolean> }
+  await script.ensureServerBuilt()
+}, 180_000)
+
 function roles(template: MenuItemConstructorOptions[]): string[] {
   return template.flatMap((item) => [...(item.role ? [item.role] : []), ...(Array.isArray(item.submenu) ? roles(item.submenu) : [])])
 }
@@ -173,7 +191,7 @@ describe('desktop shell under a stand-in Electron', () => {
     stand.gotLock = false
     const dataDir = join(scratch, 'data')
     process.env.STARPUNK_DATA_DIR = dataDir
-    await runDesktopApp()
+    await runDesktopApp(fromBundle)
     expect(stand.quitCount).toBe(1)
     expect(stand.calls).toEqual(['requestSingleInstanceLock'])
     expect(stand.windows).toHaveLength(0)
@@ -226,7 +244,7 @@ describe('desktop shell under a stand-in Electron', () => {
   it('unpacked: trusts a loopback renderer dev server and offers developer tools', async () => {
     process.env.STARPUNK_DATA_DIR = join(scratch, 'data')
     process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/'
-    await runDesktopApp()
+    await runDesktopApp(fromBundle)
     try {
       const [window] = stand.windows
       expect(window?.loaded).toEqual(['http://localhost:5173/'])
@@ -235,6 +253,8 @@ describe('desktop shell under a stand-in Electron', () => {
       const status = await callFromWindow('server:status')
       expect(status.data?.state).toBe('running')
       expect(status.data?.dataDir).toBe(join(scratch, 'data'))
+      // Beside the bundled main file: out/main → out/server, where `npm run build` puts the server bundle.
+      expect(askedFor.at(-1)).toBe(resolve(__dirname, '..', 'server', 'supervisor.mjs'))
     } finally {
       await closeApp()
     }
@@ -244,7 +264,7 @@ describe('desktop shell under a stand-in Electron', () => {
     const dataDir = join(scratch, 'data')
     const away = join(scratch, 'data.away')
     Object.assign(process.env, { STARPUNK_DATA_DIR: dataDir, STARPUNK_ALERT_SAMPLES: '1', STARPUNK_HEALTH_SAMPLE_SECONDS: '5', STARPUNK_SITE_NAME: 'Night Blog' })
-    await runDesktopApp()
+    await runDesktopApp(fromBundle)
     try {
       // Running: the tooltip is the monitoring one (trayText), not the bare state.
       await vi.waitFor(() => expect(stand.tooltips.at(-1)).toMatch(/^Night Blog — (starting|up) · uptime.* \(24 h\) · .*req\/s/), { timeout: 30_000 })

@@ -7,11 +7,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, extname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { BrowserWindow, Menu, Notification, Tray, app, ipcMain, nativeImage, protocol, session, shell, type MenuItemConstructorOptions } from 'electron'
 import log from 'electron-log/main'
 import type { HealthStatus } from '../../shared/contract'
-import { createSupervisor, type ServerSupervisor } from '../server/supervisor'
+import type { ServerSupervisor, createSupervisor } from '../server/supervisor'
 import { alertNotice, readTraySnapshot, stoppedTooltip, TRAY_REFRESH_MS, trayTooltip } from './alerts'
 import { createLinkOpener, forwardEvents, registerIpcHandlers } from './ipc'
 import { resolveDesktopPaths } from './paths'
@@ -29,7 +29,19 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 }
 
-export async function runDesktopApp(): Promise<void> {
+export interface DesktopAppOptions {
+  /** Where the supervisor comes from; default: the compiled server bundle at paths.serverModule. */
+  loadSupervisor?: (modulePath: string) => Promise<typeof createSupervisor>
+}
+
+/** The compiled server core (out/server, built by `npm run build` and `npm start` as for `npm run serve`). */
+async function importCompiledSupervisor(modulePath: string): Promise<typeof createSupervisor> {
+  if (!existsSync(modulePath)) throw new Error(`The compiled server is missing (${modulePath}): run npm run build first.`)
+  const loaded = (await import(pathToFileURL(modulePath).href)) as { createSupervisor: typeof createSupervisor }
+  return loaded.createSupervisor
+}
+
+export async function runDesktopApp(options: DesktopAppOptions = {}): Promise<void> {
   // Before any configuration is read or server started: a second launch only hands over to the first.
   if (launchDecision(app.requestSingleInstanceLock()).kind === 'quit') {
     app.quit()
@@ -48,7 +60,8 @@ export async function runDesktopApp(): Promise<void> {
   await app.whenReady()
 
   const paths = resolveDesktopPaths({ isPackaged: app.isPackaged, appPath: app.getAppPath(), mainDir: here, userDataDir: app.getPath('userData'), cwd: process.cwd() })
-  const supervisor: ServerSupervisor = createSupervisor({
+  const startSupervisor = await (options.loadSupervisor ?? importCompiledSupervisor)(paths.serverModule)
+  const supervisor: ServerSupervisor = startSupervisor({
     safeMode: true,
     cwd: paths.serverCwd,
     onStartError: (err) => log.error('server failed to start', err),

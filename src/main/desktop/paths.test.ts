@@ -12,6 +12,7 @@ describe('desktop paths', () => {
       rendererDir: join(project, 'out', 'renderer'),
       preloadFile: join(project, 'out', 'preload', 'index.cjs'),
       iconsDir: join(project, 'resources'),
+      serverModule: join(project, 'out', 'server', 'supervisor.mjs'),
       serverCwd: '/work/here',
     })
     // The icons are in the repository; the renderer and preload exist once `electron-vite build` ran.
@@ -26,6 +27,7 @@ describe('desktop paths', () => {
       rendererDir: join(appPath, 'out', 'renderer'),
       preloadFile: join(appPath, 'out', 'preload', 'index.cjs'),
       iconsDir: join(appPath, 'resources'),
+      serverModule: join(appPath, 'out', 'server', 'supervisor.mjs'),
       serverCwd: '/home/u/.config/StarPunk',
     })
   })

@@ -26,6 +26,11 @@ export interface DesktopPaths {
   /** App and tray icons. */
   iconsDir: string
   /**
+   * The server core's supervisor as `npm run serve` runs it: the esbuild bundle in out/server, so the app
+   * and the headless server start the same compiled code.
+   */
+  serverModule: string
+  /**
    * The directory a relative STARPUNK_DATA_DIR (default ./data) is resolved against. A packaged app is
    * started from wherever the desktop launched it (often "/", read-only), so its data goes under the
    * user-data directory; an unpacked run keeps the working directory, like the CLI.
@@ -39,6 +44,7 @@ export function resolveDesktopPaths(inputs: DesktopPathInputs): DesktopPaths {
       rendererDir: join(inputs.appPath, 'out', 'renderer'),
       preloadFile: join(inputs.appPath, 'out', 'preload', 'index.cjs'),
       iconsDir: join(inputs.appPath, 'resources'),
+      serverModule: join(inputs.appPath, 'out', 'server', 'supervisor.mjs'),
       serverCwd: inputs.userDataDir,
     }
   }
@@ -46,6 +52,7 @@ export function resolveDesktopPaths(inputs: DesktopPathInputs): DesktopPaths {
     rendererDir: resolve(inputs.mainDir, '..', 'renderer'),
     preloadFile: resolve(inputs.mainDir, '..', 'preload', 'index.cjs'),
     iconsDir: resolve(inputs.mainDir, '..', '..', 'resources'),
+    serverModule: resolve(inputs.mainDir, '..', 'server', 'supervisor.mjs'),
     serverCwd: inputs.cwd,
   }
 }
