@@ -13,6 +13,7 @@ export {
   responseTargets,
   type ResponseProperty,
   POST_TYPE_NAMES,
+  isHttpUrl,
   TARGET_PROPERTY,
   RSVP_VALUES,
   LOCATION_PROPERTIES,

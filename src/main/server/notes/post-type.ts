@@ -51,7 +51,7 @@ export function mayBeEmpty(type: PostType): boolean {
 }
 
 /** An absolute http(s) URL (the spec's "valid URL" for the response properties). */
-function isHttpUrl(value: string): boolean {
+export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value)
     return url.protocol === 'http:' || url.protocol === 'https:'

@@ -1,5 +1,6 @@
 import type { Db } from '../db'
 import type { Logger } from '../logging'
+import { isHttpUrl } from '../notes'
 import { isOutboundError, type Outbound } from '../outbound'
 import type { RemoteMediaService } from '../remote-media'
 import type { mf2 } from 'microformats-parser'
@@ -56,15 +57,6 @@ function toContext(row: Row): ReplyContext {
     authorPhoto: row.author_photo,
     published: row.published,
     fetchedAt: new Date(row.fetched_at).toISOString(),
-  }
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value)
-    return url.protocol === 'http:' || url.protocol === 'https:'
-  } catch {
-    return false
   }
 }
 

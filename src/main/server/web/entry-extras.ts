@@ -1,5 +1,5 @@
 import type { Config } from '../config'
-import { LOCATION_PROPERTIES, locationIsPublic, RESPONSE_PROPERTIES, rsvpValue, type Note, type PostType, type ResponseProperty } from '../notes'
+import { LOCATION_PROPERTIES, locationIsPublic, POST_TYPE_NAMES, RESPONSE_PROPERTIES, rsvpValue, type Note, type PostType, type ResponseProperty } from '../notes'
 
 /**
  * The mf2 properties a note may carry besides its Markdown (mostly from Micropub clients): a name, photos,
@@ -51,16 +51,8 @@ export interface LocationView {
   url: string | null
 }
 
-const TYPE_LABELS: Record<PostType, string | null> = {
-  note: null,
-  article: 'Article',
-  photo: 'Photo',
-  reply: 'Reply',
-  like: 'Like',
-  repost: 'Repost',
-  bookmark: 'Bookmark',
-  rsvp: 'RSVP',
-}
+// A plain note shows no label; every other type shows its name.
+const TYPE_LABELS: Record<PostType, string | null> = { ...POST_TYPE_NAMES, note: null }
 
 const TARGET_LABELS: Record<ResponseProperty, string> = {
   'in-reply-to': 'In reply to',
