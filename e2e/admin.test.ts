@@ -108,7 +108,8 @@ describe('admin area without JavaScript', () => {
 
     await row.getByRole('button', { name: 'Delete' }).click()
     expect(await page.getByRole('status').textContent()).toBe('Note moved to the trash.')
-    expect(await visitorStatus(`/notes/${slug}`)).toBe(404)
+    // Gone, not unknown: sites that showed a reply to it or a mention of it drop theirs.
+    expect(await visitorStatus(`/notes/${slug}`)).toBe(410)
     await page.getByRole('link', { name: 'Trash' }).click()
     await page.locator(`tr[data-slug="${slug}"]`).getByRole('button', { name: 'Restore' }).click()
     expect(await page.getByRole('status').textContent()).toBe('Note restored.')

@@ -30,7 +30,10 @@ describe('public pages with a real admin session', () => {
     const body = await draft.text()
     expect(body).toContain('<span class="marker">draft</span>')
     expect(body).toContain('href="/admin/notes/draft-for-the-admin/edit"')
-    expect((await fetch(`${ts.url}/notes/in-the-trash`)).status).toBe(404)
+    const gone = await fetch(`${ts.url}/notes/in-the-trash`)
+    expect(gone.status).toBe(410)
+    // Never kept by a browser or proxy: restoring the note brings it back for readers at once.
+    expect(gone.headers.get('cache-control')).toBe('no-store')
     expect(await (await fetch(`${ts.url}/notes/in-the-trash`, asAdmin())).text()).toContain('<span class="marker">deleted</span>')
   })
 

@@ -52,6 +52,8 @@ describe('IPC handler table', () => {
     // Written out on purpose: a renamed or lost channel breaks every installed renderer, so it must show here.
     expect([...handlers.keys()].sort()).toEqual(
       [
+        'starpunk:call:backup:run',
+        'starpunk:call:backup:status',
         'starpunk:call:config:get',
         'starpunk:call:config:save',
         'starpunk:call:config:validate',
@@ -67,6 +69,8 @@ describe('IPC handler table', () => {
         'starpunk:call:server:start',
         'starpunk:call:server:status',
         'starpunk:call:server:stop',
+        'starpunk:call:site:export',
+        'starpunk:call:site:export-status',
       ].sort(),
     )
     unregister()

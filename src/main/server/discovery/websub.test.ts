@@ -158,6 +158,8 @@ describe('pinging the hub', () => {
   })
 })
 
+const webmentionLink = (base: string): string => `<${base}/webmention>; rel="webmention"`
+
 describe('advertising the hub', () => {
   it('pages link rel=hub and rel=self, in the head and the Link header', async () => {
     const note = await ts.server.context.notes.create({ content: 'Advertised', slug: 'advertised' })
@@ -167,10 +169,11 @@ describe('advertising the hub', () => {
     ] as const) {
       // The second request is a repeat (answered by the fast path in front of Express): same Link header.
       const first = await fetch(`${ts.url}${path}`, { headers: { accept: 'text/html' } })
-      expect(first.headers.get('link')).toBe(`<${hub.url}>; rel="hub", <${self}>; rel="self"`)
+      // The Webmention endpoint is on every response; the hub and self follow it.
+      expect(first.headers.get('link')).toBe(`${webmentionLink(ts.url)}, <${hub.url}>; rel="hub", <${self}>; rel="self"`)
       await first.arrayBuffer()
       const res = await fetch(`${ts.url}${path}`, { headers: { accept: 'text/html' } })
-      expect(res.headers.get('link')).toBe(`<${hub.url}>; rel="hub", <${self}>; rel="self"`)
+      expect(res.headers.get('link')).toBe(`${webmentionLink(ts.url)}, <${hub.url}>; rel="hub", <${self}>; rel="self"`)
       const links = DomUtils.getElementsByTagName('link', parseDocument(await res.text()))
       expect(links.find((l) => l.attribs.rel === 'hub')?.attribs.href).toBe(hub.url)
       expect(links.find((l) => l.attribs.rel === 'self')?.attribs.href).toBe(self)
@@ -179,7 +182,7 @@ describe('advertising the hub', () => {
 
   it('RSS and Atom carry link rel=hub, the JSON Feed its hubs, and each feed a Link header naming itself', async () => {
     const rss = await fetch(`${ts.url}/feed.rss`)
-    expect(rss.headers.get('link')).toBe(`<${hub.url}>; rel="hub", <${ts.url}/feed.rss>; rel="self"`)
+    expect(rss.headers.get('link')).toBe(`${webmentionLink(ts.url)}, <${hub.url}>; rel="hub", <${ts.url}/feed.rss>; rel="self"`)
     expect(await rss.text()).toContain(`<atom:link href="${hub.url}" rel="hub"/>`)
     const atom = await fetch(`${ts.url}/feed.atom`)
     expect(atom.headers.get('link')).toContain(`<${ts.url}/feed.atom>; rel="self"`)
@@ -203,7 +206,8 @@ describe('without a hub', () => {
     expect(hub.requests).toHaveLength(0)
     for (const path of ['/', '/notes/quiet', '/feed.rss', '/feed.json']) {
       const res = await fetch(`${plain.url}${path}`, { headers: { accept: 'text/html' } })
-      expect(res.headers.get('link')).toBeNull()
+      // Only the Webmention endpoint: no hub, no self.
+      expect(res.headers.get('link')).toBe(webmentionLink(plain.url))
       expect(await res.text()).not.toMatch(/rel="hub"|"hubs"/)
     }
   })

@@ -94,6 +94,10 @@ export function errorHandler(deps: ErrorHandlerDeps): ErrorRequestHandler {
       res.destroy()
       return
     }
+    // An error page names its request ID and says what was true at that moment: no cache may keep it.
+    // (Browsers otherwise keep a 410 without Cache-Control as if it were permanent: a restored note would
+    // stay gone for its readers.) An error's own headers may still say otherwise.
+    res.setHeader('Cache-Control', 'no-store')
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value)
     if (error.status === 503 && !res.getHeader('retry-after')) res.setHeader('Retry-After', DEFAULT_RETRY_AFTER_SECONDS)
     res.status(error.status)

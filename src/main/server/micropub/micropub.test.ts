@@ -143,7 +143,7 @@ describe('Micropub endpoint on a real server', () => {
     const created = await postJson({ type: ['h-entry'], properties: { content: ['short-lived'] } })
     const url = created.headers.get('location')!
     expect((await postForm([['action', 'delete'], ['url', url]])).status).toBe(204)
-    expect((await fetch(url, { headers: { accept: 'text/html' } })).status).toBe(404)
+    expect((await fetch(url, { headers: { accept: 'text/html' } })).status).toBe(410)
     expect((await source(url)).status).toBe(400)
     expect((await postJson({ action: 'undelete', url })).status).toBe(204)
     expect((await fetch(url, { headers: { accept: 'text/html' } })).status).toBe(200)
