@@ -40,6 +40,14 @@ describe('the mirror directory', () => {
     expect(await (await fetch(`${ts.url}/`)).text()).toContain('action="/search"')
   })
 
+  it('the IndieAuth metadata names the live URL as issuer and for every endpoint (the issuer prefixes its own URL)', async () => {
+    const metadata = (await (await fetch(`${ts.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>
+    expect(metadata.issuer).toBe(`${LIVE}/`)
+    expect(metadata.authorization_endpoint).toBe(`${LIVE}/indieauth/auth`)
+    expect(metadata.token_endpoint).toBe(`${LIVE}/indieauth/token`)
+    expect(metadata.revocation_endpoint).toBe(`${LIVE}/indieauth/revoke`)
+  })
+
   it('holds a new note, an edit and a deletion once whenCurrent() resolves after each', async () => {
     const { notes } = ts.server.context
     const note = await notes.create({ content: '# Mirrored\n\nFirst version.' })

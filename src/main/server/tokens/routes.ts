@@ -83,12 +83,15 @@ export function indieauthRoutes(deps: IndieAuthRoutesDeps): Router {
   const router = Router()
   const form = express.urlencoded({ extended: false, limit: 64 * 1024, parameterLimit: 100 })
   const json = express.json({ limit: 64 * 1024 })
-  const issuer = () => `${siteBase()}/`
+  // Where this server answers from outside: the live URL when the site itself is a static mirror (the
+  // metadata is fetched there, and an issuer must be a prefix of its metadata's URL), else the site URL.
+  const serverBase = () => config.publicSite.liveUrl?.replace(/\/+$/, '') ?? siteBase()
+  const issuer = () => `${serverBase()}/`
   // Programs call these; the consent pages under /indieauth/auth stay pages.
   router.use(['/indieauth/token', '/indieauth/revoke', '/.well-known'], errorFormat('json'))
 
   router.get('/.well-known/oauth-authorization-server', (_req, res) => {
-    const base = siteBase()
+    const base = serverBase()
     res.set('Cache-Control', 'public, max-age=300').json({
       issuer: issuer(),
       authorization_endpoint: `${base}/indieauth/auth`,
