@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Db } from '../db'
 import type { Note } from '../notes'
 import { normalizeUrl } from './parse'
+import type { MentionRow } from './receiver'
 import { MENTION_TYPES } from './types'
 
 /** The front matter key received Webmentions travel under in exported note files. */
@@ -24,23 +25,8 @@ const ExportedMention = z.object({
 })
 type ExportedMention = z.output<typeof ExportedMention>
 
-interface Row {
-  source: string
-  target: string
-  source_host: string
-  type: string
-  moderation: 'approved' | 'held'
-  url: string
-  author_name: string | null
-  author_photo: string | null
-  author_url: string | null
-  content_html: string | null
-  content_text: string | null
-  rsvp: string | null
-  published: string | null
-  created_at: number
-  updated_at: number
-}
+// A stored mention as the receiver keeps it (one table, one row type).
+type Row = MentionRow
 
 /**
  * Received Webmentions in and out of exported note files (`npm run export-notes` / `import-notes`): each

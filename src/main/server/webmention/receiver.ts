@@ -134,7 +134,7 @@ interface RequestRow {
   updated_at: number
 }
 
-interface MentionRow {
+export interface MentionRow {
   id: number
   note_id: number
   source: string
