@@ -12,7 +12,8 @@ const outDir = join(root, 'out/renderer')
 const marker = join(outDir, 'index.html')
 const sources = [join(root, 'src/renderer'), join(root, 'src/shared'), join(root, 'electron.vite.config.ts'), join(root, 'package.json')]
 
-function newest(path) {
+/** The newest modification time under a path (0 when it does not exist). */
+export function newest(path) {
   if (!existsSync(path)) return 0
   const stat = statSync(path)
   if (!stat.isDirectory()) return stat.mtimeMs

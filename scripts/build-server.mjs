@@ -7,9 +7,10 @@
 // import() stays out of the start-up parse.
 //
 // `node scripts/build-server.mjs` builds when stale; `--force` always; `--check` exits 1 when stale.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { newest } from './build-console.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const SERVER_OUT_DIR = join(root, 'out/server')
@@ -18,15 +19,6 @@ const marker = join(SERVER_OUT_DIR, '.built')
 const sources = [join(root, 'src/main'), join(root, 'src/shared'), join(root, 'package.json'), join(root, 'tsconfig.node.json'), fileURLToPath(import.meta.url)]
 /** The entries: the headless CLI and the supervisor the desktop app starts the server with. */
 export const SERVER_ENTRIES = { cli: join(root, 'src/main/cli.ts'), supervisor: join(root, 'src/main/server/supervisor.ts') }
-
-function newest(path) {
-  if (!existsSync(path)) return 0
-  const stat = statSync(path)
-  if (!stat.isDirectory()) return stat.mtimeMs
-  let max = stat.mtimeMs
-  for (const name of readdirSync(path)) max = Math.max(max, newest(join(path, name)))
-  return max
-}
 
 export function isServerStale() {
   if (!existsSync(marker)) return true
