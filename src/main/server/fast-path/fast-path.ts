@@ -210,7 +210,7 @@ export function createFastPath(deps: FastPathDeps): FastPath {
       const memo = memos.get(key)
       if (!memo) return false
       // Still the cache's entry for its key: no note write, no invalidation of that key, not evicted.
-      if (memo.cache.peek(memo.key) !== memo.entry) {
+      if (memo.cache.peekThisTurn(memo.key) !== memo.entry) {
         memos.delete(key)
         return false
       }
