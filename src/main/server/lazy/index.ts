@@ -1,0 +1,14 @@
+import { createRequire } from 'node:module'
+
+/**
+ * A CommonJS package loaded the first time it is used instead of when the server starts: most requests
+ * never need it, and loading every package up front made start-up several times slower than a bare node
+ * process and kept their code resident (docs/performance.md, "Start-up"). Node's module cache makes it one load.
+ */
+export function lazyRequire<T>(specifier: string): () => T {
+  let loaded: T | undefined
+  return () => {
+    loaded ??= createRequire(import.meta.url)(specifier) as T
+    return loaded
+  }
+}
