@@ -24,8 +24,10 @@ function readCache() {
 
 /** The bundle's exports, and saveCodeCache() to call once the server has started (what it compiled by then is kept). */
 export function loadServerBundle() {
+  // The bundle is already the module wrapper `(function (exports, require, ...) {...})`, and ASCII (the build
+  // checks): read as latin1, node hands V8 the bytes as an external string, outside the JavaScript heap.
   const cachedData = readCache()
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(bundleFile, 'utf8')}\n})`, { filename: bundleFile, cachedData })
+  const script = new Script(readFileSync(bundleFile, 'latin1'), { filename: bundleFile, cachedData })
   const module = { exports: {}, filename: bundleFile, id: bundleFile, loaded: false }
   script.runInThisContext()(module.exports, createRequire(bundleFile), module, bundleFile, here)
   module.loaded = true
