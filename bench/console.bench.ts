@@ -1,6 +1,6 @@
 // Desktop console: what watching the server costs it, and how quickly a console call is answered while
 // the blog is under load (the in-process design's cost: IPC replies wait for the same event loop).
-// One supervised server in this process; autocannon on loopback.
+// One supervised server in this process; the load is wrk on loopback, in its own process (load() in lib.ts).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -80,6 +80,8 @@ export interface WrkResult {
   non2xx: number
   /** connect, read, write and timeout errors. */
   socketErrors: number
+  /** wrk's whole report, with whatever a `script`'s done() printed. */
+  stdout: string
 }
 
 /**
@@ -87,9 +89,14 @@ export interface WrkResult {
  * loop and measure itself): 10 connections, one thread, p50/p99 from its latency distribution. `cpu` pins
  * wrk to that CPU with taskset.
  */
-export async function wrk(url: string, seconds: number, options: { cpu?: string; headers?: Record<string, string>; connections?: number } = {}): Promise<WrkResult> {
+export async function wrk(
+  url: string,
+  seconds: number,
+  options: { cpu?: string; headers?: Record<string, string>; connections?: number; /** A Lua script file for wrk -s. */ script?: string } = {},
+): Promise<WrkResult> {
   const headerArgs = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
-  const args = ['-t1', `-c${options.connections ?? 10}`, `-d${seconds}s`, '--latency', ...headerArgs, url]
+  const scriptArgs = options.script === undefined ? [] : ['-s', options.script]
+  const args = ['-t1', `-c${options.connections ?? 10}`, `-d${seconds}s`, '--latency', ...scriptArgs, ...headerArgs, url]
   const { stdout } = options.cpu === undefined
     ? await execFileAsync('/usr/bin/wrk', args, { maxBuffer: 1 << 20 })
     : await execFileAsync('/usr/bin/taskset', ['-c', options.cpu, '/usr/bin/wrk', ...args], { maxBuffer: 1 << 20 })
@@ -98,7 +105,7 @@ export async function wrk(url: string, seconds: number, options: { cpu?: string;
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0)
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout)
   const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0
-  return { p50: at('50'), p99: at('99'), requests, non2xx, socketErrors }
+  return { p50: at('50'), p99: at('99'), requests, non2xx, socketErrors, stdout }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 // Micropub: creating a note with a JSON Micropub request and a personal token, side by side with the
 // admin area's form create (session cookie + CSRF), on the same server in the same run (ABAB, summed);
-// and the p99 latency of q=source against the public page of the same note.
-import { mkdtempSync, rmSync } from 'node:fs'
+// and the p99 latency of q=source against the public page of the same note. The load is wrk in its own
+// process pinned to LOAD_CPU, with a Lua script that builds each POST's body (a new note per request);
+// this process, which is the server here, is pinned to SERVER_CPU while it is measured.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
 import { createServer, loadConfig } from '../src/main/server'
 import { loginAsAdmin } from '../test/helpers/admin'
-import { load, type BenchContext } from './lib'
+import { LOAD_CPU, load, loadAverage, SERVER_CPU, wrk, type BenchContext } from './lib'
 
 interface Run {
   requests: number
@@ -15,25 +17,76 @@ interface Run {
   bad: number
 }
 
-async function drive(url: string, seconds: number, build: (i: number) => { headers: Record<string, string>; body: string }, expect: number): Promise<Run> {
-  let i = 0
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections: 4,
-    duration: seconds,
-    requests: [
-      {
-        setupRequest: (req) => {
-          const { headers, body } = build(i++)
-          return { ...req, method: 'POST', headers, body }
-        },
-      },
-    ],
-  })
-  const stats = (result.statusCodeStats ?? {}) as Record<string, { count: number } | undefined>
-  const ok = stats[String(expect)]?.count ?? 0
-  return { requests: ok, seconds, bad: result.requests.total - ok + result.errors }
+/** Where the counter goes in a body template: letters only, so URL encoding leaves it alone. */
+const SEQUENCE = 'BENCHSEQ'
+
+/** A Lua long string holding `text` exactly (no escapes are read inside one). */
+function luaString(text: string): string {
+  let level = '='
+  while (text.includes(`]${level}]`)) level += '='
+  return `[${level}[${text}]${level}]`
+}
+
+/**
+ * A wrk script that POSTs `template` to `path` with SEQUENCE replaced by a counter, so every request creates
+ * a new note, and prints how many responses had each status ("STATUS <code> <count>") when done.
+ */
+function postScript(file: string, path: string, headers: Record<string, string>, template: string): string {
+  const headerTable = Object.entries(headers)
+    .map(([name, value]) => `[ ${luaString(name)} ] = ${luaString(value)}`)
+    .join(', ')
+  writeFileSync(
+    file,
+    `local path = ${luaString(path)}
+local headers = { ${headerTable} }
+local template = ${luaString(template)}
+counter = 0
+statuses = {}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function request()
+  counter = counter + 1
+  local body = string.gsub(template, "${SEQUENCE}", tostring(counter))
+  return wrk.format("POST", path, headers, body)
+end
+function response(status, response_headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    for code, n in pairs(thread:get("statuses")) do io.write(string.format("STATUS %d %d\\n", code, n)) end
+  end
+end
+`,
+  )
+  return file
+}
+
+interface PostTarget {
+  url: string
+  headers: Record<string, string>
+  /** The body, SEQUENCE standing for the request's number. */
+  template: string
+  expect: number
+  script: string
+}
+
+async function drive(target: PostTarget, seconds: number): Promise<Run> {
+  const result = await wrk(target.url, seconds, { connections: 4, cpu: LOAD_CPU, script: target.script })
+  // A script wrk cannot load is reported on stderr and replaced by plain GETs: no STATUS lines then.
+  const statuses = new Map<number, number>()
+  for (const m of result.stdout.matchAll(/^STATUS (\d+) (\d+)$/gm)) statuses.set(Number(m[1]), Number(m[2]))
+  if (statuses.size === 0 && result.requests > 0) throw new Error(`wrk printed no status counts for ${target.url}:\n${result.stdout}`)
+  const answered = [...statuses.values()].reduce((sum, n) => sum + n, 0)
+  const ok = statuses.get(target.expect) ?? 0
+  return { requests: ok, seconds, bad: answered - ok + result.socketErrors }
+}
+
+/** Pin every thread of this process to `cpus` (taskset -a); returns the list it had before. */
+function pinThisProcess(cpus: string): string {
+  const before = /:\s*(\S+)\s*$/.exec(execFileSync('/usr/bin/taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' }))?.[1] ?? '0-1'
+  execFileSync('/usr/bin/taskset', ['-a', '-c', '-p', cpus, String(process.pid)], { stdio: 'ignore' })
+  return before
 }
 
 export default async function micropubBench(ctx: BenchContext): Promise<void> {
@@ -44,29 +97,39 @@ export default async function micropubBench(ctx: BenchContext): Promise<void> {
   try {
     const { token } = await server.context.tokens.createPersonal({ name: 'bench', scopes: ['create'], expiresAt: null })
     const admin = await loginAsAdmin({ url, server, dataDir: dir, lines: [], close: async () => {} })
-    const text = (i: number, via: string) => `Bench note ${i} via ${via}: ${'lorem ipsum dolor sit amet '.repeat(8)}`
-    const micropub = (i: number) => ({
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: ['h-entry'], properties: { content: [text(i, 'micropub')], category: ['bench'] } }),
-    })
-    const form = (i: number) => ({
-      headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: admin.csrfToken, content: text(i, 'form'), tags: 'bench', slug: '', published: '1' }).toString(),
-    })
-    // Warm both paths (JIT, statement caches) before anything is measured.
-    await drive(`${url}/micropub`, 1, micropub, 201)
-    await drive(`${url}/admin/notes`, 1, form, 303)
+    const run = Date.now().toString(36)
+    const text = (i: number | string, via: string) => `Bench note ${run}-${i} via ${via}: ${'lorem ipsum dolor sit amet '.repeat(8)}`
+    const micropubBody = (i: number | string) => JSON.stringify({ type: ['h-entry'], properties: { content: [text(i, 'micropub')], category: ['bench'] } })
+    const micropubHeaders = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+    const formHeaders = { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' }
+    const formBody = (i: number | string) => new URLSearchParams({ _csrf: admin.csrfToken, content: text(i, 'form'), tags: 'bench', slug: '', published: '1' }).toString()
+    const targets = {
+      micropub: { url: `${url}/micropub`, headers: micropubHeaders, template: micropubBody(SEQUENCE), expect: 201, script: '' },
+      form: { url: `${url}/admin/notes`, headers: formHeaders, template: formBody(SEQUENCE), expect: 303, script: '' },
+    }
+    for (const [side, target] of Object.entries(targets)) {
+      target.script = postScript(join(dir, `post-${side}.lua`), new URL(target.url).pathname, target.headers, target.template)
+    }
     const seconds = ctx.quick ? 2 : 5
-    const rounds = ctx.quick ? 1 : 2
+    const rounds = ctx.quick ? 1 : 4
     const totals = { micropub: { requests: 0, seconds: 0, bad: 0 }, form: { requests: 0, seconds: 0, bad: 0 } }
-    // Alternate so that the growing notes table and warm-up hit both sides alike.
-    for (let r = 0; r < rounds; r++) {
-      for (const side of r % 2 === 0 ? (['micropub', 'form'] as const) : (['form', 'micropub'] as const)) {
-        const run = side === 'micropub' ? await drive(`${url}/micropub`, seconds, micropub, 201) : await drive(`${url}/admin/notes`, seconds, form, 303)
-        totals[side].requests += run.requests
-        totals[side].seconds += run.seconds
-        totals[side].bad += run.bad
+    const cpusBefore = pinThisProcess(SERVER_CPU)
+    const loadBefore = loadAverage()
+    try {
+      // Warm both paths (JIT, statement caches) before anything is measured.
+      await drive(targets.micropub, 1)
+      await drive(targets.form, 1)
+      // Alternate so that the growing notes table and warm-up hit both sides alike.
+      for (let r = 0; r < rounds; r++) {
+        for (const side of r % 2 === 0 ? (['micropub', 'form'] as const) : (['form', 'micropub'] as const)) {
+          const result = await drive(targets[side], seconds)
+          totals[side].requests += result.requests
+          totals[side].seconds += result.seconds
+          totals[side].bad += result.bad
+        }
       }
+    } finally {
+      pinThisProcess(cpusBefore)
     }
     ctx.report({
       group: 'Micropub',
@@ -75,13 +138,20 @@ export default async function micropubBench(ctx: BenchContext): Promise<void> {
       baseline: totals.form.requests / totals.form.seconds,
       unit: 'notes/s',
       higherIsBetter: true,
-      note: `4 connections, ${rounds}×${seconds}s each side alternated; unexpected statuses: ${totals.micropub.bad} / ${totals.form.bad}`,
+      note: `wrk -t1 -c4 (Lua script, a new note per request) on CPU ${LOAD_CPU}, the server (this process) on CPU ${SERVER_CPU}; ${rounds}×${seconds}s each side alternated; unexpected statuses: ${totals.micropub.bad} / ${totals.form.bad}; load ${loadBefore} before, ${loadAverage()} after`,
     })
 
-    const created = await fetch(`${url}/micropub`, { method: 'POST', ...micropub(1_000_000) })
+    const created = await fetch(`${url}/micropub`, { method: 'POST', headers: micropubHeaders, body: micropubBody('source') })
     const location = new URL(created.headers.get('location')!)
-    const source = await load(`${url}/micropub?q=source&url=${encodeURIComponent(location.href)}`, { seconds, connections: 10, headers: { authorization: `Bearer ${token}` } })
-    const page = await load(`${url}${location.pathname}`, { seconds, connections: 10, headers: { accept: 'text/html' } })
+    const cpusBeforeRead = pinThisProcess(SERVER_CPU)
+    let source: Awaited<ReturnType<typeof load>>
+    let page: Awaited<ReturnType<typeof load>>
+    try {
+      source = await load(`${url}/micropub?q=source&url=${encodeURIComponent(location.href)}`, { seconds, connections: 10, cpu: LOAD_CPU, headers: { authorization: `Bearer ${token}` } })
+      page = await load(`${url}${location.pathname}`, { seconds, connections: 10, cpu: LOAD_CPU, headers: { accept: 'text/html' } })
+    } finally {
+      pinThisProcess(cpusBeforeRead)
+    }
     ctx.report({
       group: 'Micropub',
       name: 'q=source p99 vs the public page of the same note',
@@ -89,7 +159,7 @@ export default async function micropubBench(ctx: BenchContext): Promise<void> {
       baseline: page.p99,
       unit: 'ms',
       higherIsBetter: false,
-      note: `10 connections, ${seconds}s; q=source ${source.reqPerSec.toFixed(0)} req/s (non-2xx ${source.non2xx}), page ${page.reqPerSec.toFixed(0)} req/s`,
+      note: `wrk -t1 -c10 on CPU ${LOAD_CPU}, server on CPU ${SERVER_CPU}, ${seconds}s each; q=source ${source.reqPerSec.toFixed(0)} req/s (non-2xx ${source.non2xx}), page ${page.reqPerSec.toFixed(0)} req/s`,
     })
   } finally {
     await server.close()

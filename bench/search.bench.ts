@@ -1,6 +1,8 @@
 // Search: FTS5 vs the LIKE fallback, p50 query time at 1,000 / 10,000 / 100,000 notes, and the FTS5
 // index rebuild at 100,000 notes against the time to insert those notes. Both engines run on the same
-// (standard) SQLite build and the same database file, side by side, so the ratio is all engine.
+// (standard) SQLite build and the same database file, side by side, so the ratio is all engine. At the
+// largest size, FTS5's ranking plans side by side on that file too: the bounded top-k plan (ours) vs the
+// FTS5 sorter joined in one statement (the plan before it), p50 and p99 of the common word and of each kind.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +12,7 @@ import { createHealthService, type HealthService } from '../src/main/server/heal
 import { createLogging, type Logger } from '../src/main/server/logging'
 import { createNoteRenderer, createNotesService, type NotesService } from '../src/main/server/notes'
 import { createSearchService, type SearchServiceImpl } from '../src/main/server/search'
-import { percentile, type BenchContext } from './lib'
+import { loadAverage, percentile, type BenchContext } from './lib'
 
 /** Deterministic PRNG (mulberry32): the same corpus every run. */
 function rng(seed: number): () => number {
@@ -50,6 +52,8 @@ interface Fixture {
   health: HealthService
   notes: NotesService
   fts: SearchServiceImpl
+  /** FTS5 ranked the way it was before the bounded plan (FTS5's sorter, joined in one statement). */
+  ftsSorted: SearchServiceImpl
   like: SearchServiceImpl
   insertMs: number
   initialIndexMs: number
@@ -85,6 +89,8 @@ export async function buildFixture(size: number): Promise<Fixture> {
   const fts = createSearchService({ db, notes, config, logger })
   const initialIndexMs = performance.now() - indexStarted
   const likeConfig: Config = { ...config, search: { ...config.search, engine: 'like' } }
+  // Before the LIKE service, whose start flags the FTS5 index as possibly stale (a rebuild for the next FTS5 start).
+  const ftsSorted = createSearchService({ db, notes, config, logger, ftsRankPlan: 'sorted' })
   const like = createSearchService({ db, notes, config: likeConfig, logger })
   const health = createHealthService({ version: 'bench', startedAt: Date.now(), checks: fts.healthChecks })
   if (fts.engine !== 'fts5' || like.engine !== 'like') throw new Error(`expected fts5 and like engines, got ${fts.engine} and ${like.engine}`)
@@ -96,12 +102,14 @@ export async function buildFixture(size: number): Promise<Fixture> {
     health,
     notes,
     fts,
+    ftsSorted,
     like,
     insertMs,
     initialIndexMs,
     words,
     async close() {
       fts.dispose()
+      ftsSorted.dispose()
       like.dispose()
       await db.close()
       await logging.close()
@@ -129,6 +137,63 @@ async function p50(service: SearchServiceImpl, qs: string[], rounds: number, int
     }
   }
   return percentile(times, 50)
+}
+
+/**
+ * The FTS5 ranking plans on the same file and reader pool, whole search() calls as /api/search makes them:
+ * first the same hits (pages 1 and 2 of each query), then `calls` calls of each query per plan, alternating
+ * which plan goes first (AB, BA, ...) so drift hits both alike.
+ */
+async function comparePlans(ctx: BenchContext, fx: Fixture, qs: string[], size: number): Promise<void> {
+  for (const q of qs) {
+    for (const offset of [0, 20]) {
+      const [a, b] = [await fx.fts.search({ q, limit: 20, offset }), await fx.ftsSorted.search({ q, limit: 20, offset })]
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`the ranking plans disagree on "${q}" at offset ${offset}`)
+    }
+  }
+  const calls = ctx.quick ? 10 : size >= 100_000 ? 40 : 20
+  const times = { bounded: qs.map(() => [] as number[]), sorted: qs.map(() => [] as number[]) }
+  const timeOne = async (service: SearchServiceImpl, q: string): Promise<number> => {
+    const start = performance.now()
+    await service.search({ q, limit: 20, offset: 0 })
+    return performance.now() - start
+  }
+  const loadBefore = loadAverage()
+  for (const [i, q] of qs.entries()) {
+    await timeOne(fx.fts, q)
+    await timeOne(fx.ftsSorted, q)
+    for (let c = 0; c < calls; c++) {
+      for (const plan of c % 2 === 0 ? (['bounded', 'sorted'] as const) : (['sorted', 'bounded'] as const)) {
+        times[plan][i]!.push(await timeOne(plan === 'bounded' ? fx.fts : fx.ftsSorted, q))
+      }
+    }
+  }
+  const load = `load ${loadBefore} before, ${loadAverage()} after`
+  const n = size.toLocaleString('en')
+  const common = { bounded: times.bounded[0]!, sorted: times.sorted[0]! }
+  for (const p of [50, 99]) {
+    ctx.report({
+      group: 'Search',
+      name: `FTS5 common word at ${n} notes, p${p}: bounded top-k plan vs FTS5 sorter (the plan before)`,
+      ours: percentile(common.bounded, p),
+      baseline: percentile(common.sorted, p),
+      unit: 'ms',
+      higherIsBetter: false,
+      note: `${calls} calls each, alternating, same file and reader pool, limit 20 + total count; same hits checked first; ${load}`,
+    })
+  }
+  for (const [i, kind] of QUERY_KINDS.entries()) {
+    if (i === 0) continue
+    ctx.report({
+      group: 'Search',
+      name: `  FTS5 ${kind} at ${n} notes, p50: bounded top-k plan vs FTS5 sorter`,
+      ours: percentile(times.bounded[i]!, 50),
+      baseline: percentile(times.sorted[i]!, 50),
+      unit: 'ms',
+      higherIsBetter: false,
+      note: `p99 ${percentile(times.bounded[i]!, 99).toFixed(2)} vs ${percentile(times.sorted[i]!, 99).toFixed(2)} ms; ${calls} calls each, alternating`,
+    })
+  }
 }
 
 export default async function searchBench(ctx: BenchContext): Promise<void> {
@@ -170,6 +235,7 @@ export default async function searchBench(ctx: BenchContext): Promise<void> {
         note: `${qs.length} queries (word, rare word, 2 words, phrase, prefix) × ${rounds * 3}, limit 20 + total count`,
       })
       if (size === sizes[sizes.length - 1]) {
+        await comparePlans(ctx, fx, qs, size)
         for (const [i, kind] of QUERY_KINDS.entries()) {
           ctx.report({
             group: 'Search',

@@ -1,5 +1,5 @@
 export type { SearchEngineName, SearchHit, SearchQuery, SearchService, SearchStatus } from './types'
-export { createSearchService, probeFts5, searchDocument, MAX_SEARCH_LIMIT, TITLE_WEIGHT, type SearchServiceDeps, type SearchServiceImpl } from './service'
+export { createSearchService, probeFts5, searchDocument, MAX_SEARCH_LIMIT, TITLE_WEIGHT, type FtsRankPlan, type SearchServiceDeps, type SearchServiceImpl } from './service'
 export { searchRoutes, DEFAULT_API_LIMIT, PAGE_SIZE, type SearchRoutesDeps } from './routes'
 export { parseQuery, ftsMatchExpression, likePatterns, escapeLike, foldedText, foldWord, MAX_QUERY_LENGTH, MAX_QUERY_TERMS, type ParsedQuery, type QueryTerm } from './query'
 export { buildSnippet, markersToHtml } from './snippet'

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { loadConfig, type Config } from '../config'
 import { openDb, type Db } from '../db'
 import { createHealthService, type HealthService } from '../health'
-import { createLogging } from '../logging'
+import { createLogging, type Logger } from '../logging'
 import { createNoteRenderer, createNotesService, type NotesServiceImpl } from '../notes'
 import { createSearchService, type SearchServiceImpl } from './service'
 
@@ -31,6 +31,8 @@ export interface SearchFixture {
   notes: NotesServiceImpl
   health: HealthService
   search: SearchServiceImpl
+  /** The logger the services write to (lines land in logLines). */
+  logger: Logger
   logLines: string[]
   /** Close the database but keep the directory (to reopen it with openSearchFixture(env, dir)). */
   closeDb(): Promise<void>
@@ -77,6 +79,7 @@ export async function openSearchFixture(
     notes,
     health,
     search,
+    logger: logging.logger,
     logLines,
     closeDb,
     async close() {
