@@ -12,3 +12,12 @@ export function lazyRequire<T>(specifier: string): () => T {
     return loaded
   }
 }
+
+/** A value made the first time it is asked for (e.g. module paths a worker thread needs, resolved when it first starts). */
+export function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined
+  return () => {
+    made ??= { value: make() }
+    return made.value
+  }
+}
