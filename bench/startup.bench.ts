@@ -3,7 +3,7 @@
 // total (npm and its preserve check included); then resident memory of the server process idle (after
 // start-up, no request, 5 s settled) and after load vs the bare process. Every process is pinned to one CPU
 // (bench/lib.ts, SERVER_CPU), rounds alternate which side starts first.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -12,6 +12,12 @@ import { captureResponse, LOAD_CPU, loadAverage, percentile, SERVER_CPU, startBa
 const GROUP = 'Start-up and memory'
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const SERVER_OUT = join(import.meta.dirname, '../out/server')
+/** The V8 code caches out/server/load.mjs keeps beside the bundle (one per V8 version). */
+function removeCodeCaches(): void {
+  for (const name of readdirSync(SERVER_OUT)) if (/^server\.cjs\..+\.cache$/.test(name)) rmSync(join(SERVER_OUT, name), { force: true })
+}
 
 export default async function startupBench(ctx: BenchContext): Promise<void> {
   const build = (await import(pathToFileURL(join(import.meta.dirname, '../scripts/build-server.mjs')).href)) as { ensureServerBuilt(): Promise<boolean> }
@@ -52,6 +58,26 @@ export default async function startupBench(ctx: BenchContext): Promise<void> {
       await viaNpm.stop()
     }
     const median = (values: number[]) => percentile(values, 50)
+    // The start after a build has no code cache yet (it writes one once listening): what that first start costs.
+    const uncached: number[] = []
+    const cached: number[] = []
+    for (let round = 0; round < (ctx.quick ? 2 : 4); round++) {
+      for (const withCache of round % 2 === 0 ? [false, true] : [true, false]) {
+        if (!withCache) removeCodeCaches()
+        const server = await startStarpunk({ dataDir: fresh(withCache ? 'cached' : 'uncached'), entry: 'compiled' })
+        ;(withCache ? cached : uncached).push(server.startMs)
+        await server.stop()
+      }
+    }
+    ctx.report({
+      group: GROUP,
+      name: 'cold start of the compiled entry: with the V8 code cache (every start after the first) vs the first start after a build (no cache)',
+      ours: median(cached),
+      baseline: median(uncached),
+      unit: 'ms',
+      higherIsBetter: false,
+      note: `median of ${uncached.length} each, alternating, fresh data dir, pinned to CPU ${SERVER_CPU}; load ${loadAverage()}`,
+    })
     ctx.report({
       group: GROUP,
       name: 'cold start to the first 200 on /health: compiled entry (node out/server/cli.mjs) vs bare node:http (node bench/bare-server.mjs)',
@@ -71,21 +97,36 @@ export default async function startupBench(ctx: BenchContext): Promise<void> {
       note: `median of ${rounds} (min ${Math.min(...npm).toFixed(0)}, max ${Math.max(...npm).toFixed(0)}); ratio ≥ 1 meets the target; ${(median(npm) / median(bare)).toFixed(2)}× the bare process`,
     })
 
-    // Memory: both processes started, then left alone for 5 s; then the same load on the home page.
+    // Idle memory: both processes started, left alone for 5 s, read; three pairs, the median of each side.
+    const idleOurs: number[] = []
+    const idleBare: number[] = []
+    for (let pair = 0; pair < (ctx.quick ? 1 : 3); pair++) {
+      const oursIdle = await startStarpunk({ dataDir: fresh('idle-ours'), entry: 'compiled' })
+      const bareIdle = await startBare(captured, { logDir: fresh('idle-bare'), readyPath: '/health' })
+      try {
+        await settle(5_000)
+        idleOurs.push(oursIdle.rssMiB())
+        idleBare.push(bareIdle.rssMiB())
+      } finally {
+        await oursIdle.stop()
+        await bareIdle.stop()
+      }
+    }
+    const idle = { ours: median(idleOurs), bare: median(idleBare) }
+    ctx.report({
+      group: GROUP,
+      name: 'idle RSS of the server process (after start-up, no request, 5 s settled) vs bare node:http',
+      ours: idle.ours,
+      baseline: idle.bare,
+      unit: 'MiB',
+      higherIsBetter: false,
+      note: `median of ${idleOurs.length} pairs (ours ${idleOurs.map((v) => v.toFixed(1)).join(', ')}); target ≤ 2× the bare process (ratio ≥ 0.5): ${(idle.ours / idle.bare).toFixed(2)}×; VmRSS from /proc`,
+    })
+
+    // Then the same load on the home page of a fresh pair.
     const oursServer = await startStarpunk({ dataDir: fresh('rss-ours'), entry: 'compiled' })
     const bareServer = await startBare(captured, { logDir: fresh('rss-bare'), readyPath: '/health' })
     try {
-      await settle(5_000)
-      const idle = { ours: oursServer.rssMiB(), bare: bareServer.rssMiB() }
-      ctx.report({
-        group: GROUP,
-        name: 'idle RSS of the server process (after start-up, no request, 5 s settled) vs bare node:http',
-        ours: idle.ours,
-        baseline: idle.bare,
-        unit: 'MiB',
-        higherIsBetter: false,
-        note: `target ≤ 2× the bare process (ratio ≥ 0.5): ${(idle.ours / idle.bare).toFixed(2)}×; VmRSS from /proc`,
-      })
       const seconds = ctx.quick ? 3 : 10
       for (const url of [`${oursServer.url}/`, `${bareServer.url}/`]) await wrk(url, seconds, { cpu: LOAD_CPU })
       await settle(2_000)

@@ -89,7 +89,7 @@ describe('GET /metrics on a real server', () => {
     expect((await scrape(ts)).status).toBe(404)
     const { metrics, console: consoleService } = ts.server.context
     // No per-request collection: the registry saw none of those requests.
-    expect(await metrics.collector.registry.metrics()).not.toContain('starpunk_http_requests_total{')
+    expect(await metrics.collector.metricsText()).not.toContain('starpunk_http_requests_total{')
     const traffic = await consoleService.call('metrics:traffic', { range: '15m' })
     expect(traffic).toMatchObject({ ok: false, error: { code: 'MONITORING_UNAVAILABLE' } })
     // Nothing sampled: no health history, no server_start.

@@ -3,6 +3,8 @@
  * validates the configuration without starting anything. Problems are printed for people (message,
  * what to do, numbered troubleshooting steps), never as stack traces.
  */
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { ErrorInfo } from '../shared/errors'
 import { createServer, loadConfig, type StarpunkServer } from './server'
 import { SETTING_NAMES, type Config, type LoadedConfig } from './server/config'
@@ -93,7 +95,7 @@ function printStartupError(err: unknown, config: Config): void {
   stderr(formatProblems('StarPunk cannot start:', [info]))
 }
 
-async function serve(): Promise<number> {
+async function serve(hooks: CliHooks): Promise<number> {
   const loaded = loadConfig()
   printWarnings(loaded, stderr)
   if (loaded.problems.length > 0) {
@@ -185,15 +187,16 @@ async function serve(): Promise<number> {
   } catch (err) {
     logger.warn('could not issue the one-time login link', { err })
   }
+  hooks.onStarted?.()
 
   return await exited
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], hooks: CliHooks): Promise<number> {
   const command = argv[0] ?? 'serve'
   switch (command) {
     case 'serve':
-      return serve()
+      return serve(hooks)
     case 'check-config':
       return checkConfig()
     case 'help':
@@ -211,11 +214,22 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-void main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // Last resort: still no stack trace on the terminal.
-    stderr(formatProblems('StarPunk stopped because of an unexpected error:', [errorInfo('INTERNAL_ERROR', { message: err instanceof Error ? err.message.split('\n')[0] ?? 'unknown error' : String(err) })]))
-    process.exit(1)
-  },
-)
+export interface CliHooks {
+  /** Called once the server is listening and its sign-in link is printed (the bundle saves its code cache then). */
+  onStarted?: () => void
+}
+
+/** Runs a command and exits with its status. */
+export function runCli(argv: string[], hooks: CliHooks = {}): void {
+  void main(argv, hooks).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      // Last resort: still no stack trace on the terminal.
+      stderr(formatProblems('StarPunk stopped because of an unexpected error:', [errorInfo('INTERNAL_ERROR', { message: err instanceof Error ? err.message.split('\n')[0] ?? 'unknown error' : String(err) })]))
+      process.exit(1)
+    },
+  )
+}
+
+// Started directly (`tsx src/main/cli.ts`); the compiled bundle calls runCli() from out/server/cli.mjs.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) runCli(process.argv.slice(2))

@@ -1,7 +1,11 @@
 import { Parser } from 'htmlparser2'
-import LinkHeader from 'http-link-header'
+import type LinkHeader from 'http-link-header'
 import { appError } from '../errors'
 import { isOutboundError, type Outbound, type OutboundRequest } from '../outbound'
+import { lazyRequire } from '../lazy'
+
+/** Loaded the first time a Link header is read (see lazy/). */
+const linkHeader = lazyRequire<typeof LinkHeader>('http-link-header')
 
 /** What a profile URL advertises (IndieAuth §4.1). */
 export interface IndieAuthEndpoints {
@@ -61,7 +65,7 @@ export function headerLinkRels(header: string | null, base: string): Map<string,
   if (!header) return rels
   let parsed: LinkHeader
   try {
-    parsed = LinkHeader.parse(header)
+    parsed = linkHeader().parse(header)
   } catch {
     return rels
   }

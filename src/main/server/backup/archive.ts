@@ -11,11 +11,13 @@ import { chmod, copyFile, link, lstat, mkdir, mkdtemp, open, readdir, readFile, 
 import { basename, dirname, join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
-import { create as tarCreate, extract as tarExtract, list as tarList } from 'tar'
 import { AppError, appError } from '../errors'
 import { checkDatabaseFile } from './sqlite-worker'
 import { errnoCode } from '../errors/errno'
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, MANIFEST, MEDIA_DIR, METRICS_DB, NOTES_DB, ORIGINALS_DIR, STORED_FILE_NAME, entryProblem, layoutPaths, type DataLayout } from './layout'
+
+/** node-tar is loaded with the first backup or restore, not at start-up (ES module: a dynamic import). */
+const loadTar = (): Promise<typeof import('tar')> => import('tar')
 
 export interface ManifestFile {
   path: string
@@ -94,7 +96,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     // 'wx' with mode 0600: created private (never widened later), and never over an existing file.
     // Node's own gzip (on libuv's thread pool) rather than node-tar's, which compresses on this thread: a
     // serving event loop would stall for each chunk. Chunks of 1 MiB bound each step of the pipeline.
-    await pipeline(tarCreate({ cwd: staging, portable: true, maxReadSize: 1 << 20 }, top), createGzip(), createWriteStream(temp, { flags: 'wx', mode: 0o600 }))
+    await pipeline((await loadTar()).create({ cwd: staging, portable: true, maxReadSize: 1 << 20 }, top), createGzip(), createWriteStream(temp, { flags: 'wx', mode: 0o600 }))
     await syncFile(temp)
     // link() refuses an existing name, so a file that appeared meanwhile is never overwritten either.
     try {
@@ -297,7 +299,7 @@ async function listArchive(file: string): Promise<Set<string>> {
   const files = new Set<string>()
   let refused: string | null = null
   try {
-    await tarList({
+    await (await loadTar()).list({
       file,
       strict: true,
       onReadEntry: (entry) => {
@@ -341,7 +343,7 @@ async function checkTarget(target: string, replace: boolean): Promise<void> {
 
 async function extractInto(file: string, staging: string): Promise<void> {
   try {
-    await tarExtract({
+    await (await loadTar()).extract({
       file,
       cwd: staging,
       strict: true,

@@ -1,5 +1,5 @@
-import { create } from 'xmlbuilder2'
 import type { Config } from '../config'
+import { lazyRequire } from '../lazy'
 import type { PublicIndex } from '../notes'
 import { noteUrl, siteHref, tagPath } from '../web'
 
@@ -7,11 +7,14 @@ import { noteUrl, siteHref, tagPath } from '../web'
 export const SITEMAP_MAX_NOTES = 45_000
 export const SITEMAP_MAX_TAGS = 4_000
 
+/** Loaded when the sitemap is first built (see lazy/). */
+const xml = lazyRequire<typeof import('xmlbuilder2')>('xmlbuilder2')
+
 export const SITEMAP_NAMESPACE = 'http://www.sitemaps.org/schemas/sitemap/0.9'
 
 /** sitemap.xml (sitemaps.org 0.9): the home page, every public note's permalink and every tag page, with lastmod. */
 export function buildSitemap(config: Config, index: PublicIndex): string {
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(SITEMAP_NAMESPACE, 'urlset')
+  const root = xml().create({ version: '1.0', encoding: 'UTF-8' }).ele(SITEMAP_NAMESPACE, 'urlset')
   const add = (loc: string, lastmod: string | undefined) => {
     const url = root.ele('url')
     url.ele('loc').txt(loc)

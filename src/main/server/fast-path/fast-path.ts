@@ -10,9 +10,10 @@
  */
 import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http'
 import type { Request, Response } from 'express'
-import { elapsedMs, pathOf, requestIdsOf, writeAccessLine, type Logging } from '../logging'
+import { chooseCoding, type ChosenCoding, type Coding } from '../http'
+import { elapsedMs, pathOf, requestIdsOf, writeAccessLine, type Logging, type RequestContext } from '../logging'
 import type { ObservedRequest } from '../metrics'
-import { isNotModified, selectRepresentation, type CachedBody, type PageCache } from '../web'
+import { isNotModified, type CachedBody, type PageCache } from '../web'
 
 export interface FastPathDeps {
   logging: Logging
@@ -49,12 +50,19 @@ export interface FastPath {
 
 type RawHeaders = string[]
 
+/**
+ * A flat name/value list for writeHead whose first pair is X-Request-ID (as the logging middleware sets it
+ * first): send() writes the request's ID into slot 1 just before writeHead, which reads the list at once and
+ * keeps nothing of it, so one list serves every request without a copy.
+ */
+type HeadList = RawHeaders
+
 /** One representation's ready header lists: 200 (with body length) and 304. */
 interface Prepared {
   etag: string
   body: Buffer
-  ok: RawHeaders
-  notModified: RawHeaders
+  ok: HeadList
+  notModified: HeadList
 }
 
 interface Memo {
@@ -62,10 +70,28 @@ interface Memo {
   key: string
   entry: CachedBody
   lastModified: Date | undefined
+  /** The codings entry exists in besides identity, and their names joined: the negotiation memo's key. */
+  codings: Coding[]
+  codingsKey: string
   identity: Prepared
   br?: Prepared
   gzip?: Prepared
 }
+
+/** Distinct Accept-Encoding values (per set of available codings) whose choice is remembered. */
+const MAX_NEGOTIATIONS = 256
+
+/** What finish() needs once the response is done, kept on the response (one shared listener, no closures). */
+interface InFlight {
+  ids: RequestContext
+  method: string
+  url: string
+  status: number
+  bytes: number
+  start: number
+}
+const IN_FLIGHT = Symbol('fastPathInFlight')
+type TrackedResponse = ServerResponse & { [IN_FLIGHT]?: InFlight }
 
 /** Set per request or per representation, never copied from the remembered response. */
 const PER_REQUEST = new Set(['x-request-id', 'etag', 'content-encoding', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding'])
@@ -93,10 +119,15 @@ function snapshot(res: ServerResponse): RawHeaders | null {
 }
 
 function prepare(base: RawHeaders, etag: string, body: Buffer, coding: string | null): Prepared {
-  const withTag = [...base, 'ETag', etag]
+  const withTag = ['X-Request-ID', '', ...base, 'ETag', etag]
   const ok = coding ? [...withTag, 'Content-Encoding', coding] : [...withTag]
   ok.push('Content-Length', String(body.length))
   return { etag, body, ok, notModified: withTag }
+}
+
+/** RFC 9110's weak comparison when If-None-Match is exactly the tag (what a cache sends back) skips the parse. */
+function notModified(req: IncomingMessage, etag: string, lastModified: Date | undefined): boolean {
+  return req.headers['if-none-match'] === etag || isNotModified(req, etag, lastModified)
 }
 
 export function createFastPath(deps: FastPathDeps): FastPath {
@@ -105,39 +136,59 @@ export function createFastPath(deps: FastPathDeps): FastPath {
   const memos = new Map<string, Memo>()
   /** Each cache's generation when last remembered from: a new one drops that cache's older memos at once. */
   const generations = new Map<PageCache, string>()
-  let liveness: RawHeaders | null = null
+  let liveness: HeadList | null = null
   let served = 0
+  /** chooseCoding's answer per available codings and Accept-Encoding: a pure function, asked per request. */
+  const negotiated = new Map<string, ChosenCoding | null>()
 
   const memoKey = (url: string, req: IncomingMessage): string => `${url}\n${req.headers.accept ?? ''}`
   const eligible = (req: IncomingMessage): boolean => (req.method === 'GET' || req.method === 'HEAD') && !hasSessionCookie(req, sessionCookie)
 
+  /**
+   * The access line and metrics of a finished (or aborted) response. 'close' follows 'finish' on every
+   * response (node:http emits it a tick after), and an aborted one gets 'close' only: one listener sees both.
+   */
+  function finished(this: TrackedResponse): void {
+    const flight = this[IN_FLIGHT]
+    if (!flight) return
+    this[IN_FLIGHT] = undefined
+    const aborted = !this.writableFinished
+    const { ids, method, url, status, bytes, start } = flight
+    writeAccessLine(logging, ids, aborted ? { method, path: pathOf(url), status, durationMs: elapsedMs(start), bytes, aborted: true } : { method, path: pathOf(url), status, durationMs: elapsedMs(start), bytes })
+    // The middleware's rule: a client that went away before the answer was complete counts as 499.
+    if (metrics.collecting()) metrics.observeRequest({ path: url, method, status: aborted ? 499 : status, seconds: (performance.now() - start) / 1000, bytes })
+  }
+
   /** Request ID header first (as the logging middleware sets it), the access line and metrics when finished. */
-  function send(req: IncomingMessage, res: ServerResponse, status: number, headers: RawHeaders, body: Buffer | undefined, start: number): void {
+  function send(req: IncomingMessage, res: TrackedResponse, status: number, headers: HeadList, body: Buffer | undefined, start: number): void {
     const ids = requestIdsOf(req.headers)
-    const method = req.method ?? 'GET'
-    const url = req.url ?? '/'
-    const bytes = body?.length ?? 0
-    let done = false
-    const finish = (aborted: boolean): void => {
-      if (done) return
-      done = true
-      writeAccessLine(logging, ids, { method, path: pathOf(url), status, durationMs: elapsedMs(start), bytes, ...(aborted ? { aborted: true as const } : {}) })
-      // The middleware's rule: a client that went away before the answer was complete counts as 499.
-      if (metrics.collecting()) metrics.observeRequest({ path: url, method, status: aborted ? 499 : status, seconds: (performance.now() - start) / 1000, bytes })
-    }
-    res.once('finish', () => finish(false))
-    res.once('close', () => finish(!res.writableFinished))
+    res[IN_FLIGHT] = { ids, method: req.method ?? 'GET', url: req.url ?? '/', status, bytes: body?.length ?? 0, start }
+    res.on('close', finished)
     served++
-    res.writeHead(status, ['X-Request-ID', ids.requestId, ...headers])
+    headers[1] = ids.requestId
+    res.writeHead(status, headers)
     res.end(body)
   }
 
+  function codingFor(memo: Memo, acceptEncoding: string | undefined): ChosenCoding | null {
+    if (acceptEncoding === undefined || memo.codings.length === 0) return chooseCoding(acceptEncoding, memo.codings)
+    const key = `${memo.codingsKey}\n${acceptEncoding}`
+    let coding = negotiated.get(key)
+    if (coding === undefined) {
+      coding = chooseCoding(acceptEncoding, memo.codings)
+      // Bounded: a client sending a new value on every request empties the memo rather than growing it.
+      if (negotiated.size >= MAX_NEGOTIATIONS) negotiated.clear()
+      negotiated.set(key, coding)
+    }
+    return coding
+  }
+
   function servePage(req: IncomingMessage, res: ServerResponse, memo: Memo, start: number): boolean {
-    const chosen = selectRepresentation(memo.entry, req.headers['accept-encoding'])
-    if (!chosen) return false // 406: Express renders the catalog error
-    const prepared = chosen.coding === 'identity' ? memo.identity : memo[chosen.coding]
+    const coding = codingFor(memo, req.headers['accept-encoding'])
+    if (!coding) return false // 406: Express renders the catalog error
+    const prepared = coding === 'identity' ? memo.identity : memo[coding]
     if (!prepared) return false
-    if (isNotModified(req, prepared.etag, memo.lastModified)) send(req, res, 304, prepared.notModified, undefined, start)
+    if (notModified(req, prepared.etag, memo.lastModified)) send(req, res, 304, prepared.notModified, undefined, start)
     else send(req, res, 200, prepared.ok, req.method === 'HEAD' ? undefined : prepared.body, start)
     return true
   }
@@ -151,14 +202,15 @@ export function createFastPath(deps: FastPathDeps): FastPath {
       if (req.url === '/health' && req.method === 'GET') {
         if (!liveness) return false
         const body = Buffer.from(JSON.stringify(deps.liveness()), 'utf8')
-        send(req, res, 200, [...liveness, 'Content-Length', String(body.length)], body, start)
+        liveness[liveness.length - 1] = String(body.length)
+        send(req, res, 200, liveness, body, start)
         return true
       }
       const key = memoKey(req.url ?? '', req)
       const memo = memos.get(key)
       if (!memo) return false
       // Still the cache's entry for its key: no note write, no invalidation of that key, not evicted.
-      if (memo.cache.peek(memo.key) !== memo.entry) {
+      if (memo.cache.peekThisTurn(memo.key) !== memo.entry) {
         memos.delete(key)
         return false
       }
@@ -176,7 +228,8 @@ export function createFastPath(deps: FastPathDeps): FastPath {
       }
       const lastModifiedText = res.getHeader('Last-Modified')
       const lastModified = typeof lastModifiedText === 'string' ? new Date(lastModifiedText) : undefined
-      const memo: Memo = { cache, key, entry, lastModified, identity: prepare(base, entry.etag, entry.body, null) }
+      const codings = Object.keys(entry.encoded) as Coding[]
+      const memo: Memo = { cache, key, entry, lastModified, codings, codingsKey: codings.join(','), identity: prepare(base, entry.etag, entry.body, null) }
       if (entry.encoded.br) memo.br = prepare(base, entry.encoded.br.etag, entry.encoded.br.body, 'br')
       if (entry.encoded.gzip) memo.gzip = prepare(base, entry.encoded.gzip.etag, entry.encoded.gzip.body, 'gzip')
       // originalUrl: routers mounted under a path rewrite req.url.
@@ -191,7 +244,9 @@ export function createFastPath(deps: FastPathDeps): FastPath {
 
     rememberLiveness(req, res) {
       if (liveness || !eligible(req) || req.originalUrl !== '/health') return
-      liveness = snapshot(res)
+      const base = snapshot(res)
+      // Content-Length last: its value is the body's, written per request.
+      if (base) liveness = ['X-Request-ID', '', ...base, 'Content-Length', '']
     },
 
     stats: () => ({ served, remembered: memos.size }),

@@ -1,19 +1,13 @@
-import { createRequire } from 'node:module'
 import type { Config } from '../config'
 import { escapeHtml } from '../html'
+import { lazyRequire } from '../lazy'
 import { textSummary, type Note } from '../notes'
 import type { StoredMedia } from '../media'
 import { entryExtras, responseTitle, type EntryExtras } from '../web/entry-extras'
 import { mediaOf, NO_PHOTO_INFO, type PhotoInfo } from '../web/photos'
 
-type XmlBuilder = typeof import('xmlbuilder2')
-let xmlBuilder: XmlBuilder | null = null
-
-/** xmlbuilder2 (~14 MiB resident) is loaded when a feed is first built, not at start-up; it is CommonJS, so synchronously. */
-function xml(): XmlBuilder {
-  xmlBuilder ??= createRequire(import.meta.url)('xmlbuilder2') as XmlBuilder
-  return xmlBuilder
-}
+/** xmlbuilder2 (~14 MiB resident) is loaded when a feed or the sitemap is first built, not at start-up. */
+export const xml = lazyRequire<typeof import('xmlbuilder2')>('xmlbuilder2')
 
 /** Everything a feed shows, gathered once (newest first). */
 export interface FeedData {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import { outsideAsar } from '../db'
+import { once } from '../lazy'
 import { appError } from '../errors'
 import type { Logger } from '../logging'
 import { HEIC_WORKER_SOURCE } from './heic-worker-source'
@@ -65,7 +66,7 @@ export function createHeicDecoder({ logger, timeoutMs, idleMs = IDLE_MS }: HeicD
   const log = logger.child({ component: 'images' })
   const require = createRequire(import.meta.url)
   // In a packaged app, the unpacked copy (electron-builder.yml, asarUnpack), as for the render thread.
-  const workerData = { heicDecodePath: outsideAsar(require.resolve('heic-decode'), existsSync) }
+  const workerData = once(() => ({ heicDecodePath: outsideAsar(require.resolve('heic-decode'), existsSync) }))
   const queue: Job[] = []
   let worker: Worker | null = null
   let ready: Promise<void> | null = null
@@ -86,7 +87,7 @@ export function createHeicDecoder({ logger, timeoutMs, idleMs = IDLE_MS }: HeicD
   }
 
   function spawn(): Promise<void> {
-    const thread = new Worker(HEIC_WORKER_SOURCE, { eval: true, workerData, stdin: false })
+    const thread = new Worker(HEIC_WORKER_SOURCE, { eval: true, workerData: workerData(), stdin: false })
     worker = thread
     started++
     let becameReady = false

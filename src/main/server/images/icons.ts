@@ -1,5 +1,5 @@
-import sharp from 'sharp'
 import { DEFAULT_MAX_PIXELS } from './service'
+import { loadSharp } from './sharp-loader'
 
 /** One square PNG of the site icon. */
 export interface IconImage {
@@ -22,6 +22,7 @@ export const DEFAULT_ICON_SVG =
 
 /** What every size is cut from: a square, centred crop of the source, upright, no metadata. */
 async function squareMaster(source: Buffer): Promise<Buffer> {
+  const sharp = await loadSharp()
   const image = sharp(source, { limitInputPixels: DEFAULT_MAX_PIXELS, failOn: 'truncated', density: 144 }).rotate()
   return image.resize(512, 512, { fit: 'cover', position: 'attention' }).png().toBuffer()
 }
@@ -40,6 +41,7 @@ export interface IconSet {
  */
 export async function makeIconSet(source: Buffer | null): Promise<IconSet> {
   const master = await squareMaster(source ?? Buffer.from(DEFAULT_ICON_SVG))
+  const sharp = await loadSharp()
   const at = async (size: number, flatten = false): Promise<IconImage> => {
     let pipeline = sharp(master).resize(size, size)
     if (flatten) pipeline = pipeline.flatten({ background: '#ffffff' })

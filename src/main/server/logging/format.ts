@@ -101,8 +101,18 @@ export function createRedactor(secrets: readonly string[] = []): Redactor {
 // eslint-disable-next-line no-control-regex -- control characters are what must not reach a log line raw
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
 
+/** Whether text holds a character CONTROL matches: a plain loop, several times cheaper than the regex on the short strings of a log line. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true
+  }
+  return false
+}
+
 /** Make a string safe for one human log line: CR, LF, ESC and friends become visible escapes. */
 export function escapeControl(text: string): string {
+  if (!hasControl(text)) return text
   return text.replace(CONTROL, (c) => {
     if (c === '\n') return '\\n'
     if (c === '\r') return '\\r'
@@ -111,13 +121,22 @@ export function escapeControl(text: string): string {
   })
 }
 
+/** JSON.stringify(text), without its call for the usual text that needs no escape (printable ASCII, no `"` or `\`). */
+function jsonString(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(text)
+  }
+  return `"${text}"`
+}
+
 /**
  * The production format: one JSON object per line (JSON escapes every control character). The envelope is
  * built by hand (same keys and order as JSON.stringify(entry)); only msg and fields go through stringify.
  */
 export function formatJson(entry: LogEntry): string {
-  let line = `{"seq":${entry.seq},"time":"${entry.time}","level":"${entry.level}","msg":${JSON.stringify(entry.msg)}`
-  if (entry.requestId !== undefined) line += `,"requestId":${JSON.stringify(entry.requestId)}`
+  let line = `{"seq":${entry.seq},"time":"${entry.time}","level":"${entry.level}","msg":${jsonString(entry.msg)}`
+  if (entry.requestId !== undefined) line += `,"requestId":${jsonString(entry.requestId)}`
   if (entry.fields !== undefined) line += `,"fields":${JSON.stringify(entry.fields)}`
   return line + '}'
 }

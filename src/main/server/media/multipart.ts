@@ -1,9 +1,13 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import type { Request } from 'express'
-import busboy from 'busboy'
+import type busboy from 'busboy'
 import { appError } from '../errors'
 import { mediaStorageError } from './storage'
 import type { MediaService } from './types'
+import { lazyRequire } from '../lazy'
+
+/** Loaded with the first upload (see lazy/). */
+const loadBusboy = lazyRequire<typeof busboy>('busboy')
 
 export interface ReceivedFile {
   field: string
@@ -46,7 +50,7 @@ export function receiveMultipart(
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy
     try {
-      parser = busboy({
+      parser = loadBusboy()({
         headers: req.headers,
         limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fieldSize: limits.maxFieldBytes, fields: 1000, parts: 1000 + limits.maxFiles },
       })

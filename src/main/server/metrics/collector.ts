@@ -2,15 +2,17 @@
  * The metrics collector: one prom-client Registry per server (never prom-client's global one), the
  * counters and histograms requests, search and the pool feed, and a per-window accumulator the history
  * sampler drains every 10 s. Knows nothing of Express: the middleware and the fast path both call
- * observeRequest().
+ * observeRequest(). prom-client itself (~12 MiB, a tenth of start-up) is loaded on the first scrape: requests
+ * only ever touch the tallies.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Registry } from 'prom-client'
 import type { PoolStats } from '../../../shared/contract'
+import { lazyRequire } from '../lazy'
 import { BUCKET_COUNT, bucketIndex } from './buckets'
 import { methodLabel, routeGroup, statusClass, type RouteGroup } from './route-group'
 import type { DiskUsage } from './disk'
-import { TallyCounter, TallyHistogram } from './tallies'
+import { registerTallyCounter, registerTallyHistogram, type PromClient } from './tallies'
 
 export interface ObservedRequest {
   /** The request path (a query string is ignored; only its route group is kept). */
@@ -69,7 +71,6 @@ export interface MetricsCollectorDeps {
 }
 
 export interface MetricsCollector {
-  readonly registry: Registry
   /** The Content-Type of metricsText(). */
   readonly contentType: string
   observeRequest(request: ObservedRequest): void
@@ -91,6 +92,7 @@ export interface MetricsCollector {
 }
 
 const LABELS = ['group', 'method', 'status_class'] as const
+const promClient = lazyRequire<PromClient>('prom-client')
 const ENGINE = /^[a-z0-9_]{1,16}$/
 
 /** Cumulative counts for one label combination; `seen*` is what the last window already handed out. */
@@ -138,40 +140,11 @@ function emptySeries(): SeriesWindow {
 
 export function createMetricsCollector(deps: MetricsCollectorDeps = {}): MetricsCollector {
   const clock = deps.clock ?? Date.now
-  const registry = new Registry()
-  if (deps.defaultMetrics ?? true) {
-    collectDefaultMetrics({ register: registry })
-    // prom-client names these three gauges `_total`, which Prometheus reserves for counters (promtool check
-    // metrics flags them). Their per-type gauges (nodejs_active_handles{type} …) carry the same numbers.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
-  }
-
   // Per label combination, our own tallies (prom-client reads them when scraped: see tallies.ts).
   const requestTallies = new Map<string, Tally>()
   const searchTallies = new Map<string, Tally>()
-  new TallyCounter({ name: 'starpunk_http_requests_total', help: 'HTTP requests answered, by route group, method and status class.', labelNames: LABELS, registry }, () =>
-    [...requestTallies.values()].map((t) => ({ labels: t.labels, value: t.count })),
-  )
-  new TallyHistogram(
-    { name: 'starpunk_http_request_duration_seconds', help: 'Time from a request arriving to its last byte written, by route group, method and status class.', labelNames: LABELS, registry },
-    () => [...requestTallies.values()].map((t) => ({ labels: t.labels, count: t.count, sum: t.sum, buckets: t.buckets })),
-  )
-  new TallyCounter({ name: 'starpunk_http_response_bytes_total', help: 'Response body bytes written, by route group, method and status class.', labelNames: LABELS, registry }, () =>
-    [...requestTallies.values()].map((t) => ({ labels: t.labels, value: t.bytes })),
-  )
-  new TallyHistogram({ name: 'starpunk_search_duration_seconds', help: 'Search query time, by engine.', labelNames: ['engine'] as const, registry }, () =>
-    [...searchTallies.values()].map((t) => ({ labels: { engine: t.labels.group }, count: t.count, sum: t.sum, buckets: t.buckets })),
-  )
   let slowQueries = 0
-  new Counter({
-    name: 'starpunk_db_slow_queries_total',
-    help: 'Database queries slower than STARPUNK_DB_SLOW_QUERY_MS.',
-    registers: [registry],
-    collect() {
-      this.reset()
-      this.inc(slowQueries)
-    },
-  })
+  let disk: DiskUsage | null = null
 
   const readPool = (): PoolStats | null => {
     try {
@@ -181,54 +154,124 @@ export function createMetricsCollector(deps: MetricsCollectorDeps = {}): Metrics
       return null
     }
   }
-  if (deps.pool) {
-    new Gauge({
-      name: 'starpunk_db_pool_connections',
-      help: 'Reader pool connections by state.',
-      labelNames: ['state'],
-      registers: [registry],
+
+  type GaugeSpec = Parameters<MetricsCollector['addGauge']>[0]
+  /** Gauges other capabilities added before the registry exists. */
+  const pendingGauges: GaugeSpec[] = []
+  let registry: Registry | null = null
+
+  function registerGauge(prom: PromClient, into: Registry, gauge: GaugeSpec): void {
+    new prom.Gauge({
+      name: gauge.name,
+      help: gauge.help,
+      labelNames: gauge.labelNames ?? [],
+      registers: [into],
       collect() {
-        const stats = readPool()
         this.reset()
-        if (!stats) return
-        this.set({ state: 'active' }, stats.active)
-        this.set({ state: 'idle' }, stats.idle)
+        let value
+        try {
+          value = gauge.read()
+        } catch {
+          // A capability that cannot answer leaves its gauge empty; the scrape still succeeds.
+          return
+        }
+        if (typeof value === 'number') this.set(value)
+        else for (const v of value) this.set(v.labels, v.value)
       },
     })
-    new Gauge({ name: 'starpunk_db_pool_waiting', help: 'Callers waiting for a reader connection.', registers: [registry], collect() { this.set(readPool()?.waiting ?? 0) } })
-    const cumulative = (name: string, help: string, read: (s: PoolStats) => number): void => {
-      new Counter({
-        name,
-        help,
-        registers: [registry],
+  }
+
+  /**
+   * The registry, made on the first scrape. Every value lives in the tallies and counters above, or is read
+   * when scraped, so nothing counted before then is lost. prom-client's default metrics start then too:
+   * its process_* counters are the kernel's totals since the process started; the GC histogram counts
+   * collections from that scrape on.
+   */
+  function promRegistry(): Registry {
+    if (registry) return registry
+    const prom = promClient()
+    const made = new prom.Registry()
+    if (deps.defaultMetrics ?? true) {
+      prom.collectDefaultMetrics({ register: made })
+      // prom-client names these three gauges `_total`, which Prometheus reserves for counters (promtool check
+      // metrics flags them). Their per-type gauges (nodejs_active_handles{type} …) carry the same numbers.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) made.removeSingleMetric(name)
+    }
+    registerTallyCounter(prom, { name: 'starpunk_http_requests_total', help: 'HTTP requests answered, by route group, method and status class.', labelNames: LABELS, registry: made }, () =>
+      [...requestTallies.values()].map((t) => ({ labels: t.labels, value: t.count })),
+    )
+    registerTallyHistogram(
+      prom,
+      { name: 'starpunk_http_request_duration_seconds', help: 'Time from a request arriving to its last byte written, by route group, method and status class.', labelNames: LABELS, registry: made },
+      () => [...requestTallies.values()].map((t) => ({ labels: t.labels, count: t.count, sum: t.sum, buckets: t.buckets })),
+    )
+    registerTallyCounter(prom, { name: 'starpunk_http_response_bytes_total', help: 'Response body bytes written, by route group, method and status class.', labelNames: LABELS, registry: made }, () =>
+      [...requestTallies.values()].map((t) => ({ labels: t.labels, value: t.bytes })),
+    )
+    registerTallyHistogram(prom, { name: 'starpunk_search_duration_seconds', help: 'Search query time, by engine.', labelNames: ['engine'] as const, registry: made }, () =>
+      [...searchTallies.values()].map((t) => ({ labels: { engine: t.labels.group }, count: t.count, sum: t.sum, buckets: t.buckets })),
+    )
+    new prom.Counter({
+      name: 'starpunk_db_slow_queries_total',
+      help: 'Database queries slower than STARPUNK_DB_SLOW_QUERY_MS.',
+      registers: [made],
+      collect() {
+        this.reset()
+        this.inc(slowQueries)
+      },
+    })
+
+    if (deps.pool) {
+      new prom.Gauge({
+        name: 'starpunk_db_pool_connections',
+        help: 'Reader pool connections by state.',
+        labelNames: ['state'],
+        registers: [made],
         collect() {
           const stats = readPool()
           this.reset()
-          if (stats) this.inc(read(stats))
+          if (!stats) return
+          this.set({ state: 'active' }, stats.active)
+          this.set({ state: 'idle' }, stats.idle)
         },
       })
+      new prom.Gauge({ name: 'starpunk_db_pool_waiting', help: 'Callers waiting for a reader connection.', registers: [made], collect() { this.set(readPool()?.waiting ?? 0) } })
+      const cumulative = (name: string, help: string, read: (s: PoolStats) => number): void => {
+        new prom.Counter({
+          name,
+          help,
+          registers: [made],
+          collect() {
+            const stats = readPool()
+            this.reset()
+            if (stats) this.inc(read(stats))
+          },
+        })
+      }
+      cumulative('starpunk_db_pool_acquires_total', 'Reader connections handed out.', (s) => s.acquired)
+      cumulative('starpunk_db_pool_acquire_timeouts_total', 'Waits for a reader connection that timed out (POOL_EXHAUSTED).', (s) => s.timeouts)
+      cumulative('starpunk_db_pool_acquire_wait_seconds_total', 'Time spent waiting for reader connections.', (s) => s.totalWaitMs / 1000)
     }
-    cumulative('starpunk_db_pool_acquires_total', 'Reader connections handed out.', (s) => s.acquired)
-    cumulative('starpunk_db_pool_acquire_timeouts_total', 'Waits for a reader connection that timed out (POOL_EXHAUSTED).', (s) => s.timeouts)
-    cumulative('starpunk_db_pool_acquire_wait_seconds_total', 'Time spent waiting for reader connections.', (s) => s.totalWaitMs / 1000)
-  }
 
-  let disk: DiskUsage | null = null
-  new Gauge({
-    name: 'starpunk_disk_usage_bytes',
-    help: "Bytes StarPunk keeps on disk, by area (last measured by the disk check).",
-    labelNames: ['area'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      if (!disk) return
-      this.set({ area: 'database' }, disk.databaseBytes)
-      this.set({ area: 'media' }, disk.mediaBytes)
-      this.set({ area: 'logs' }, disk.logsBytes)
-      this.set({ area: 'history' }, disk.historyBytes)
-    },
-  })
-  new Gauge({ name: 'starpunk_disk_free_bytes', help: "Free bytes on the data directory's file system (last measured).", registers: [registry], collect() { if (disk?.freeBytes != null) this.set(disk.freeBytes) } })
+    new prom.Gauge({
+      name: 'starpunk_disk_usage_bytes',
+      help: "Bytes StarPunk keeps on disk, by area (last measured by the disk check).",
+      labelNames: ['area'],
+      registers: [made],
+      collect() {
+        this.reset()
+        if (!disk) return
+        this.set({ area: 'database' }, disk.databaseBytes)
+        this.set({ area: 'media' }, disk.mediaBytes)
+        this.set({ area: 'logs' }, disk.logsBytes)
+        this.set({ area: 'history' }, disk.historyBytes)
+      },
+    })
+    new prom.Gauge({ name: 'starpunk_disk_free_bytes', help: "Free bytes on the data directory's file system (last measured).", registers: [made], collect() { if (disk?.freeBytes != null) this.set(disk.freeBytes) } })
+    for (const gauge of pendingGauges.splice(0)) registerGauge(prom, made, gauge)
+    registry = made
+    return made
+  }
 
   // Our own monitor, reset every window, so the history gets each 10 s's delay (the nodejs_eventloop_lag_*
   // defaults reset on every scrape, which would make the two readers disturb each other).
@@ -336,8 +379,9 @@ export function createMetricsCollector(deps: MetricsCollectorDeps = {}): Metrics
   }
 
   return {
-    registry,
-    contentType: registry.contentType,
+    get contentType() {
+      return promRegistry().contentType
+    },
     observeRequest,
     observeSearch,
     countSlowQuery() {
@@ -349,26 +393,10 @@ export function createMetricsCollector(deps: MetricsCollectorDeps = {}): Metrics
     takeWindow,
     addGauge(gauge) {
       if (!/^starpunk_[a-z0-9_]+$/.test(gauge.name) || gauge.name.endsWith('_total')) throw new Error(`gauge name must be starpunk_… without _total: ${gauge.name}`)
-      new Gauge({
-        name: gauge.name,
-        help: gauge.help,
-        labelNames: gauge.labelNames ?? [],
-        registers: [registry],
-        collect() {
-          this.reset()
-          let value
-          try {
-            value = gauge.read()
-          } catch {
-            // A capability that cannot answer leaves its gauge empty; the scrape still succeeds.
-            return
-          }
-          if (typeof value === 'number') this.set(value)
-          else for (const v of value) this.set(v.labels, v.value)
-        },
-      })
+      if (registry) registerGauge(promClient(), registry, gauge)
+      else pendingGauges.push(gauge)
     },
-    metricsText: () => registry.metrics(),
+    metricsText: () => promRegistry().metrics(),
     close() {
       loop?.disable()
       loop = null

@@ -5,7 +5,7 @@
  * everything else we do per request (bench/metrics.bench.ts). prom-client still names, escapes and
  * formats the output, and the standard metrics sit on the same registry.
  */
-import { Counter, Histogram, type MetricType, type Registry } from 'prom-client'
+import type { Counter, Histogram, MetricType, Registry } from 'prom-client'
 import { LATENCY_BUCKETS_SECONDS } from './buckets'
 
 type Labels<T extends string> = Partial<Record<T, string | number>>
@@ -34,50 +34,45 @@ interface Config<T extends string> {
   registry: Registry
 }
 
-export class TallyHistogram<T extends string> extends Histogram<T> {
-  private readonly tallies: () => Iterable<HistogramTally<T>>
-  private readonly meta: { name: string; help: string }
+/** The prom-client module: passed in, because the collector loads it on the first scrape. */
+export type PromClient = typeof import('prom-client')
 
-  constructor(config: Config<T>, tallies: () => Iterable<HistogramTally<T>>) {
-    super({ name: config.name, help: config.help, labelNames: config.labelNames, buckets: [...LATENCY_BUCKETS_SECONDS], registers: [config.registry] })
-    this.tallies = tallies
-    this.meta = { name: config.name, help: config.help }
-  }
-
-  override get(): ReturnType<Histogram<T>['get']> {
-    const values: Array<{ value: number; labels: Labels<T | 'le'>; metricName: string }> = []
-    const bounds = LATENCY_BUCKETS_SECONDS
-    for (const tally of this.tallies()) {
-      let cumulative = 0
-      for (let i = 0; i < bounds.length; i++) {
-        cumulative += tally.buckets[i] as number
-        values.push({ value: cumulative, labels: { le: bounds[i], ...(tally.labels as Labels<T | 'le'>) }, metricName: `${this.meta.name}_bucket` })
+/** A histogram read from `tallies` when scraped, registered on config.registry. */
+export function registerTallyHistogram<T extends string>(prom: PromClient, config: Config<T>, tallies: () => Iterable<HistogramTally<T>>): void {
+  const { name, help } = config
+  class TallyHistogram extends prom.Histogram<T> {
+    override get(): ReturnType<Histogram<T>['get']> {
+      const values: Array<{ value: number; labels: Labels<T | 'le'>; metricName: string }> = []
+      const bounds = LATENCY_BUCKETS_SECONDS
+      for (const tally of tallies()) {
+        let cumulative = 0
+        for (let i = 0; i < bounds.length; i++) {
+          cumulative += tally.buckets[i] as number
+          values.push({ value: cumulative, labels: { le: bounds[i], ...(tally.labels as Labels<T | 'le'>) }, metricName: `${name}_bucket` })
+        }
+        values.push({ value: tally.count, labels: { le: '+Inf', ...(tally.labels as Labels<T | 'le'>) }, metricName: `${name}_bucket` })
+        values.push({ value: tally.sum, labels: tally.labels as Labels<T | 'le'>, metricName: `${name}_sum` })
+        values.push({ value: tally.count, labels: tally.labels as Labels<T | 'le'>, metricName: `${name}_count` })
       }
-      values.push({ value: tally.count, labels: { le: '+Inf', ...(tally.labels as Labels<T | 'le'>) }, metricName: `${this.meta.name}_bucket` })
-      values.push({ value: tally.sum, labels: tally.labels as Labels<T | 'le'>, metricName: `${this.meta.name}_sum` })
-      values.push({ value: tally.count, labels: tally.labels as Labels<T | 'le'>, metricName: `${this.meta.name}_count` })
+      return Promise.resolve({ name, help, type: HISTOGRAM, values, aggregator: 'sum', collect: noCollect })
     }
-    return Promise.resolve({ name: this.meta.name, help: this.meta.help, type: HISTOGRAM, values, aggregator: 'sum', collect: noCollect })
-  }
 
-  /** The registry prefers this one for histograms. */
-  getForPromString(): ReturnType<Histogram<T>['get']> {
-    return this.get()
+    /** The registry prefers this one for histograms. */
+    getForPromString(): ReturnType<Histogram<T>['get']> {
+      return this.get()
+    }
   }
+  new TallyHistogram({ name, help, labelNames: config.labelNames, buckets: [...LATENCY_BUCKETS_SECONDS], registers: [config.registry] })
 }
 
-export class TallyCounter<T extends string> extends Counter<T> {
-  private readonly tallies: () => Iterable<{ labels: Labels<T>; value: number }>
-  private readonly meta: { name: string; help: string }
-
-  constructor(config: Config<T>, tallies: () => Iterable<{ labels: Labels<T>; value: number }>) {
-    super({ name: config.name, help: config.help, labelNames: config.labelNames, registers: [config.registry] })
-    this.tallies = tallies
-    this.meta = { name: config.name, help: config.help }
+/** A counter read from `tallies` when scraped, registered on config.registry. */
+export function registerTallyCounter<T extends string>(prom: PromClient, config: Config<T>, tallies: () => Iterable<{ labels: Labels<T>; value: number }>): void {
+  const { name, help } = config
+  class TallyCounter extends prom.Counter<T> {
+    override get(): ReturnType<Counter<T>['get']> {
+      const values = [...tallies()].map((t) => ({ value: t.value, labels: t.labels }))
+      return Promise.resolve({ name, help, type: COUNTER, values, aggregator: 'sum', collect: noCollect })
+    }
   }
-
-  override get(): ReturnType<Counter<T>['get']> {
-    const values = [...this.tallies()].map((t) => ({ value: t.value, labels: t.labels }))
-    return Promise.resolve({ name: this.meta.name, help: this.meta.help, type: COUNTER, values, aggregator: 'sum', collect: noCollect })
-  }
+  new TallyCounter({ name, help, labelNames: config.labelNames, registers: [config.registry] })
 }

@@ -5,7 +5,7 @@ export { createNoteRenderer, renderCheck, type NoteRenderer, type RendererStats 
 export { normalizeTags, tagKey } from './tags'
 export type * from './types'
 export { exportNotes, importNotes, parseNoteFile, serializeNote, type ExportResult, type ImportResult, type ImportProblem } from './portable'
-export { changeKey } from './change-key'
+export { changeKey, changeKeyThisTurn } from './change-key'
 export { parseRfc3339, parseDateOrDateTime } from './dates'
 export {
   POST_TYPES,

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { z } from 'zod'
+import { lazyRequire } from '../lazy'
 import type { Logger } from '../logging'
 import type { NoteRecord, NotesServiceImpl } from './service'
 import { parseDateOrDateTime } from './dates'
@@ -14,6 +14,9 @@ import type { Note } from './types'
  * Markdown source byte for byte. Import is idempotent by slug: importing the same folder twice changes
  * nothing the second time.
  */
+
+/** yaml is loaded on the first export or import, not at start-up (see lazy/). */
+const yaml = lazyRequire<typeof import('yaml')>('yaml')
 
 export const MAX_IMPORT_FILE_BYTES = 4 * 1024 * 1024
 
@@ -66,7 +69,7 @@ function frontMatterOf(note: Note): Record<string, unknown> {
 
 export function serializeNote(note: Note, extra: Record<string, unknown> = {}): string {
   // The body is appended untouched; the parser splits at the first closing `---` line.
-  return `---\n${stringifyYaml({ ...frontMatterOf(note), ...extra }, { lineWidth: 0 })}---\n${note.content}`
+  return `---\n${yaml().stringify({ ...frontMatterOf(note), ...extra }, { lineWidth: 0 })}---\n${note.content}`
 }
 
 /** File name for a slug: the slug itself when it is short and safe on every filesystem, else by id. */
@@ -126,7 +129,7 @@ export function parseNoteFile(text: string): NoteRecord & { extras?: Record<stri
   if (!match) throw new Error('no front matter: the file must start with a "---" line and a closing "---" line')
   let data: unknown
   try {
-    data = parseYaml(match[1]!)
+    data = yaml().parse(match[1]!)
   } catch (err) {
     throw new Error(`the front matter is not valid YAML (${err instanceof Error ? err.message.split('\n')[0] : 'parse error'})`, { cause: err })
   }

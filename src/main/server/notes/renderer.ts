@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { outsideAsar } from '../db'
 import { appError } from '../errors'
+import { once } from '../lazy'
 import type { ComponentCheck } from '../component-check'
 import type { Logger } from '../logging'
 import { NOTE_ALLOW_LIST } from './markdown'
@@ -79,11 +80,13 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS, reti
   // In a packaged app, the unpacked copies (electron-builder.yml, asarUnpack): a worker thread should not
   // depend on Electron's archive support, as for the database reader threads.
   const resolve = (name: string) => outsideAsar(require.resolve(name), existsSync)
-  const workerData = {
+  // Resolved when the first thread starts: resolving packages reads their package.json files, start-up work
+  // that most starts never need.
+  const threadData = once(() => ({
     markedUrl: pathToFileURL(resolve('marked')).href,
     sanitizeHtmlPath: resolve('sanitize-html'),
     allowList: NOTE_ALLOW_LIST,
-  }
+  }))
   const queue: Job[] = []
   const stats: Omit<RendererStats, 'pending'> = { rendered: 0, timeouts: 0, started: 0, broken: false }
   let worker: Worker | null = null
@@ -97,6 +100,13 @@ export function createNoteRenderer({ logger, timeoutMs = RENDER_TIMEOUT_MS, reti
   const unavailable = (cause: unknown) => appError('RENDER_UNAVAILABLE', { cause })
 
   function spawn(): Promise<void> {
+    let workerData: ReturnType<typeof threadData>
+    try {
+      workerData = threadData()
+    } catch (err) {
+      stats.broken = true
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
     // A small young generation, as for the reader threads: a render's garbage is collected early.
     const thread = new Worker(RENDER_WORKER_SOURCE, { eval: true, workerData, stdin: false, resourceLimits: { maxYoungGenerationSizeMb: 4 } })
     worker = thread

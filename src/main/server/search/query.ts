@@ -40,7 +40,7 @@ export function foldWord(word: string): string {
     .replace(/(\p{Script=Latin})\p{Mn}+/gu, '$1')
     .normalize('NFC')
     .toLowerCase()
-    .replace(/ς/g, 'σ')
+    .replace(/\u03C2/g, 'σ') // final sigma, escaped: the server bundle stays ASCII (scripts/build-server.mjs)
 }
 
 export interface WordSpan {

@@ -5,9 +5,13 @@
  * origin (a native app with a private-use scheme, or a web app that signs in on another host).
  */
 import { Parser } from 'htmlparser2'
-import LinkHeader from 'http-link-header'
+import type LinkHeader from 'http-link-header'
 import { appError } from '../errors'
 import { isOutboundError, type Outbound } from '../outbound'
+import { lazyRequire } from '../lazy'
+
+/** Loaded the first time a Link header is read (see lazy/). */
+const linkHeader = lazyRequire<typeof LinkHeader>('http-link-header')
 
 export interface ClientMetadataDeps {
   outbound: Outbound
@@ -32,7 +36,7 @@ function absolute(value: unknown, base: string): string | null {
 function fromLinkHeader(header: string | null, base: string): string[] {
   if (!header) return []
   try {
-    return LinkHeader.parse(header)
+    return linkHeader().parse(header)
       .rel('redirect_uri')
       .map((ref) => absolute(ref.uri, base))
       .filter((uri): uri is string => uri !== null)

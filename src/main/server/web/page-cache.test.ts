@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openNotesFixture, type NotesFixture } from '../notes/testing'
 import { PageCache } from './page-cache'
@@ -63,6 +64,41 @@ describe('PageCache', () => {
     await other.notes.create({ content: 'from elsewhere' })
     await other.db.close()
     expect((await cache.get('home', build)).body.toString()).toBe('page 2')
+  })
+
+  it('peekThisTurn: this process\'s writes at once, another connection\'s commit from the next event-loop turn, never back to an older version', async () => {
+    const cache = new PageCache({ db: fx.db, source: fx.notes })
+    const built = await cache.get('home', async () => 'page')
+    expect(cache.peekThisTurn('home')).toBe(built)
+    await fx.notes.create({ content: 'a write by this process' })
+    expect(cache.peekThisTurn('home')).toBeUndefined()
+
+    const again = await cache.get('home', async () => 'page again')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(cache.peekThisTurn('home')).toBe(again)
+    // A synchronous commit by another connection, in this same turn: the exact peek sees it at once...
+    const other = new Database(fx.config.databasePath)
+    try {
+      other.exec("INSERT INTO tags (name, display) VALUES ('elsewhere', 'Elsewhere')")
+    } finally {
+      other.close()
+    }
+    expect(cache.peek('home')).toBeUndefined()
+    const third = await cache.get('home', async () => 'third')
+    // ...and peekThisTurn never goes back to the version read before it (which would empty the cache again).
+    expect(cache.peekThisTurn('home')).toBe(third)
+
+    // A commit elsewhere seen only by peekThisTurn: from the next turn on.
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(cache.peekThisTurn('home')).toBe(third)
+    const writer = new Database(fx.config.databasePath)
+    try {
+      writer.exec("INSERT INTO tags (name, display) VALUES ('later', 'Later')")
+    } finally {
+      writer.close()
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(cache.peekThisTurn('home')).toBeUndefined()
   })
 
   it('does not keep a body built while a write landed', async () => {

@@ -5,7 +5,7 @@ import type { Config } from '../config'
 import type { Db } from '../db'
 import { appError } from '../errors'
 import { chooseCoding, compressBody, type ChosenCoding, type Coding } from '../http'
-import { changeKey } from '../notes/change-key'
+import { changeKey, changeKeyThisTurn } from '../notes/change-key'
 
 /** One body in one content coding, with the ETag of that representation. */
 export interface EncodedBody {
@@ -93,8 +93,7 @@ export class PageCache {
     return new Date(this.lastModifiedMs)
   }
 
-  private refresh(): string {
-    const version = this.key()
+  private refresh(version: string = this.key()): string {
     if (version !== this.version) {
       if (this.version !== '') this.lastModifiedMs = wholeSecond(Date.now())
       this.version = version
@@ -114,6 +113,15 @@ export class PageCache {
   /** The entry kept for key at the current version, without building one (undefined: none, or invalidated). */
   peek(key: string): CachedBody | undefined {
     this.refresh()
+    return this.entries.get(key)
+  }
+
+  /**
+   * peek() for a request off the network (the fast path, per request): another process's commit is read at
+   * most once per event-loop turn (changeKeyThisTurn), this process's writes at once.
+   */
+  peekThisTurn(key: string): CachedBody | undefined {
+    this.refresh(changeKeyThisTurn(this.db, this.source.version))
     return this.entries.get(key)
   }
 

@@ -1,6 +1,10 @@
-import LinkHeader from 'http-link-header'
+import type LinkHeader from 'http-link-header'
 import { Parser } from 'htmlparser2'
 import type { Outbound, OutboundRequest } from '../outbound'
+import { lazyRequire } from '../lazy'
+
+/** Loaded the first time a Link header is read (see lazy/). */
+const linkHeader = lazyRequire<typeof LinkHeader>('http-link-header')
 
 /** Largest target page read to find its endpoint: discovery needs the head, and pages put it there. */
 export const DISCOVERY_MAX_BYTES = 1024 * 1024
@@ -37,7 +41,7 @@ export function endpointFromLinkHeader(header: string | null, base: string): str
   if (!header) return null
   let parsed: LinkHeader
   try {
-    parsed = LinkHeader.parse(header)
+    parsed = linkHeader().parse(header)
   } catch {
     // A malformed header advertises nothing; the HTML may still.
     return null

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import { outsideAsar } from '../db'
+import { once } from '../lazy'
 import type { Logger } from '../logging'
 import { LINK_ATTRIBUTES, type HtmlParse, type ParsedHtml } from './parse'
 
@@ -83,7 +84,8 @@ interface Job {
 export function createSourceParser({ logger, timeoutMs = 15_000 }: { logger: Logger; timeoutMs?: number }): SourceParser {
   const require = createRequire(import.meta.url)
   const resolve = (name: string) => outsideAsar(require.resolve(name), existsSync)
-  const workerData = { mf2Path: resolve('microformats-parser'), htmlparser2Path: resolve('htmlparser2'), linkAttributes: LINK_ATTRIBUTES }
+  // Resolved when the thread first starts, not at start-up (see lazy/).
+  const workerData = once(() => ({ mf2Path: resolve('microformats-parser'), htmlparser2Path: resolve('htmlparser2'), linkAttributes: LINK_ATTRIBUTES }))
   const queue: Job[] = []
   let worker: Worker | null = null
   let current: Job | null = null
@@ -92,7 +94,7 @@ export function createSourceParser({ logger, timeoutMs = 15_000 }: { logger: Log
   let closed = false
 
   function spawn(): Worker {
-    const thread = new Worker(PARSE_WORKER_SOURCE, { eval: true, workerData, stdin: false })
+    const thread = new Worker(PARSE_WORKER_SOURCE, { eval: true, workerData: workerData(), stdin: false })
     thread.on('message', (msg: WorkerMessage) => {
       if ('type' in msg || !current || current.id !== msg.id) return
       const job = current

@@ -1,6 +1,7 @@
 import { Parser } from 'htmlparser2'
-import { mf2 } from 'microformats-parser'
-import sanitizeHtml from 'sanitize-html'
+import type { mf2 } from 'microformats-parser'
+import type sanitizeHtml from 'sanitize-html'
+import { lazyRequire } from '../lazy'
 import { RELATION_PROPERTIES, type Author, type MentionType, type ParsedMention } from './types'
 
 type Mf2Item = ReturnType<typeof mf2>['items'][number]
@@ -139,21 +140,25 @@ function authorOf(entry: Mf2Item | null, items: Mf2Item[]): Author {
 
 // A second pass over the notes' policy for other people's HTML: no images or media (readers' browsers never
 // call third-party hosts; avatars are copied into our media instead), and links marked as user content.
-const MENTION_POLICY: sanitizeHtml.IOptions = {
-  allowedTags: sanitizeHtml.defaults.allowedTags.filter((tag) => tag !== 'img'),
+// Both packages are loaded when the first mention is parsed here, not at start-up (see lazy/).
+const sanitizer = lazyRequire<typeof sanitizeHtml>('sanitize-html')
+const microformats = lazyRequire<{ mf2: typeof mf2 }>('microformats-parser')
+let cachedMentionPolicy: sanitizeHtml.IOptions | undefined
+const mentionPolicy = (): sanitizeHtml.IOptions => (cachedMentionPolicy ??= {
+  allowedTags: sanitizer().defaults.allowedTags.filter((tag) => tag !== 'img'),
   allowedAttributes: { a: ['href', 'title', 'rel'], abbr: ['title'], time: ['datetime'], blockquote: ['cite'], q: ['cite'] },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowProtocolRelative: false,
   disallowedTagsMode: 'discard',
   transformTags: { a: (tagName, attribs) => ({ tagName, attribs: attribs.href ? { ...attribs, rel: 'nofollow ugc noopener' } : {} }) },
-}
+})
 
 async function contentOf(entry: Mf2Item | null, sanitize: HtmlSanitizer): Promise<{ html: string | null; text: string | null }> {
   const value = entry?.properties.content?.[0] ?? entry?.properties.summary?.[0]
   if (value === undefined) return { html: null, text: null }
   const text = clip(textOf(value), MAX_CONTENT_TEXT)
   if (typeof value === 'object' && !isItem(value) && 'html' in value && value.html.length <= 4 * MAX_CONTENT_HTML) {
-    const html = sanitizeHtml(await sanitize(value.html), MENTION_POLICY).trim()
+    const html = sanitizer()(await sanitize(value.html), mentionPolicy()).trim()
     if (html && html.length <= MAX_CONTENT_HTML) return { html, text }
   }
   return { html: null, text }
@@ -178,7 +183,7 @@ export interface ParsedHtml {
 export type HtmlParse = (html: string, pageUrl: string, target: string) => Promise<ParsedHtml>
 
 /** The same parse on the calling thread (small documents, tests). */
-export const parseHtmlHere: HtmlParse = async (html, pageUrl, target) => ({ doc: mf2(html, { baseUrl: pageUrl }), linked: htmlLinksTo(html, pageUrl, target) })
+export const parseHtmlHere: HtmlParse = async (html, pageUrl, target) => ({ doc: microformats().mf2(html, { baseUrl: pageUrl }), linked: htmlLinksTo(html, pageUrl, target) })
 
 function isHtmlType(type: string): boolean {
   return type === 'text/html' || type === 'application/xhtml+xml'
