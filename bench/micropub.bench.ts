@@ -14,7 +14,8 @@ import { LOAD_CPU, load, loadAverage, SERVER_CPU, wrk, type BenchContext } from 
 interface Run {
   requests: number
   seconds: number
-  bad: number
+  /** What the unexpected answers were: status code (or "socket errors") → count. */
+  unexpected: Map<string, number>
 }
 
 /** Where the counter goes in a body template: letters only, so URL encoding leaves it alone. */
@@ -77,9 +78,15 @@ async function drive(target: PostTarget, seconds: number): Promise<Run> {
   const statuses = new Map<number, number>()
   for (const m of result.stdout.matchAll(/^STATUS (\d+) (\d+)$/gm)) statuses.set(Number(m[1]), Number(m[2]))
   if (statuses.size === 0 && result.requests > 0) throw new Error(`wrk printed no status counts for ${target.url}:\n${result.stdout}`)
-  const answered = [...statuses.values()].reduce((sum, n) => sum + n, 0)
   const ok = statuses.get(target.expect) ?? 0
-  return { requests: ok, seconds, bad: answered - ok + result.socketErrors }
+  const unexpected = new Map<string, number>()
+  for (const [code, n] of statuses) if (code !== target.expect) unexpected.set(String(code), n)
+  if (result.socketErrors) unexpected.set('socket errors', result.socketErrors)
+  return { requests: ok, seconds, unexpected }
+}
+
+function describeUnexpected(runs: Map<string, number>): string {
+  return runs.size === 0 ? '0' : [...runs].map(([what, n]) => `${n}× ${what}`).join(', ')
 }
 
 /** Pin every thread of this process to `cpus` (taskset -a); returns the list it had before. */
@@ -112,7 +119,7 @@ export default async function micropubBench(ctx: BenchContext): Promise<void> {
     }
     const seconds = ctx.quick ? 2 : 5
     const rounds = ctx.quick ? 1 : 4
-    const totals = { micropub: { requests: 0, seconds: 0, bad: 0 }, form: { requests: 0, seconds: 0, bad: 0 } }
+    const totals = { micropub: { requests: 0, seconds: 0, unexpected: new Map<string, number>() }, form: { requests: 0, seconds: 0, unexpected: new Map<string, number>() } }
     const cpusBefore = pinThisProcess(SERVER_CPU)
     const loadBefore = loadAverage()
     try {
@@ -125,7 +132,7 @@ export default async function micropubBench(ctx: BenchContext): Promise<void> {
           const result = await drive(targets[side], seconds)
           totals[side].requests += result.requests
           totals[side].seconds += result.seconds
-          totals[side].bad += result.bad
+          for (const [what, n] of result.unexpected) totals[side].unexpected.set(what, (totals[side].unexpected.get(what) ?? 0) + n)
         }
       }
     } finally {
@@ -138,7 +145,7 @@ export default async function micropubBench(ctx: BenchContext): Promise<void> {
       baseline: totals.form.requests / totals.form.seconds,
       unit: 'notes/s',
       higherIsBetter: true,
-      note: `wrk -t1 -c4 (Lua script, a new note per request) on CPU ${LOAD_CPU}, the server (this process) on CPU ${SERVER_CPU}; ${rounds}×${seconds}s each side alternated; unexpected statuses: ${totals.micropub.bad} / ${totals.form.bad}; load ${loadBefore} before, ${loadAverage()} after`,
+      note: `wrk -t1 -c4 (Lua script, a new note per request) on CPU ${LOAD_CPU}, the server (this process) on CPU ${SERVER_CPU}; ${rounds}×${seconds}s each side alternated; unexpected answers: Micropub ${describeUnexpected(totals.micropub.unexpected)}, form ${describeUnexpected(totals.form.unexpected)}; load ${loadBefore} before, ${loadAverage()} after`,
     })
 
     const created = await fetch(`${url}/micropub`, { method: 'POST', headers: micropubHeaders, body: micropubBody('source') })
