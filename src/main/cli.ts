@@ -116,26 +116,9 @@ async function serve(hooks: CliHooks): Promise<number> {
   const logFile = server.context.logging.filePath
   const url = server.url
 
-  logger.info('StarPunk is running', { version: VERSION, url, siteUrl: config.siteUrl, dataDir: config.dataDir, logFile, configFile: loaded.filePath })
-  if (config.logFormat === 'human') {
-    server.context.logging.flush() // log lines are batched: let them come before the banner.
-    // A short banner for people; with JSON logs the line above says the same to machines.
-    stdout(
-      [
-        '',
-        `StarPunk ${VERSION} is running at ${url}`,
-        `  site URL:  ${config.siteUrl}`,
-        `  data:      ${config.dataDir}`,
-        `  logs:      ${logFile ?? `(files off; console only)`}`,
-        `  config:    ${loaded.filePath} (optional)`,
-        'Press Ctrl-C to stop.',
-        '',
-      ].join('\n'),
-    )
-  }
-
-  // The stop handlers go in before anything is awaited: Ctrl-C right after the banner must stop gracefully,
-  // not hit Node's default handler.
+  // The stop handlers go in before the banner and before anything is awaited: whoever reads the banner may
+  // press Ctrl-C at once (a test does, within microseconds), and that must stop gracefully, not hit Node's
+  // default handler.
   const exited = new Promise<number>((resolveExit) => {
     let stopping = false
     const stop = (reason: string, code: number) => {
@@ -181,6 +164,24 @@ async function serve(hooks: CliHooks): Promise<number> {
 
   // The one-time admin login link, like a notebook server's token URL. It is a secret: printed to this
   // terminal only, never logged.
+  logger.info('StarPunk is running', { version: VERSION, url, siteUrl: config.siteUrl, dataDir: config.dataDir, logFile, configFile: loaded.filePath })
+  if (config.logFormat === 'human') {
+    server.context.logging.flush() // log lines are batched: let them come before the banner.
+    // A short banner for people; with JSON logs the line above says the same to machines.
+    stdout(
+      [
+        '',
+        `StarPunk ${VERSION} is running at ${url}`,
+        `  site URL:  ${config.siteUrl}`,
+        `  data:      ${config.dataDir}`,
+        `  logs:      ${logFile ?? `(files off; console only)`}`,
+        `  config:    ${loaded.filePath} (optional)`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    )
+  }
+
   try {
     const link = await server.context.auth.issueLoginLink()
     stdout(`Admin sign-in link (works once, expires in 10 minutes):\n  ${link}\n`)
