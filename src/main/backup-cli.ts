@@ -7,6 +7,7 @@ import { loadConfig, type Config } from './server/config'
 import { AppError, toAppError } from './server/errors'
 import type { Logger } from './server/logging'
 import { VERSION } from './server/version'
+import { errorLine, runScript } from './script-exit'
 
 const USAGE = `Usage:
   npm run backup -- FILE                       Write one archive (mode 0600) of the data directory to FILE.
@@ -83,15 +84,9 @@ async function main(): Promise<number> {
   } catch (err) {
     // Not from the catalog: say what failed in one line (never a stack).
     const info = toAppError(err).info
-    printProblem(err instanceof AppError ? info : { ...info, details: err instanceof Error ? err.message : String(err) })
+    printProblem(err instanceof AppError ? info : { ...info, details: errorLine(err) })
     return 1
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err))
-    process.exit(1)
-  },
-)
+runScript(main)

@@ -4,6 +4,7 @@
 import { loadConfig } from './server/config'
 import { createCore } from './server/core'
 import { openMedia } from './server/media'
+import { errorLine, runScript } from './script-exit'
 
 async function main(): Promise<number> {
   const { config, problems } = loadConfig()
@@ -20,7 +21,7 @@ async function main(): Promise<number> {
     else console.log(`Done: ${result.done - result.refused - result.failed} cleaned, ${result.refused} refused (never served), ${result.failed} failed (see the log).`)
     return result.done < result.total || result.failed > 0 ? 1 : 0
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err))
+    console.error(errorLine(err))
     return 1
   } finally {
     await media.close()
@@ -28,10 +29,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err))
-    process.exit(1)
-  },
-)
+runScript(main)

@@ -6,6 +6,7 @@ import { exportNotes, importNotes } from './server/notes'
 import { createOutbound } from './server/outbound'
 import { listeningUrlOf, siteBaseFor } from './server/site'
 import { createWebmentionSender, mentionsPortable, outboxHook } from './server/webmention'
+import { errorLine, runScript } from './script-exit'
 
 const USAGE = 'Usage: npm run export-notes -- <folder>   |   npm run import-notes -- <folder> [--send-webmentions]'
 
@@ -54,17 +55,11 @@ async function main(): Promise<number> {
     for (const problem of result.problems) console.error(`Skipped ${problem.file}: ${problem.message}`)
     return result.problems.length > 0 ? 1 : 0
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err))
+    console.error(errorLine(err))
     return 1
   } finally {
     await core.close()
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err))
-    process.exit(1)
-  },
-)
+runScript(main)

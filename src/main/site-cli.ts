@@ -8,6 +8,7 @@ import { createCore } from './server/core'
 import { openMedia } from './server/media'
 import { createSiteExporter, siteInventory } from './server/site-export'
 import { openSiteRenderer, SITE_EXPORT_FILES } from './server/site-export-app'
+import { errorLine, runScript } from './script-exit'
 
 const USAGE = 'Usage: npm run export-site -- <folder> [--base-url https://notes.example.com]'
 
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
     for (const skipped of report.skipped) if (skipped.status !== 404) console.error(`Skipped ${skipped.path} (status ${skipped.status})`)
     return 0
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err))
+    console.error(errorLine(err))
     return 1
   } finally {
     await media.close()
@@ -79,10 +80,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err))
-    process.exit(1)
-  },
-)
+runScript(main)
