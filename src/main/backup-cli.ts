@@ -7,7 +7,7 @@ import { loadConfig, type Config } from './server/config'
 import { AppError, toAppError } from './server/errors'
 import type { Logger } from './server/logging'
 import { VERSION } from './server/version'
-import { errorLine, runScript } from './script-exit'
+import { errorLine, runScript } from './script-support'
 
 const USAGE = `Usage:
   npm run backup -- FILE                       Write one archive (mode 0600) of the data directory to FILE.

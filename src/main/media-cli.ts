@@ -1,18 +1,13 @@
 // `npm run reprocess-media`: run every upload from before the image pipeline through it once (metadata
 // removed, turned upright, variants made), with the same configuration (STARPUNK_DATA_DIR...) as
 // `npm run serve`. The server does the same in the background at start-up; this is for doing it now.
-import { loadConfig } from './server/config'
-import { createCore } from './server/core'
 import { openMedia } from './server/media'
-import { errorLine, runScript } from './script-exit'
+import { errorLine, openScriptCore, runScript } from './script-support'
 
 async function main(): Promise<number> {
-  const { config, problems } = loadConfig()
-  if (problems.length > 0) {
-    for (const problem of problems) console.error(`Configuration problem: ${problem.message}`)
-    return 1
-  }
-  const core = await createCore(config, { logging: { write: () => {} } })
+  const opened = await openScriptCore()
+  if (!opened) return 1
+  const { config, core } = opened
   // URLs are not needed to reprocess; the site's own address keeps them right if anything logs one.
   const media = openMedia({ config, db: core.db, logger: core.logger, siteBase: () => config.siteUrl || 'http://127.0.0.1' })
   try {

@@ -1,12 +1,10 @@
 // `npm run export-notes -- <folder>` / `npm run import-notes -- <folder>`: notes as Markdown files with
 // front matter, using the same configuration (STARPUNK_DATA_DIR...) as `npm run serve`.
-import { loadConfig } from './server/config'
-import { createCore } from './server/core'
 import { exportNotes, importNotes } from './server/notes'
 import { createOutbound } from './server/outbound'
 import { listeningUrlOf, siteBaseFor } from './server/site'
 import { createWebmentionSender, mentionsPortable, outboxHook } from './server/webmention'
-import { errorLine, runScript } from './script-exit'
+import { errorLine, openScriptCore, runScript } from './script-support'
 
 const USAGE = 'Usage: npm run export-notes -- <folder>   |   npm run import-notes -- <folder> [--send-webmentions]'
 
@@ -18,14 +16,9 @@ async function main(): Promise<number> {
     console.error(USAGE)
     return 2
   }
-  const { config, problems } = loadConfig()
-  if (problems.length > 0) {
-    for (const problem of problems) console.error(`Configuration problem: ${problem.message}`)
-    return 1
-  }
-  // Logs go to the data dir's log files only; this command's own output is the summary below. The core is
-  // the server's own: the search index is kept in the same write transactions as the notes.
-  const core = await createCore(config, { logging: { write: () => {} } })
+  const opened = await openScriptCore()
+  if (!opened) return 1
+  const { config, core } = opened
   const { notes, logger, db } = core
   // Received Webmentions travel with their notes (front matter `webmentions:`).
   const mentions = mentionsPortable(db, (html) => notes.sanitizeHtml(html))

@@ -2,13 +2,11 @@
 // server's own routes, with the same configuration (STARPUNK_DATA_DIR...) as `npm run serve`. Safe while the
 // server runs (it reads the same database, like export-notes); a re-run rewrites only what changed.
 import { resolve } from 'node:path'
-import { loadConfig } from './server/config'
 import { httpUrl } from './server/config/parsers'
-import { createCore } from './server/core'
 import { openMedia } from './server/media'
 import { createSiteExporter, siteInventory } from './server/site-export'
 import { openSiteRenderer, SITE_EXPORT_FILES } from './server/site-export-app'
-import { errorLine, runScript } from './script-exit'
+import { errorLine, openScriptCore, runScript } from './script-support'
 
 const USAGE = 'Usage: npm run export-site -- <folder> [--base-url https://notes.example.com]'
 
@@ -37,12 +35,9 @@ async function main(): Promise<number> {
     console.error(`${args.error}\n${USAGE}`)
     return 2
   }
-  const { config, problems } = loadConfig()
-  if (problems.length > 0) {
-    for (const problem of problems) console.error(`Configuration problem: ${problem.message}`)
-    return 1
-  }
-  const core = await createCore(config, { logging: { write: () => {} } })
+  const opened = await openScriptCore()
+  if (!opened) return 1
+  const { config, core } = opened
   const { db, notes, search, logger } = core
   // Only reads media (media.start() would tidy the upload folder under a running server's feet).
   const media = openMedia({ config, db, logger, siteBase: () => config.siteUrl })
