@@ -113,18 +113,21 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
       }
       const url = server.url
       if (admin) admin.csrf = await csrfFor(url, admin.cookie)
+      /** One photo to the media endpoint, with the Micropub token. */
+      const upload = (base: string) =>
+        request(base, '/micropub/media', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+          body: uploadBody,
+          timeoutMs: 60_000,
+        })
       let killed = false
       const editing = new Set<string>()
       // sharp (libvips) loads with a process's first image, not at start-up (the idle footprint): each round
       // makes one upload before the kill clock starts, so the uploads inside the window are not all that first,
       // slow one. Warm-up uploads are checked after every later kill like the rest, but are not counted as
       // acknowledged below (the assertions at the end are about writes the kill could cut).
-      const warm = await request(url, '/micropub/media', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-        body: uploadBody,
-        timeoutMs: 60_000,
-      })
+      const warm = await upload(url)
       if (warm.status === 201 && typeof warm.headers.location === 'string') uploads.add(new URL(warm.headers.location).pathname.slice('/media/'.length))
       else problems.push(`round ${round}: warm-up upload → ${warm.status} ${warm.text.slice(0, 200)}`)
       const roundStart = Date.now()
@@ -150,12 +153,7 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
           try {
             if (op === 'upload') {
               uploadsAttempted++
-              const reply = await request(url, '/micropub/media', {
-                method: 'POST',
-                headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-                body: uploadBody,
-                timeoutMs: 60_000,
-              })
+              const reply = await upload(url)
               const location = reply.headers.location
               if (reply.status === 201 && typeof location === 'string') {
                 uploads.add(new URL(location).pathname.slice('/media/'.length))
