@@ -67,6 +67,15 @@ describe('PageCache', () => {
   })
 
   it('peekThisTurn: this process\'s writes at once, another connection\'s commit from the next event-loop turn, never back to an older version', async () => {
+    /** A synchronous commit by another connection to the same file. */
+    const commitElsewhere = (tag: string) => {
+      const other = new Database(fx.config.databasePath)
+      try {
+        other.prepare('INSERT INTO tags (name, display) VALUES (?, ?)').run(tag, tag)
+      } finally {
+        other.close()
+      }
+    }
     const cache = new PageCache({ db: fx.db, source: fx.notes })
     const built = await cache.get('home', async () => 'page')
     expect(cache.peekThisTurn('home')).toBe(built)
@@ -77,12 +86,7 @@ describe('PageCache', () => {
     await new Promise((resolve) => setImmediate(resolve))
     expect(cache.peekThisTurn('home')).toBe(again)
     // A synchronous commit by another connection, in this same turn: the exact peek sees it at once...
-    const other = new Database(fx.config.databasePath)
-    try {
-      other.exec("INSERT INTO tags (name, display) VALUES ('elsewhere', 'Elsewhere')")
-    } finally {
-      other.close()
-    }
+    commitElsewhere('elsewhere')
     expect(cache.peek('home')).toBeUndefined()
     const third = await cache.get('home', async () => 'third')
     // ...and peekThisTurn never goes back to the version read before it (which would empty the cache again).
@@ -91,12 +95,7 @@ describe('PageCache', () => {
     // A commit elsewhere seen only by peekThisTurn: from the next turn on.
     await new Promise((resolve) => setImmediate(resolve))
     expect(cache.peekThisTurn('home')).toBe(third)
-    const writer = new Database(fx.config.databasePath)
-    try {
-      writer.exec("INSERT INTO tags (name, display) VALUES ('later', 'Later')")
-    } finally {
-      writer.close()
-    }
+    commitElsewhere('later')
     await new Promise((resolve) => setImmediate(resolve))
     expect(cache.peekThisTurn('home')).toBeUndefined()
   })
