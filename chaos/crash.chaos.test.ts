@@ -93,6 +93,8 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
     let uploadsAcked = 0
     let uploadsAttempted = 0
     const startTimings: number[] = []
+    /** How long each round's warm-up upload took, with no other client running. */
+    const uploadTimings: number[] = []
 
     for (let round = 1; round <= ROUNDS; round++) {
       const startAt = Date.now()
@@ -127,7 +129,9 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
       // makes one upload before the kill clock starts, so the uploads inside the window are not all that first,
       // slow one. Warm-up uploads are checked after every later kill like the rest, but are not counted as
       // acknowledged below (the assertions at the end are about writes the kill could cut).
+      const warmStartedAt = Date.now()
       const warm = await upload(url)
+      uploadTimings.push(Date.now() - warmStartedAt)
       if (warm.status === 201 && typeof warm.headers.location === 'string') uploads.add(new URL(warm.headers.location).pathname.slice('/media/'.length))
       else problems.push(`round ${round}: warm-up upload → ${warm.status} ${warm.text.slice(0, 200)}`)
       const roundStart = Date.now()
@@ -206,7 +210,11 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
         }
       }
       const clients = Array.from({ length: CLIENTS }, (_, i) => client(i))
-      await new Promise((r) => setTimeout(r, 300 + rng.int(1200)))
+      // The kill comes at a random moment of a window long enough for an upload to finish while the other
+      // clients write (the window scales with this machine's warm-up upload, at least 1.2 s): some uploads are
+      // cut mid-processing, some are acknowledged first. A fixed window left every upload cut on a slow runner.
+      const windowMs = Math.max(1200, 4 * uploadTimings[uploadTimings.length - 1]!)
+      await new Promise((r) => setTimeout(r, 300 + rng.int(windowMs)))
       killed = true
       await server.kill9()
       await Promise.all(clients)
@@ -286,7 +294,7 @@ describe(`crash safety (seed ${SEED}, ${ROUNDS} kill -9 rounds)`, () => {
       const served = await request(server.url, `/media/${name}`)
       expect(served.status, name).toBe(200)
     }
-    const figures = { seed: SEED, rounds: ROUNDS, roundMs: timings, startMs: startTimings, writesAttempted: attempted, writesAcknowledged: acked, uploadsAttempted, uploadsAcknowledged: uploadsAcked, notes: notes.size, problems: problems.length }
+    const figures = { seed: SEED, rounds: ROUNDS, roundMs: timings, startMs: startTimings, warmUploadMs: uploadTimings, writesAttempted: attempted, writesAcknowledged: acked, uploadsAttempted, uploadsAcknowledged: uploadsAcked, notes: notes.size, problems: problems.length }
     process.stdout.write(`crash: ${JSON.stringify(figures)}\n`)
     recordFigure('crash', figures)
     expect(problems, problems.slice(0, 20).join('\n')).toEqual([])
