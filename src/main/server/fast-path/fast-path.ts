@@ -141,6 +141,18 @@ export function createFastPath(deps: FastPathDeps): FastPath {
   /** chooseCoding's answer per available codings and Accept-Encoding: a pure function, asked per request. */
   const negotiated = new Map<string, ChosenCoding | null>()
 
+  // The liveness body carries the time to the millisecond: made at most once per millisecond.
+  let livenessMs = -1
+  let livenessBuffer: Buffer | null = null
+  const livenessBody = (): Buffer => {
+    const now = Date.now()
+    if (now !== livenessMs || !livenessBuffer) {
+      livenessMs = now
+      livenessBuffer = Buffer.from(JSON.stringify(deps.liveness()), 'utf8')
+    }
+    return livenessBuffer
+  }
+
   const memoKey = (url: string, req: IncomingMessage): string => `${url}\n${req.headers.accept ?? ''}`
   const eligible = (req: IncomingMessage): boolean => (req.method === 'GET' || req.method === 'HEAD') && !hasSessionCookie(req, sessionCookie)
 
@@ -152,22 +164,36 @@ export function createFastPath(deps: FastPathDeps): FastPath {
     const flight = this[IN_FLIGHT]
     if (!flight) return
     this[IN_FLIGHT] = undefined
-    const aborted = !this.writableFinished
+    done(flight, !this.writableFinished)
+  }
+
+  function done(flight: InFlight, aborted: boolean): void {
     const { ids, method, url, status, bytes, start } = flight
     writeAccessLine(logging, ids, aborted ? { method, path: pathOf(url), status, durationMs: elapsedMs(start), bytes, aborted: true } : { method, path: pathOf(url), status, durationMs: elapsedMs(start), bytes })
     // The middleware's rule: a client that went away before the answer was complete counts as 499.
     if (metrics.collecting()) metrics.observeRequest({ path: url, method, status: aborted ? 499 : status, seconds: (performance.now() - start) / 1000, bytes })
   }
 
-  /** Request ID header first (as the logging middleware sets it), the access line and metrics when finished. */
+  /**
+   * Request ID header first (as the logging middleware sets it), the access line and metrics once the
+   * response is done. Usually that is at once: end() hands headers and body to the socket in one write,
+   * and when the kernel took all of it there is nothing left to wait for (node:http's 'finish' follows a
+   * tick later). Only a response still buffered (a slow reader of a big feed) or a gone client waits for
+   * 'close', which also tells an aborted one.
+   */
   function send(req: IncomingMessage, res: TrackedResponse, status: number, headers: HeadList, body: Buffer | undefined, start: number): void {
     const ids = requestIdsOf(req.headers)
-    res[IN_FLIGHT] = { ids, method: req.method ?? 'GET', url: req.url ?? '/', status, bytes: body?.length ?? 0, start }
-    res.on('close', finished)
     served++
     headers[1] = ids.requestId
     res.writeHead(status, headers)
     res.end(body)
+    const flight: InFlight = { ids, method: req.method ?? 'GET', url: req.url ?? '/', status, bytes: body?.length ?? 0, start }
+    const socket = res.socket
+    if (socket && !socket.destroyed && socket.writableLength === 0 && res.writableLength === 0) done(flight, false)
+    else {
+      res[IN_FLIGHT] = flight
+      res.on('close', finished)
+    }
   }
 
   function codingFor(memo: Memo, acceptEncoding: string | undefined): ChosenCoding | null {
@@ -201,7 +227,7 @@ export function createFastPath(deps: FastPathDeps): FastPath {
       const start = performance.now()
       if (req.url === '/health' && req.method === 'GET') {
         if (!liveness) return false
-        const body = Buffer.from(JSON.stringify(deps.liveness()), 'utf8')
+        const body = livenessBody()
         liveness[liveness.length - 1] = String(body.length)
         send(req, res, 200, liveness, body, start)
         return true

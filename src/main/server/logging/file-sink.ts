@@ -43,7 +43,8 @@ export interface LogFileStatus {
 
 export interface RotatingFile {
   readonly path: string
-  write(chunk: string): void
+  /** Append chunk at once (a Buffer is written before the call returns, so it may be reused afterwards). */
+  write(chunk: string | Buffer): void
   /** The current state, without touching the disk. */
   status(): LogFileStatus
   /**
@@ -152,7 +153,7 @@ export function openRotatingFile(options: RotatingFileOptions): RotatingFile {
       // Failed: lines still reach the console and the ring buffer; the file is retried at a bounded pace.
       if (fd === null && (now() - lastAttempt < retryIntervalMs || !open())) return
       try {
-        const buffer = Buffer.from(chunk, 'utf8')
+        const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
         let offset = 0
         while (offset < buffer.length) offset += writeSync(fd as number, buffer, offset)
         size += buffer.length

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { RequestHandler } from 'express'
 import type { Logging } from './logging'
-import type { LogFields, RequestContext } from './types'
+import type { RequestContext } from './types'
 import { responseBytes } from '../http/response-bytes'
 
 /** Bounded length, characters safe in a header, a log line and a URL. */
@@ -60,8 +60,8 @@ export function pathOf(url: string): string {
  * The one access line of a request (WARNING for 5xx), under its IDs: Express's and the fast path's alike.
  * `fields` is handed over (a fresh object per request), not copied.
  */
-export function writeAccessLine(logging: Pick<Logging, 'logUnder'>, ids: RequestContext, fields: AccessFields): void {
-  logging.logUnder(ids, fields.status >= 500 ? 'WARNING' : 'INFO', 'request', fields as unknown as LogFields)
+export function writeAccessLine(logging: Pick<Logging, 'logAccess'>, ids: RequestContext, fields: AccessFields): void {
+  logging.logAccess(ids, fields.status >= 500 ? 'WARNING' : 'INFO', fields)
 }
 
 /** Milliseconds since start, to two decimals, as the access line carries them. */
