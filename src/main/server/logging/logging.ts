@@ -79,42 +79,77 @@ const MIN_FLUSH_INTERVAL_MS = 10
 /** Bytes a sink's batch holds before it is written at once. */
 const BATCH_BYTES = 65_536
 
+/** A turn's lines are copied into the batch once they reach this many characters (at most 48 KiB of UTF-8). */
+const TURN_CHARS = 16_384
+
 /**
- * Collects lines and hands them to `sink` in one write: on the next event-loop turn, or, when the last
- * write was under 10 ms ago, 10 ms after it, or once 64 KiB are waiting. A burst costs a few write calls
- * instead of one a turn (what sonic-boom does for pino); a line waits at most 10 ms. Lines are copied as
- * UTF-8 into one reused buffer at once, so no string outlives its line.
+ * Collects lines and hands them to `sink` in one write: at the end of the event-loop turn, or, when the
+ * last write was under 10 ms ago, 10 ms after it, or once 64 KiB are waiting. A burst costs a few write
+ * calls instead of one a turn (what sonic-boom does for pino); a line waits at most 10 ms. A turn's lines
+ * are joined as text, then copied as UTF-8 into one reused buffer in one call, so no string outlives its
+ * turn and no line pays a copy of its own.
  */
 class LineBatcher {
   private readonly batch = Buffer.allocUnsafe(BATCH_BYTES)
   private used = 0
-  private scheduled = false
+  private turn = ''
+  private turnScheduled = false
+  private timerScheduled = false
   private lastFlush = -Infinity
-  private readonly flushSoon = () => this.flush()
+  private readonly onTurnEnd = () => this.endTurn()
+  private readonly onTimer = () => {
+    this.timerScheduled = false
+    this.flush()
+  }
   /** `sink` gets a view of the batch, valid only during the call (the bytes are reused afterwards). */
   constructor(private readonly sink: (chunk: Buffer) => void) {}
+
   push(line: string): void {
-    // At most 3 UTF-8 bytes per UTF-16 unit, and the newline.
-    const room = line.length * 3 + 1
+    this.turn += `${line}\n`
+    if (this.turn.length >= TURN_CHARS) this.endTurn()
+    else if (!this.turnScheduled) {
+      this.turnScheduled = true
+      setImmediate(this.onTurnEnd)
+    }
+  }
+
+  /** Everything waiting, to the sink now. */
+  flush(): void {
+    this.take()
+    this.writeBatch()
+  }
+
+  private endTurn(): void {
+    this.turnScheduled = false
+    this.take()
+    if (this.used === 0) return
+    const wait = this.lastFlush + MIN_FLUSH_INTERVAL_MS - performance.now()
+    if (wait <= 0) this.writeBatch()
+    else if (!this.timerScheduled) {
+      this.timerScheduled = true
+      setTimeout(this.onTimer, wait)
+    }
+  }
+
+  /** The turn's text into the batch (written first when it would not fit). */
+  private take(): void {
+    const text = this.turn
+    if (text === '') return
+    this.turn = ''
+    // At most 3 UTF-8 bytes per UTF-16 unit.
+    const room = text.length * 3
     if (room > BATCH_BYTES - this.used) {
-      this.flush()
+      this.writeBatch()
       if (room > BATCH_BYTES) {
         this.lastFlush = performance.now()
-        this.sink(Buffer.from(`${line}\n`, 'utf8'))
+        this.sink(Buffer.from(text, 'utf8'))
         return
       }
     }
-    this.used += this.batch.write(line, this.used, 'utf8')
-    this.batch[this.used++] = 0x0a
-    if (!this.scheduled) {
-      this.scheduled = true
-      const wait = this.lastFlush + MIN_FLUSH_INTERVAL_MS - performance.now()
-      if (wait <= 0) setImmediate(this.flushSoon)
-      else setTimeout(this.flushSoon, wait)
-    }
+    this.used += this.batch.write(text, this.used, 'utf8')
   }
-  flush(): void {
-    this.scheduled = false
+
+  private writeBatch(): void {
     if (this.used === 0) return
     this.lastFlush = performance.now()
     const chunk = this.batch.subarray(0, this.used)
