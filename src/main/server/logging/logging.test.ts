@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { LogEntry, LogLevel } from '../../../shared/contract'
 import { createLogging, DEFAULT_BUFFER_CAPACITY, RingBuffer, LOG_FILE_NAME } from './logging'
 import { acceptRequestId, parseTraceparent } from './http'
@@ -238,6 +238,37 @@ describe('request headers', () => {
       'garbage',
     ]) {
       expect(parseTraceparent(bad), bad).toBeNull()
+    }
+  })
+})
+
+describe('console batching', () => {
+  it('writes a quiet line at the end of its turn, and a burst at most once per 10 ms, losing and reordering nothing', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate', 'performance', 'Date'] })
+    const writes: string[] = []
+    const logging = createLogging({ ...base(), logFiles: { enabled: false, maxBytes: 1 << 20, count: 1 } }, { stdout: { write: (chunk) => writes.push(chunk) } })
+    try {
+      logging.logger.info('quiet line')
+      expect(writes).toHaveLength(0) // not inside the turn that logged it
+      vi.advanceTimersByTime(0)
+      expect(writes).toHaveLength(1)
+      // A burst right after that write: held until 10 ms after it, then written in one call.
+      for (let i = 0; i < 50; i++) {
+        logging.logger.info(`burst ${i}`)
+        vi.advanceTimersByTime(0)
+      }
+      expect(writes).toHaveLength(1)
+      vi.advanceTimersByTime(10)
+      expect(writes).toHaveLength(2)
+      const lines = writes.join('').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as LogEntry).msg)
+      expect(lines).toEqual(['quiet line', ...Array.from({ length: 50 }, (_, i) => `burst ${i}`)])
+      // flush() hands over what waits at once (a forced exit).
+      logging.logger.info('last words')
+      logging.flush()
+      expect(writes.at(-1)).toContain('last words')
+    } finally {
+      void logging.close()
+      vi.useRealTimers()
     }
   })
 })
