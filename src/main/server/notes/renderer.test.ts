@@ -15,7 +15,8 @@ describe('the render thread and the life of the process', () => {
   it('keeps a process alive while it renders (its start included), and lets it end when idle without close()', () => {
     const dir = mkdtempSync(join(tmpdir(), 'starpunk-render-'))
     try {
-      const script = join(dir, 'render-once.ts')
+      // .mts: an ES module wherever the temp dir is (a .ts there is CommonJS unless a package.json says otherwise).
+      const script = join(dir, 'render-once.mts')
       const module = (path: string) => JSON.stringify(pathToFileURL(join(project, path)).href)
       // A command-line use: one render awaited at top level, nothing else holding the event loop open.
       writeFileSync(
