@@ -185,6 +185,7 @@ export function formatHuman(entry: LogEntry): string {
 /** The fields of an access line (logging/http.ts builds them), as the two access formatters read them. */
 export interface AccessLineFields {
   method: string
+  /** The path only: query strings carry one-time tokens and search terms. */
   path: string
   status: number
   durationMs: number

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { RequestHandler } from 'express'
 import type { Logging } from './logging'
+import type { AccessLineFields } from './format'
 import type { RequestContext } from './types'
 import { responseBytes } from '../http/response-bytes'
 
@@ -40,15 +41,8 @@ export function requestIdsOf(headers: IncomingHttpHeaders): RequestContext {
   return traceId ? { requestId, traceId } : { requestId }
 }
 
-export interface AccessFields {
-  method: string
-  /** The path only: query strings carry one-time tokens and search terms. */
-  path: string
-  status: number
-  durationMs: number
-  bytes: number
-  aborted?: true
-}
+/** What a request's access line says (the trace id is added from the request's IDs). */
+export type AccessFields = Omit<AccessLineFields, 'traceId'>
 
 /** The path of a request URL, never its query. */
 export function pathOf(url: string): string {
