@@ -135,10 +135,14 @@ function jsonString(text: string): string {
  * built by hand (same keys and order as JSON.stringify(entry)); only msg and fields go through stringify.
  */
 export function formatJson(entry: LogEntry): string {
-  let line = `{"seq":${entry.seq},"time":"${entry.time}","level":"${entry.level}","msg":${jsonString(entry.msg)}`
-  if (entry.requestId !== undefined) line += `,"requestId":${jsonString(entry.requestId)}`
-  if (entry.fields !== undefined) line += `,"fields":${JSON.stringify(entry.fields)}`
-  return line + '}'
+  const line = jsonEnvelope(entry)
+  return entry.fields === undefined ? `${line}}` : `${line},"fields":${JSON.stringify(entry.fields)}}`
+}
+
+/** A JSON line up to its fields: seq, time, level, msg and the request ID. */
+function jsonEnvelope(entry: LogEntry): string {
+  const line = `{"seq":${entry.seq},"time":"${entry.time}","level":"${entry.level}","msg":${jsonString(entry.msg)}`
+  return entry.requestId === undefined ? line : `${line},"requestId":${jsonString(entry.requestId)}`
 }
 
 let isoMs = -1
@@ -164,9 +168,14 @@ function humanValue(value: unknown): string {
   return escapeControl(JSON.stringify(value))
 }
 
+/** A human line up to its fields: `time LEVEL [request] message`. */
+function humanPrefix(entry: LogEntry): string {
+  return `${entry.time} ${entry.level.padEnd(8)}${entry.requestId ? ` [${escapeControl(entry.requestId)}]` : ''} ${escapeControl(entry.msg)}`
+}
+
 /** The development format: `time LEVEL [request] message key=value ...`, one physical line, always. */
 export function formatHuman(entry: LogEntry): string {
-  let line = `${entry.time} ${entry.level.padEnd(8)}${entry.requestId ? ` [${escapeControl(entry.requestId)}]` : ''} ${escapeControl(entry.msg)}`
+  let line = humanPrefix(entry)
   if (entry.fields) {
     for (const key of Object.keys(entry.fields)) {
       const value = entry.fields[key]
@@ -200,25 +209,24 @@ function jsonNumber(n: number): string {
 }
 
 /**
- * formatJson for an access line, character for character: the fields are known, so they are written
- * directly instead of through JSON.stringify and a walk over whatever keys a line has. Once per request,
- * and the generic walk's property reads see every shape of fields in the program (megamorphic).
+ * formatJson for an access line (its fields are an AccessLineFields), character for character: the fields
+ * are known, so they are written directly instead of through JSON.stringify and a walk over whatever keys a
+ * line has. Once per request, and the generic walk's property reads see every shape of fields in the program
+ * (megamorphic).
  */
-export function formatJsonAccess(entry: LogEntry, f: AccessLineFields): string {
-  let line = `{"seq":${entry.seq},"time":"${entry.time}","level":"${entry.level}","msg":${jsonString(entry.msg)}`
-  if (entry.requestId !== undefined) line += `,"requestId":${jsonString(entry.requestId)}`
-  line += `,"fields":{"method":${jsonString(f.method)},"path":${jsonString(f.path)},"status":${jsonNumber(f.status)},"durationMs":${jsonNumber(f.durationMs)},"bytes":${jsonNumber(f.bytes)}`
+export function formatJsonAccess(entry: LogEntry): string {
+  const f = entry.fields as unknown as AccessLineFields
+  let line = `${jsonEnvelope(entry)},"fields":{"method":${jsonString(f.method)},"path":${jsonString(f.path)},"status":${jsonNumber(f.status)},"durationMs":${jsonNumber(f.durationMs)},"bytes":${jsonNumber(f.bytes)}`
   if (f.aborted) line += ',"aborted":true'
   if (f.traceId !== undefined) line += `,"traceId":${jsonString(f.traceId)}`
   return line + '}}'
 }
 
 /** formatHuman for an access line, character for character (see formatJsonAccess for why). */
-export function formatHumanAccess(entry: LogEntry, f: AccessLineFields): string {
-  let line = `${entry.time} ${entry.level.padEnd(8)}${entry.requestId ? ` [${escapeControl(entry.requestId)}]` : ''} ${escapeControl(entry.msg)}`
-  line += ` method=${humanValue(f.method)} path=${humanValue(f.path)} status=${f.status} durationMs=${f.durationMs} bytes=${f.bytes}`
+export function formatHumanAccess(entry: LogEntry): string {
+  const f = entry.fields as unknown as AccessLineFields
+  let line = `${humanPrefix(entry)} method=${humanValue(f.method)} path=${humanValue(f.path)} status=${f.status} durationMs=${f.durationMs} bytes=${f.bytes}`
   if (f.aborted) line += ' aborted=true'
   if (f.traceId !== undefined) line += ` traceId=${humanValue(f.traceId)}`
   return line
 }
-

@@ -294,9 +294,15 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
     const entry: LogEntry = { seq: ++seq, boot, time: isoNow(), level: lvl, msg: redactor.text(msg) }
     if (ctx) entry.requestId = ctx.requestId
     if (merged) entry.fields = merged
+    publish(entry, formatJson, formatHuman)
+  }
+
+  /** Into the ring buffer and both sinks; the JSON line is made once when the console and the file both take it. */
+  function publish(entry: LogEntry, toJson: (entry: LogEntry) => string, toHuman: (entry: LogEntry) => string): void {
     buffer.push(entry)
-    if (consoleLine) consoleLine(consoleJson ? formatJson(entry) : formatHuman(entry))
-    if (fileLines) fileLines.push(formatJson(entry))
+    const json = fileLines || (consoleLine && consoleJson) ? toJson(entry) : ''
+    if (consoleLine) consoleLine(consoleJson ? json : toHuman(entry))
+    if (fileLines) fileLines.push(json)
   }
 
   const accessMsg = redactor.text('request')
@@ -307,9 +313,7 @@ export function createLogging(config: LoggingConfig, options: LoggingOptions = {
     fields.path = redactor.text(fields.path)
     if (ctx.traceId) fields.traceId = redactor.text(ctx.traceId)
     const entry: LogEntry = { seq: ++seq, boot, time: isoNow(), level: lvl, msg: accessMsg, requestId: ctx.requestId, fields: fields as unknown as LogFields }
-    buffer.push(entry)
-    if (consoleLine) consoleLine(consoleJson ? formatJsonAccess(entry, fields) : formatHumanAccess(entry, fields))
-    if (fileLines) fileLines.push(formatJsonAccess(entry, fields))
+    publish(entry, formatJsonAccess, formatHumanAccess)
   }
 
   function make(bindings: LogFields | null): Logger {
